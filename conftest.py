@@ -1,0 +1,97 @@
+"""Root conftest: safe framework import order, options, markers turned into skips, seeds, shared data fixtures.
+
+Import order: with TF 2.21 / torch 2.14.1, importing tensorflow and then anything that loads torch._dynamo
+(torch.optim.Adam, torch.export, torch.compile, the dynamo ONNX exporter) segfaults inside triton's import.
+pytest imports this file before any test module, so importing torch and torch._dynamo here, first, makes every
+test subset and order safe. Nothing here imports tensorflow: a run of torch tests alone never loads it.
+"""
+from __future__ import annotations
+
+import os
+import random
+import zlib
+
+import numpy as np
+import pytest
+
+from fixtures import frameworks
+
+frameworks.torch_first()
+
+from fixtures import datasets, devices  # noqa: E402
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("tfpt", "TensorFlow vs PyTorch conformance")
+    group.addoption("--data-dir", default=None,
+                    help="folder with the four MNIST/Fashion-MNIST IDX files or a Keras npz (env TFPT_DATA_DIR)")
+    group.addoption("--cache-dir", default=None, help="where verified arrays are cached (env TFPT_CACHE_DIR; "
+                                                      "default .cache/data)")
+    group.addoption("--allow-download", action="store_true", help="let the data loader try the official mirrors")
+    group.addoption("--seed", type=int, default=int(os.environ.get("TFPT_SEED", "1234")),
+                    help="base seed; each test gets seed + crc32(test id) (env TFPT_SEED)")
+
+
+def pytest_configure(config):
+    for opt, env in (("data_dir", "TFPT_DATA_DIR"), ("cache_dir", "TFPT_CACHE_DIR")):
+        if config.getoption(opt):
+            os.environ[env] = str(config.getoption(opt))  # worker processes inherit the choice
+    if config.getoption("allow_download"):
+        os.environ["TFPT_DOWNLOAD"] = "1"
+
+
+def pytest_report_header(config):
+    v = frameworks.versions()
+    return [f"frameworks: " + ", ".join(f"{k} {v[k]}" for k in sorted(v)),
+            f"seed: {config.getoption('seed')} (per test: seed + crc32(nodeid)); devices: {devices.describe()}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every runtime condition becomes a skip with a reason here, and nowhere else."""
+    for item in items:
+        for fw in frameworks.FRAMEWORKS:
+            if item.get_closest_marker(fw) and not frameworks.installed(fw):
+                item.add_marker(pytest.mark.skip(reason=frameworks.missing_reason(fw)))
+        if item.get_closest_marker("gpu"):
+            needs = [fw for fw in frameworks.FRAMEWORKS if item.get_closest_marker(fw)] or ["torch"]
+            for fw in needs:
+                reason = devices.gpu_missing_reason(fw)
+                if reason:
+                    item.add_marker(pytest.mark.skip(reason=reason))
+                    break
+
+
+@pytest.fixture(autouse=True)
+def seed(request) -> int:
+    """Seed every RNG in reach per test: base seed + crc32(nodeid), so any failure replays with --seed."""
+    value = (request.config.getoption("seed") + zlib.crc32(request.node.nodeid.encode())) % 2**31
+    random.seed(value)
+    np.random.seed(value)
+    if "torch" in __import__("sys").modules:
+        import torch
+        torch.manual_seed(value)
+    if "tensorflow" in __import__("sys").modules:
+        import tensorflow as tf
+        tf.random.set_seed(value)
+    return value
+
+
+@pytest.fixture(scope="session")
+def mnist() -> datasets.Dataset:
+    return datasets.load("mnist")
+
+
+@pytest.fixture(scope="session")
+def fashion() -> datasets.Dataset:
+    return datasets.load("fashion")
+
+
+@pytest.fixture(scope="session")
+def tiny() -> datasets.Dataset:
+    return datasets.synthetic()
+
+
+@pytest.fixture(scope="session")
+def mnist_batch(mnist) -> np.ndarray:
+    """The first 256 real MNIST test images, float32 channels-last in [0, 1]."""
+    return datasets.as_float(mnist.x_test[:256])

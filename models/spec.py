@@ -1,0 +1,127 @@
+"""The study's MNIST CNN described once, as data.
+
+Everything a test needs to know about the architecture (output shape and parameter count of every layer) is
+derived here from the spec alone, so the Keras and PyTorch builders are checked against one source of truth.
+Shapes are given channels-last (H, W, C), the layout of the dataset and of Keras.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    kind: str  # "conv2d" | "maxpool" | "relu" | "flatten" | "dense" | "softmax"
+    filters: int = 0
+    kernel: int = 0
+    size: int = 0
+    units: int = 0
+    activation: str | None = None  # fused activation of conv2d / dense: "relu", "softmax" or None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    input_shape: tuple[int, int, int]
+    layers: tuple[Layer, ...]
+    head: str = "logits"  # what the last layer emits: "logits" or "softmax" probabilities
+    notes: dict = field(default_factory=dict)
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(f"{self.name} has no layer {name!r}; layers: {[l.name for l in self.layers]}")
+
+    @property
+    def names(self) -> list[str]:
+        return [layer.name for layer in self.layers]
+
+
+def output_shape(layer: Layer, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Output shape (without batch) of one layer for a channels-last input shape; 'valid' padding, stride 1."""
+    if layer.kind == "conv2d":
+        h, w, _ = in_shape
+        return (h - layer.kernel + 1, w - layer.kernel + 1, layer.filters)
+    if layer.kind == "maxpool":
+        h, w, c = in_shape
+        return (h // layer.size, w // layer.size, c)
+    if layer.kind == "flatten":
+        return (math.prod(in_shape),)
+    if layer.kind == "dense":
+        return (layer.units,)
+    if layer.kind in ("relu", "softmax"):
+        return in_shape
+    raise ValueError(f"unknown layer kind {layer.kind!r} in layer {layer.name!r}")
+
+
+def param_count(layer: Layer, in_shape: tuple[int, ...]) -> int:
+    """Trainable parameters (weights + biases) of one layer."""
+    if layer.kind == "conv2d":
+        return layer.kernel * layer.kernel * in_shape[-1] * layer.filters + layer.filters
+    if layer.kind == "dense":
+        return in_shape[-1] * layer.units + layer.units
+    return 0
+
+
+def layer_table(spec: ModelSpec) -> list[tuple[str, tuple[int, ...], int]]:
+    """[(layer name, output shape, parameter count)] in order, derived from the spec alone."""
+    rows, shape = [], spec.input_shape
+    for layer in spec.layers:
+        params = param_count(layer, shape)
+        shape = output_shape(layer, shape)
+        rows.append((layer.name, shape, params))
+    return rows
+
+
+def total_params(spec: ModelSpec) -> int:
+    return sum(params for _, _, params in layer_table(spec))
+
+
+def input_shape_of(spec: ModelSpec, name: str) -> tuple[int, ...]:
+    shape = spec.input_shape
+    for layer in spec.layers:
+        if layer.name == name:
+            return shape
+        shape = output_shape(layer, shape)
+    raise KeyError(name)
+
+
+# Conv2D 32 5x5 ReLU -> MaxPool 2 -> Conv2D 64 5x5 ReLU -> MaxPool 2 -> Flatten -> Dense 64 ReLU -> Dense 10.
+# The head emits logits in both frameworks; the losses take logits (from_logits=True / CrossEntropyLoss).
+CNN = ModelSpec(
+    name="spec",
+    input_shape=(28, 28, 1),
+    layers=(
+        Layer("conv1", "conv2d", filters=32, kernel=5, activation="relu"),
+        Layer("pool1", "maxpool", size=2),
+        Layer("conv2", "conv2d", filters=64, kernel=5, activation="relu"),
+        Layer("pool2", "maxpool", size=2),
+        Layer("flatten", "flatten"),
+        Layer("dense1", "dense", units=64, activation="relu"),
+        Layer("dense2", "dense", units=10),
+    ),
+)
+
+NUM_CLASSES = 10
+
+
+def _replace(spec: ModelSpec, name: str, layers: tuple[Layer, ...], head: str) -> ModelSpec:
+    return ModelSpec(name=name, input_shape=spec.input_shape, layers=layers, head=head)
+
+
+# The study's models as it wrote them, described in the same terms so their shapes are derived, not typed.
+# Keras: the same stack, the last Dense with softmax (probabilities; loss sparse_categorical_crossentropy).
+STUDY_KERAS = _replace(
+    CNN, "study-keras",
+    tuple(Layer("dense2", "dense", units=10, activation="softmax") if l.name == "dense2" else l for l in CNN.layers),
+    head="softmax",
+)
+# PyTorch: an extra ReLU after the second max-pool; logits head trained with CrossEntropyLoss.
+STUDY_TORCH = _replace(
+    CNN, "study-torch",
+    CNN.layers[:4] + (Layer("relu_extra", "relu"),) + CNN.layers[4:],
+    head="logits",
+)
