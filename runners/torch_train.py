@@ -1,0 +1,82 @@
+"""PyTorch training with the study's settings: batch 32, Adam with defaults, CrossEntropyLoss on logits, a
+per-sample DataLoader with shuffle=True (as the study wrote it). Test accuracy on the full test set per epoch."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from fixtures.datasets import Dataset, as_float
+from fixtures.frameworks import import_torch
+from models import torch_models
+from models.spec import CNN
+from runners.history import EpochLog, Progress, RunResult
+from runners.order import shared_order
+
+torch = import_torch()
+DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
+
+
+def to_tensors(x_uint8: np.ndarray, y: np.ndarray):
+    return torch.from_numpy(np.ascontiguousarray(as_float(x_uint8).transpose(0, 3, 1, 2))), torch.from_numpy(y.astype(np.int64))
+
+
+def native_loader(x, y, batch_size: int, seed: int):
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, generator=g)
+
+
+def shared_loader(x, y, batch_size: int, seed: int, epoch: int):
+    return DataLoader(TensorDataset(x, y), batch_size=batch_size, sampler=shared_order(len(x), seed, epoch).tolist())
+
+
+def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray) -> float:
+    return float((torch_models.predict(model, as_float(x_test_uint8)).argmax(1) == y_test).mean())
+
+
+def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str = "native", batch_size: int = 32,
+          spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
+          model=None) -> tuple[object, RunResult]:
+    torch.manual_seed(seed)
+    model = model if model is not None else torch_models.build(spec)
+    optimizer = torch.optim.Adam(model.parameters())
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x, y = to_tensors(ds.x_train, ds.y_train)
+    steps = -(-len(x) // batch_size)
+    result = RunResult("torch", ds.name, seed, order, target=target)
+    bar = Progress("torch", epochs, steps, enabled=progress)
+    start = time.perf_counter()
+    eval_time = 0.0
+    for epoch in range(1, epochs + 1):
+        loader = native_loader(x, y, batch_size, seed + epoch) if order == "native" else shared_loader(x, y, batch_size, seed, epoch)
+        t0 = time.perf_counter()
+        model.train()
+        loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
+        for step, (xb, yb) in enumerate(loader, 1):
+            optimizer.zero_grad()
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.detach() * len(yb)
+            correct += (out.detach().argmax(1) == yb).sum()
+            seen += len(yb)
+            if step % bar.every == 0:
+                bar.step(epoch, step, loss_sum.item() / seen, correct.item() / seen)
+            if eval_every and step % eval_every == 0 and step != steps:
+                e0 = time.perf_counter()
+                acc = evaluate(model, ds.x_test, ds.y_test)
+                eval_time += time.perf_counter() - e0
+                result.record_eval((epoch - 1) * steps + step, time.perf_counter() - start, acc)
+                model.train()
+        seconds = time.perf_counter() - t0
+        e0 = time.perf_counter()
+        acc = evaluate(model, ds.x_test, ds.y_test)
+        eval_seconds = time.perf_counter() - e0
+        result.record_eval(epoch * steps, time.perf_counter() - start, acc)
+        log = EpochLog(epoch, loss_sum.item() / seen, correct.item() / seen, acc, seconds - eval_time, eval_seconds + eval_time)
+        eval_time = 0.0
+        result.epochs.append(log)
+        bar.epoch(log)
+    return model, result

@@ -1,0 +1,68 @@
+"""One framework's training run in a process of its own: the other framework is never imported here, so the
+peak RSS it reports belongs to this framework alone. Writes a JSON result; progress goes to stderr.
+
+    python -m runners.worker --framework torch --dataset mnist --epochs 1 --out result.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+from fixtures import datasets, frameworks
+from models.spec import CNN, total_params
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def run(framework: str, dataset: str, epochs: int, seed: int, order: str, target: float | None,
+        eval_every: int | None, progress: bool = True) -> dict:
+    if not frameworks.installed(framework):
+        raise SystemExit(frameworks.missing_reason(framework))
+    t0 = time.perf_counter()
+    ds = datasets.load(dataset)
+    if framework == "torch":
+        from runners import torch_train as trainer
+    else:
+        from runners import keras_train as trainer
+    setup_seconds = time.perf_counter() - t0
+    _, result = trainer.train(ds, epochs=epochs, seed=seed, order=order, target=target, eval_every=eval_every,
+                              progress=progress)
+    out = result.as_dict()
+    out.update(params=total_params(CNN), peak_rss_mb=peak_rss_mb(), setup_seconds=setup_seconds,
+               versions=frameworks.versions(), other_framework_loaded=_other_loaded(framework), pid=os.getpid())
+    return out
+
+
+def _other_loaded(framework: str) -> bool:
+    return ("torch" if framework == "tf" else "tensorflow") in sys.modules
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--framework", choices=frameworks.FRAMEWORKS, required=True)
+    p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--order", choices=("native", "shared"), default="native")
+    p.add_argument("--target", type=float, default=None)
+    p.add_argument("--eval-every", type=int, default=None)
+    p.add_argument("--out", type=Path, required=True)
+    a = p.parse_args(argv)
+    try:
+        result = run(a.framework, a.dataset, a.epochs, a.seed, a.order, a.target, a.eval_every)
+    except datasets.DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    datasets.atomic_write(a.out, json.dumps(result, indent=1).encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
