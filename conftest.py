@@ -76,6 +76,28 @@ def seed(request) -> int:
     return value
 
 
+_MEASURED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def measurements() -> dict:
+    """Figures tests measure (max |Δ| per layer, drifts, ...): printed at the end and saved to
+    reports/measurements.json for the report."""
+    return _MEASURED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MEASURED:
+        return
+    import json
+    terminalreporter.section("measured figures")
+    for key, value in _MEASURED.items():
+        terminalreporter.write_line(f"{key}: {json.dumps(value, default=float)}")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    out = datasets.REPO / "reports" / f"measurements-{worker}.json"
+    datasets.atomic_write(out, json.dumps(_MEASURED, indent=1, default=float).encode())
+
+
 @pytest.fixture(scope="session")
 def mnist() -> datasets.Dataset:
     return datasets.load("mnist")

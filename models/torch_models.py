@@ -31,7 +31,7 @@ class SpecNet(nn.Module):
             elif layer.kind == "dense":
                 self.add_module(layer.name, nn.Linear(input_shape_of(spec, layer.name)[-1], layer.units))
 
-    def _apply(self, layer, x):
+    def _run_layer(self, layer, x):
         if layer.kind in ("conv2d", "dense"):
             x = getattr(self, layer.name)(x)
         elif layer.kind == "maxpool":
@@ -48,7 +48,7 @@ class SpecNet(nn.Module):
 
     def forward(self, x, taps: dict | None = None):
         for layer in self.spec.layers:
-            x = self._apply(layer, x)
+            x = self._run_layer(layer, x)
             if taps is not None:
                 taps[layer.name] = x
         return x

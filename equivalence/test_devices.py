@@ -1,0 +1,31 @@
+"""Each framework computes the same forward pass on every device it has (GPU vs CPU, TF32 off)."""
+import numpy as np
+import pytest
+
+from fixtures import devices
+from fixtures.compare import assert_close
+from fixtures.params import fw_device_params
+from fixtures.tolerances import tol
+from models.adapters import adapter
+from models.spec import CNN
+
+
+@pytest.mark.parametrize("fw, device", fw_device_params())
+def test_forward_on_device_matches_cpu(fw, device, mnist_batch, measurements):
+    fwa = adapter(fw)
+    model = fwa.build(CNN)
+    reference = fwa.layer_outputs(model, mnist_batch)
+    if fw == "torch":
+        import torch
+        with torch.no_grad():
+            on_device = model.to(devices.torch_device(device))
+            x = torch.from_numpy(mnist_batch.transpose(0, 3, 1, 2).copy()).to(devices.torch_device(device))
+            taps = fwa.module.raw_taps(on_device.eval(), x)
+        outputs = {n: fwa.module.to_channels_last(CNN.layer(n).kind, t, (4, 4, 64) if n == "flatten" else None)
+                   for n, t in taps.items()}
+    else:
+        with fwa.module.tf.device(devices.tf_device(device)):
+            outputs = fwa.layer_outputs(model, mnist_batch)
+    result = assert_close(reference, outputs, tol("device"))
+    measurements[f"device {fw}-{device} vs cpu max |Δ|"] = result.max_abs
+    assert np.isfinite(result.max_abs)
