@@ -1,0 +1,109 @@
+"""Export conformance: every format reloads in a fresh process that imports only its runtime, and agrees with
+the trained in-memory model at batch 1, 7 and 256; the two ONNX files agree with each other."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fixtures.compare import assert_close
+from fixtures.datasets import as_float
+from fixtures.exports import TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
+from fixtures.tolerances import tol
+from fixtures.training import trained
+from models.adapters import adapter
+from runners import deploy
+
+REPO = Path(__file__).resolve().parent.parent
+BATCHES = (1, 7, 256)
+CASES = [pytest.param("tf", f, marks=pytest.mark.tf, id=f) for f in TF_FORMATS] + \
+        [pytest.param("torch", f, marks=pytest.mark.torch, id=f) for f in TORCH_FORMATS]
+FOREIGN = {"tf": "torch", "torch": "tensorflow"}
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory, mnist, pytestconfig):
+    """Lazily export each trained model once per format: {(fw, fmt): (Artifact, model)}."""
+    cache = {}
+
+    def get(fw, fmt):
+        if (fw, fmt) not in cache:
+            model, _ = trained(fw, mnist, 1, pytestconfig.getoption("seed"))
+            folder = tmp_path_factory.mktemp(fmt)
+            cache[(fw, fmt)] = ((export_tf if fw == "tf" else export_torch)(model, fmt, folder), model)
+        return cache[(fw, fmt)]
+    return get
+
+
+def run_deploy(artifact, x, tmp_path, batches="all"):
+    np.save(tmp_path / "in.npy", x)
+    proc = subprocess.run([sys.executable, "-m", "runners.deploy", artifact.format, str(artifact.path),
+                           str(tmp_path / "in.npy"), str(tmp_path / "out.npz"), batches],
+                          cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return proc
+
+
+@pytest.mark.parametrize("fw, fmt", CASES)
+def test_reloads_in_fresh_process_and_agrees(fw, fmt, artifacts, mnist, tmp_path, measurements):
+    artifact, model = artifacts(fw, fmt)
+    x = as_float(mnist.x_test[:256])
+    proc = run_deploy(artifact, to_layout(x, artifact.layout), tmp_path, ",".join(map(str, BATCHES)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert FOREIGN[fw] not in info["loaded"], f"the {fmt} deployer loaded {info['loaded']}"
+    got = np.load(tmp_path / "out.npz")
+    expected = adapter(fw).predict(model, x)
+    tolerance = tol("export-tflite" if fmt == "tflite" else "export")
+    result = assert_close({f"b{n}": expected[:n] for n in BATCHES}, {f"b{n}": got[f"b{n}"] for n in BATCHES},
+                          tolerance, what="batch")
+    measurements[f"export {fmt}"] = {"max_abs": result.max_abs, "bytes": artifact.size_bytes,
+                                     "load_s": info["load_s"], "loaded": info["loaded"]}
+
+
+@pytest.mark.parametrize("fw, fmt", CASES)
+@pytest.mark.parametrize("bad", ["wrong-layout", "wrong-dtype", "wrong-shape"])
+def test_bad_input_is_a_clear_error(fw, fmt, bad):
+    layout = deploy.LAYOUT[fmt]
+    good = np.zeros((2, *deploy.IMAGE[layout]), np.float32)
+    x = {"wrong-layout": np.zeros((2, *deploy.IMAGE["NCHW" if layout == "NHWC" else "NHWC"]), np.float32),
+         "wrong-dtype": good.astype(np.uint8), "wrong-shape": np.zeros((2, 784), np.float32)}[bad]
+    expected = {"wrong-layout": "fix: x.transpose", "wrong-dtype": "takes float32", "wrong-shape": "4-D batch"}[bad]
+    deploy.validate(fmt, good)
+    with pytest.raises(deploy.BadInput, match=expected):
+        deploy.validate(fmt, x)
+
+
+@pytest.mark.torch
+def test_bad_input_end_to_end_exit_code(tmp_path):
+    """The deployer as a process: NHWC into an NCHW model exits 3 with the fix on stderr, writes no output."""
+    from fixtures.exports import Artifact
+    np.save(tmp_path / "in.npy", np.zeros((2, 28, 28, 1), np.float32))
+    proc = run_deploy(Artifact("onnx-torch", tmp_path / "absent.onnx", "NCHW"), np.zeros((2, 28, 28, 1), np.float32), tmp_path)
+    assert proc.returncode == 3 and "fix: x.transpose(0, 3, 1, 2)" in proc.stderr
+    assert not (tmp_path / "out.npz").exists()
+
+
+@pytest.mark.tf
+@pytest.mark.torch
+def test_both_onnx_files_agree_on_all_test_images(mnist, tmp_path, pytestconfig, measurements):
+    import onnx
+    import onnxruntime as ort
+    keras_model, _ = trained("tf", mnist, 1, pytestconfig.getoption("seed"))
+    tha = adapter("torch")
+    torch_model = tha.set_weights(tha.build(tha.spec_of(tha.build())), adapter("tf").get_weights(keras_model))
+    tf_onnx = export_tf(keras_model, "onnx-tf", tmp_path / "tf")
+    torch_onnx = export_torch(torch_model, "onnx-torch", tmp_path / "torch")
+    outs = {}
+    for art in (tf_onnx, torch_onnx):
+        onnx.checker.check_model(str(art.path), full_check=True)
+        sess = ort.InferenceSession(str(art.path), providers=["CPUExecutionProvider"])
+        x = to_layout(as_float(mnist.x_test), art.layout)
+        outs[art.format] = np.concatenate([sess.run(None, {sess.get_inputs()[0].name: x[i:i + 1000]})[0]
+                                           for i in range(0, len(x), 1000)])
+    result = assert_close({"logits": outs["onnx-tf"]}, {"logits": outs["onnx-torch"]}, tol("export"), what="output")
+    np.testing.assert_array_equal(outs["onnx-tf"].argmax(1), outs["onnx-torch"].argmax(1))
+    measurements["onnx tf vs torch, 10,000 images"] = {"max_abs": result.max_abs,
+                                                       "argmax_equal": int((outs["onnx-tf"].argmax(1) == outs["onnx-torch"].argmax(1)).sum())}

@@ -1,0 +1,52 @@
+"""Training conformance on full real data with the study's settings: accuracy thresholds, determinism, the
+shared data order. The 1-epoch thresholds run by default; multi-epoch ones are `slow`."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from fixtures.params import FRAMEWORKS
+from fixtures.thresholds import threshold
+from fixtures.training import trained, trainer
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_mnist_one_epoch_threshold(fw, mnist, request, measurements):
+    _, result = trained(fw, mnist, 1, request.config.getoption("seed"))
+    acc = result.epochs[-1].test_acc
+    measurements[f"mnist 1 epoch {fw}"] = dataclasses.asdict(result.epochs[-1])
+    assert acc >= threshold("mnist", 1), f"{fw}: {100 * acc:.2f} % after 1 epoch"
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_fashion_one_epoch_threshold(fw, fashion, request, measurements):
+    _, result = trained(fw, fashion, 1, request.config.getoption("seed"))
+    acc = result.epochs[-1].test_acc
+    measurements[f"fashion 1 epoch {fw}"] = dataclasses.asdict(result.epochs[-1])
+    assert acc >= threshold("fashion", 1), f"{fw}: {100 * acc:.2f} % after 1 epoch"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_mnist_reaches_99_within_3_epochs(fw, mnist, request, measurements):
+    _, result = trained(fw, mnist, 3, request.config.getoption("seed"))
+    measurements[f"mnist 3 epochs {fw}"] = [e.test_acc for e in result.epochs]
+    assert max(e.test_acc for e in result.epochs) >= threshold("mnist", 3)
+    assert result.time_to_accuracy is not None and result.time_to_accuracy > 0
+
+
+def first_steps(fw, mnist, seed, steps=100):
+    """Weights after `steps` training steps on the first steps*32 real training images, canonical layout."""
+    from models.adapters import adapter
+    small = dataclasses.replace(mnist, x_train=mnist.x_train[:steps * 32], y_train=mnist.y_train[:steps * 32],
+                                x_test=mnist.x_test[:100], y_test=mnist.y_test[:100])
+    model, _ = trainer(fw).train(small, epochs=1, seed=seed, progress=False)
+    return adapter(fw).get_weights(model)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_same_seed_same_weights_other_seed_other_weights(fw, mnist, measurements):
+    a, b, c = first_steps(fw, mnist, 7), first_steps(fw, mnist, 7), first_steps(fw, mnist, 8)
+    delta = max(float(np.abs(x - y).max()) for n in a for x, y in zip(a[n], b[n]))
+    measurements[f"determinism {fw}: same seed, 100 steps, max |Δ|"] = delta
+    assert delta == 0.0, f"{fw}: same seed gave weights {delta:.3g} apart after 100 steps"
+    assert any(not np.array_equal(x, y) for n in a for x, y in zip(a[n], c[n]))
