@@ -28,6 +28,10 @@ def pytest_addoption(parser):
     group.addoption("--cache-dir", default=None, help="where verified arrays are cached (env TFPT_CACHE_DIR; "
                                                       "default .cache/data)")
     group.addoption("--allow-download", action="store_true", help="let the data loader try the official mirrors")
+    group.addoption("--bench-sleep", type=float, default=None,
+                    help="test hook: add this many seconds to every benchmarked body (env TFPT_BENCH_SLEEP), "
+                         "to prove the report's regression gate fires")
+    group.addoption("--bench-epoch-rounds", type=int, default=2, help="timed rounds of the epoch benchmark")
     group.addoption("--seed", type=int, default=int(os.environ.get("TFPT_SEED", "1234")),
                     help="base seed; each test gets seed + crc32(test id) (env TFPT_SEED)")
 
@@ -38,6 +42,29 @@ def pytest_configure(config):
             os.environ[env] = str(config.getoption(opt))  # worker processes inherit the choice
     if config.getoption("allow_download"):
         os.environ["TFPT_DOWNLOAD"] = "1"
+    if config.getoption("bench_sleep") is not None:
+        os.environ["TFPT_BENCH_SLEEP"] = str(config.getoption("bench_sleep"))
+    _benchmarks_on_when_saving(config)
+
+
+def _benchmarks_on_when_saving(config):
+    """pytest.ini disables timing (--benchmark-disable: each benchmark body runs once, so none can rot). Asking
+    to save, compare or dump results means timing is wanted: switch it back on, and keep the raw rounds (the
+    report's significance test needs them). Runs before pytest-benchmark's own (trylast) configure."""
+    opt = config.option
+    if not hasattr(opt, "benchmark_disable"):
+        return
+    if any(getattr(opt, name, None) for name in ("benchmark_autosave", "benchmark_save", "benchmark_json",
+                                                 "benchmark_compare", "benchmark_only")):
+        opt.benchmark_enable = True
+        opt.benchmark_save_data = True
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Saved runs carry the framework versions and devices next to pytest-benchmark's CPU info."""
+    machine_info["frameworks"] = frameworks.versions()
+    machine_info["devices"] = devices.describe()
+    machine_info["tox_env"] = os.environ.get("TOX_ENV_NAME")
 
 
 def pytest_report_header(config):

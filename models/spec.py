@@ -125,3 +125,22 @@ STUDY_TORCH = _replace(
     CNN.layers[:4] + (Layer("relu_extra", "relu"),) + CNN.layers[4:],
     head="logits",
 )
+
+
+def forward_macs(spec: ModelSpec) -> int:
+    """Multiply-adds of one image's forward pass, derived from the spec (convs and dense layers; pooling and
+    activations are comparisons, not counted)."""
+    macs, shape = 0, spec.input_shape
+    for layer in spec.layers:
+        out = output_shape(layer, shape)
+        if layer.kind == "conv2d":
+            macs += out[0] * out[1] * layer.kernel * layer.kernel * shape[-1] * layer.filters
+        elif layer.kind == "dense":
+            macs += shape[-1] * layer.units
+        shape = out
+    return macs
+
+
+def train_flops_per_image(spec: ModelSpec) -> int:
+    """FLOPs of one training step per image: forward + backward ≈ 3 forward passes, 2 FLOPs per multiply-add."""
+    return 3 * 2 * forward_macs(spec)

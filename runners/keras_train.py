@@ -45,7 +45,15 @@ class _Hooks(keras.callbacks.Callback):
 
 def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str = "native", batch_size: int = 32,
           spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
-          model=None) -> tuple[object, RunResult]:
+          model=None, evaluate_epochs: bool = True, device: str = "cpu") -> tuple[object, RunResult]:
+    """Train with the study's settings; `evaluate_epochs=False` skips the per-epoch test evaluation (benchmarks
+    time training alone); `device` is "cpu" or "gpu"."""
+    from fixtures.devices import tf_device
+    with tf.device(tf_device(device)):
+        return _train(ds, epochs, seed, order, batch_size, spec, target, eval_every, progress, model, evaluate_epochs)
+
+
+def _train(ds, epochs, seed, order, batch_size, spec, target, eval_every, progress, model, evaluate_epochs):
     keras.utils.set_random_seed(seed)
     model = compile_study_settings(model if model is not None else keras_models.build(spec))
     x, y = as_float(ds.x_train), ds.y_train.astype(np.int32)
@@ -72,9 +80,10 @@ def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str = "native", ba
         hist = model.fit(xs, ys, batch_size=batch_size, epochs=1, shuffle=shuffle, verbose=0, callbacks=hooks)
         seconds = time.perf_counter() - t0
         e0 = time.perf_counter()
-        acc = evaluate(model, ds.x_test, ds.y_test)
+        acc = evaluate(model, ds.x_test, ds.y_test) if evaluate_epochs else float("nan")
         eval_seconds = time.perf_counter() - e0
-        result.record_eval(epoch * steps, time.perf_counter() - start, acc)
+        if evaluate_epochs:
+            result.record_eval(epoch * steps, time.perf_counter() - start, acc)
         h = hist.history
         log = EpochLog(epoch, float(h["loss"][-1]), float(h.get("accuracy", h.get("acc"))[-1]), acc,
                        seconds - eval_time[0], eval_seconds + eval_time[0])

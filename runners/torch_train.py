@@ -32,14 +32,23 @@ def shared_loader(x, y, batch_size: int, seed: int, epoch: int):
 
 
 def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray) -> float:
-    return float((torch_models.predict(model, as_float(x_test_uint8)).argmax(1) == y_test).mean())
+    device = next(model.parameters()).device
+    if device.type != "cpu":
+        model = model.to("cpu")
+    acc = float((torch_models.predict(model, as_float(x_test_uint8)).argmax(1) == y_test).mean())
+    model.to(device)
+    return acc
 
 
 def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str = "native", batch_size: int = 32,
           spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
-          model=None) -> tuple[object, RunResult]:
+          model=None, evaluate_epochs: bool = True, device: str = "cpu") -> tuple[object, RunResult]:
+    """Train with the study's settings; `evaluate_epochs=False` skips the per-epoch test evaluation (benchmarks
+    time training alone); `device` is "cpu" or "gpu"."""
+    from fixtures.devices import torch_device
+    dev = torch_device(device)
     torch.manual_seed(seed)
-    model = model if model is not None else torch_models.build(spec)
+    model = (model if model is not None else torch_models.build(spec)).to(dev)
     optimizer = torch.optim.Adam(model.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()
     x, y = to_tensors(ds.x_train, ds.y_train)
@@ -54,6 +63,8 @@ def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str = "native", ba
         model.train()
         loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
         for step, (xb, yb) in enumerate(loader, 1):
+            if dev.type != "cpu":
+                xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
             optimizer.zero_grad()
             out = model(xb)
             loss = loss_fn(out, yb)
@@ -70,11 +81,14 @@ def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str = "native", ba
                 eval_time += time.perf_counter() - e0
                 result.record_eval((epoch - 1) * steps + step, time.perf_counter() - start, acc)
                 model.train()
+        if dev.type != "cpu":
+            torch.cuda.synchronize()
         seconds = time.perf_counter() - t0
         e0 = time.perf_counter()
-        acc = evaluate(model, ds.x_test, ds.y_test)
+        acc = evaluate(model, ds.x_test, ds.y_test) if evaluate_epochs else float("nan")
         eval_seconds = time.perf_counter() - e0
-        result.record_eval(epoch * steps, time.perf_counter() - start, acc)
+        if evaluate_epochs:
+            result.record_eval(epoch * steps, time.perf_counter() - start, acc)
         log = EpochLog(epoch, loss_sum.item() / seen, correct.item() / seen, acc, seconds - eval_time, eval_seconds + eval_time)
         eval_time = 0.0
         result.epochs.append(log)

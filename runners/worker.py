@@ -21,8 +21,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+def device_peak_mb(framework: str, device: str) -> float | None:
+    """Peak accelerator memory from the framework's own counters (None on the CPU)."""
+    if device != "gpu":
+        return None
+    if framework == "torch":
+        import torch
+        return torch.cuda.max_memory_allocated() / 2**20
+    import tensorflow as tf
+    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+
+
 def run(framework: str, dataset: str, epochs: int, seed: int, order: str, target: float | None,
-        eval_every: int | None, progress: bool = True) -> dict:
+        eval_every: int | None, progress: bool = True, device: str = "cpu") -> dict:
     if not frameworks.installed(framework):
         raise SystemExit(frameworks.missing_reason(framework))
     t0 = time.perf_counter()
@@ -33,9 +44,10 @@ def run(framework: str, dataset: str, epochs: int, seed: int, order: str, target
         from runners import keras_train as trainer
     setup_seconds = time.perf_counter() - t0
     _, result = trainer.train(ds, epochs=epochs, seed=seed, order=order, target=target, eval_every=eval_every,
-                              progress=progress)
+                              progress=progress, device=device)
     out = result.as_dict()
-    out.update(params=total_params(CNN), peak_rss_mb=peak_rss_mb(), setup_seconds=setup_seconds,
+    out.update(params=total_params(CNN), peak_rss_mb=peak_rss_mb(), setup_seconds=setup_seconds, device=device,
+               device_peak_mb=device_peak_mb(framework, device),
                versions=frameworks.versions(), other_framework_loaded=_other_loaded(framework), pid=os.getpid())
     return out
 
@@ -53,10 +65,11 @@ def main(argv=None) -> int:
     p.add_argument("--order", choices=("native", "shared"), default="native")
     p.add_argument("--target", type=float, default=None)
     p.add_argument("--eval-every", type=int, default=None)
+    p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args(argv)
     try:
-        result = run(a.framework, a.dataset, a.epochs, a.seed, a.order, a.target, a.eval_every)
+        result = run(a.framework, a.dataset, a.epochs, a.seed, a.order, a.target, a.eval_every, device=a.device)
     except datasets.DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

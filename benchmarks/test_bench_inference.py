@@ -1,0 +1,36 @@
+"""Inference per framework x device: latency at batch 1, throughput at batch 1024."""
+import numpy as np
+import pytest
+
+from benchmarks import workloads
+from fixtures.params import fw_device_params
+
+pytestmark = pytest.mark.benchmark
+
+
+@pytest.mark.benchmark(group="latency")
+@pytest.mark.parametrize("fw, device", fw_device_params())
+def test_latency(fw, device, benchmark, describe, mnist, seed):
+    body = workloads.INFER[fw](mnist, device, seed, workloads.LATENCY_BATCH)
+    out = body()
+    benchmark.pedantic(body, rounds=200, iterations=1, warmup_rounds=10)
+    describe(fw, device, "latency", workloads.flops("latency", workloads.LATENCY_BATCH), batch=workloads.LATENCY_BATCH)
+    assert np.asarray(out).shape == (1, 10)
+
+
+@pytest.mark.benchmark(group="throughput")
+@pytest.mark.parametrize("fw, device", fw_device_params())
+def test_throughput(fw, device, benchmark, describe, mnist, seed):
+    body = workloads.INFER[fw](mnist, device, seed, workloads.THROUGHPUT_BATCH)
+    body()
+    benchmark.pedantic(body, rounds=10, iterations=1, warmup_rounds=1)
+    describe(fw, device, "throughput", workloads.flops("throughput", workloads.THROUGHPUT_BATCH),
+             batch=workloads.THROUGHPUT_BATCH)
+
+
+@pytest.mark.benchmark(group="peak")
+def test_matmul_peak(benchmark):
+    body, flop = workloads.matmul_peak()
+    body()
+    benchmark.pedantic(body, rounds=10, iterations=1, warmup_rounds=2)
+    benchmark.extra_info.update(quantity="peak", flops=flop, framework="machine", device="cpu")
