@@ -31,6 +31,7 @@ def pytest_addoption(parser):
     group.addoption("--bench-sleep", type=float, default=None,
                     help="test hook: add this many seconds to every benchmarked body (env TFPT_BENCH_SLEEP), "
                          "to prove the report's regression gate fires")
+    group.addoption("--seeds", type=int, default=5, help="seeds per framework in the multi-seed study (slow)")
     group.addoption("--bench-epoch-rounds", type=int, default=2, help="timed rounds of the epoch benchmark")
     group.addoption("--seed", type=int, default=int(os.environ.get("TFPT_SEED", "1234")),
                     help="base seed; each test gets seed + crc32(test id) (env TFPT_SEED)")

@@ -1,0 +1,24 @@
+"""The multi-seed study (slow): N seeds per framework in their own processes, mean ± std, Welch's t-test."""
+import pytest
+
+from runners.seeds import run, summarize
+
+pytestmark = [pytest.mark.tf, pytest.mark.torch]
+
+
+def test_summary_statistics_on_known_values():
+    out = summarize({"tf": [0.99, 0.98, 0.97], "torch": [0.99, 0.98, 0.97]}, {"tf": [1, 2, 3], "torch": [1, 2, 3]})
+    assert out["p_value"] == pytest.approx(1.0) and not out["significant_at_5pct"]
+    apart = summarize({"tf": [0.990, 0.991, 0.992], "torch": [0.980, 0.981, 0.982]}, {"tf": [1, 1, 1.1], "torch": [1, 1, 1.1]})
+    assert apart["significant_at_5pct"] and apart["p_value"] < 0.05 and "significant at 5 %" in apart["sentence"]
+
+
+@pytest.mark.slow
+def test_multi_seed_study(pytestconfig, measurements):
+    n = pytestconfig.getoption("seeds")
+    out = run(n, epochs=1, dataset="mnist")
+    print("\n" + out["sentence"])
+    measurements["multi-seed study"] = {k: v for k, v in out.items() if k != "runs"}
+    assert all(s["n"] == n for s in out["per_framework"].values())
+    assert 0.0 <= out["p_value"] <= 1.0
+    assert all(s["acc_mean"] > 0.97 for s in out["per_framework"].values())
