@@ -110,7 +110,7 @@ _MEASURED: dict = {}
 @pytest.fixture(scope="session")
 def measurements() -> dict:
     """Figures tests measure (max |Δ| per layer, drifts, ...): printed at the end and saved to
-    reports/measurements.json for the report."""
+    reports/measurements-<tox env or main>-<xdist worker>.json with the versions, for the report."""
     return _MEASURED
 
 
@@ -121,9 +121,11 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("measured figures")
     for key, value in _MEASURED.items():
         terminalreporter.write_line(f"{key}: {json.dumps(value, default=float)}")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    out = datasets.REPO / "reports" / f"measurements-{worker}.json"
-    datasets.atomic_write(out, json.dumps(_MEASURED, indent=1, default=float).encode())
+    env = os.environ.get("TOX_ENV_NAME", "main")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "w0")
+    out = datasets.REPO / "reports" / f"measurements-{env}-{worker}.json"
+    doc = {"env": env, "versions": frameworks.versions(), "figures": _MEASURED}
+    datasets.atomic_write(out, json.dumps(doc, indent=1, default=float).encode())
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from report.regressions import compare_runs
 from report.storage import load_runs
-from report.tables import history_plots, peak_table, study_table, measurements_section
+from report.tables import history_plots, measurements_section, peak_table, study_table, version_table
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,9 @@ def main(argv=None) -> int:
                 regressed.append(v)
     else:
         parts.append("\n## Regressions\n\nOnly one run saved: nothing to compare yet.")
+    parts.append("\n## Versions\n\nEach metric per TensorFlow / PyTorch combination (tox envs and plain runs); "
+                 "defaults that differ between versions are listed.\n")
+    parts.append(version_table(runs, REPO / "reports"))
     parts.append(measurements_section(REPO / "reports"))
     text = "\n".join(parts) + "\n"
     (a.out / "report.md").write_text(text)

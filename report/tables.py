@@ -99,30 +99,90 @@ def history_plots(runs, out: Path) -> dict:
     return plots
 
 
-def measurements_section(folder: Path) -> str:
-    """Figures the conformance tests measured (reports/measurements-*.json), if a test run left them."""
-    files = sorted(Path(folder).glob("measurements-*.json"))
-    if not files:
-        return "\n## Conformance figures\n\nNo `reports/measurements-*.json`: run the tests to add them."
-    merged = {}
-    for f in files:
+def load_measurements(folder: Path) -> dict:
+    """{env: {"versions": ..., "figures": {...}}} from reports/measurements-<env>-<worker>.json (workers merged)."""
+    out: dict = {}
+    for f in sorted(Path(folder).glob("measurements-*.json")):
         try:
-            merged.update(json.loads(f.read_text()))
-        except ValueError:
+            doc = json.loads(f.read_text())
+            entry = out.setdefault(doc["env"], {"versions": doc["versions"], "figures": {}})
+            entry["figures"].update(doc["figures"])
+        except (ValueError, KeyError, TypeError):
             continue
-    lines = ["\n## Conformance figures (from the last test run)\n"]
-    for key, value in merged.items():
-        if key.startswith("defaults "):
-            continue
-        lines.append(f"- **{key}**: {json.dumps(value, default=float)}")
-    try:
-        from fixtures.defaults import KEYS
-        fws = {k.split()[1]: (k.split()[2], v) for k, v in merged.items() if k.startswith("defaults ")}
-        if fws:
-            order = [f for f in ("tf", "torch") if f in fws]
-            lines += ["\n### Defaults audit\n", "| default | " + " | ".join(f"{f} {fws[f][0]}" for f in order) + " |",
-                      "|---|" + "---|" * len(order)]
-            lines += [f"| {k} | " + " | ".join(str(fws[f][1].get(k)) for f in order) + " |" for k in KEYS]
-    except ImportError:
-        pass
+    return out
+
+
+def _defaults(figures: dict) -> dict:
+    return {k.split()[1]: v for k, v in figures.items() if k.startswith("defaults ")}
+
+
+def measurements_section(folder: Path) -> str:
+    """Figures the conformance tests measured in the newest 'main' run (else any env)."""
+    envs = load_measurements(folder)
+    if not envs:
+        return "\n## Conformance figures\n\nNo `reports/measurements-*.json`: run the tests to add them."
+    env = "main" if "main" in envs else sorted(envs)[-1]
+    figures = envs[env]["figures"]
+    lines = [f"\n## Conformance figures (test run: {env})\n"]
+    lines += [f"- **{k}**: {json.dumps(v, default=float)}" for k, v in figures.items() if not k.startswith("defaults ")]
+    from fixtures.defaults import KEYS
+    d = _defaults(figures)
+    if d:
+        order = [f for f in ("tf", "torch") if f in d]
+        lines += ["\n### Defaults audit\n", "| default | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
+        lines += [f"| {k} | " + " | ".join(str(d[f].get(k)) for f in order) + " |" for k in KEYS]
     return "\n".join(lines)
+
+
+def _label(versions: dict, env: str | None) -> str:
+    return f"TF {versions.get('tensorflow', '-')} / torch {versions.get('torch', '-')}" + (f" ({env})" if env else "")
+
+
+def version_table(runs, folder: Path) -> str:
+    """Each metric per framework-version combination: benchmarks from saved runs (newest per combination),
+    conformance figures and the defaults audit from each env's measurements; changed defaults listed."""
+    cols: dict = {}
+    for run in runs:
+        v = run.machine.get("frameworks", {})
+        key = (v.get("tensorflow"), v.get("torch"))
+        cols.setdefault(key, {"env": run.machine.get("tox_env"), "bench": {}, "fig": {}})
+        for b in run.benchmarks:
+            e = b.get("extra_info", {})
+            if e.get("quantity") and e.get("framework") in NAMES and e.get("device") == "cpu":
+                value = e["peak_rss_mb"] if e["quantity"] == "memory" else b["stats"]["median"]
+                cols[key]["bench"][(e["quantity"], e["framework"])] = value
+    for env, doc in load_measurements(folder).items():
+        v = doc["versions"]
+        key = (v.get("tensorflow"), v.get("torch"))
+        cols.setdefault(key, {"env": env if env != "main" else None, "bench": {}, "fig": {}})["fig"] = doc["figures"]
+    if not cols:
+        return "No runs."
+    keys = sorted(cols, key=lambda k: (str(k[0]), str(k[1])))
+    head = "| metric | " + " | ".join(_label({"tensorflow": k[0], "torch": k[1]}, cols[k]["env"]) for k in keys) + " |"
+    rows = [head, "|---|" + "---|" * len(keys)]
+    units = {"epoch": ("s", 1), "step": ("ms", 1e3), "latency": ("ms", 1e3), "throughput": ("ms", 1e3), "memory": ("MiB", 1)}
+    for q, (unit, scale) in units.items():
+        for fw in ("tf", "torch"):
+            vals = [cols[k]["bench"].get((q, fw)) for k in keys]
+            if any(v is not None for v in vals):
+                rows.append(f"| {q} {NAMES[fw]} ({unit}) | " + " | ".join(f"{v * scale:.3g}" if v is not None else "-" for v in vals) + " |")
+
+    def fig(k, name, pick):
+        f = cols[k]["fig"].get(name)
+        return pick(f) if f is not None else "-"
+    rows.append("| forward max abs diff, spec tf->torch | " + " | ".join(
+        fig(k, "forward max |Δ| spec tf->torch", lambda f: f"{max(f.values()):.2g}") for k in keys) + " |")
+    rows.append("| gradient max rel. error, spec | " + " | ".join(
+        fig(k, "gradient relative error spec", lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}") for k in keys) + " |")
+    for fw in ("tf", "torch"):
+        rows.append(f"| MNIST 1 epoch {NAMES[fw]} | " + " | ".join(
+            fig(k, f"mnist 1 epoch {fw}", lambda f: f"{100 * f['test_acc']:.2f} %") for k in keys) + " |")
+    from fixtures.defaults import KEYS
+    for fw in ("tf", "torch"):
+        per = [_defaults(cols[k]["fig"]).get(fw) for k in keys]
+        known = [p for p in per if p]
+        for name in KEYS:
+            values = {str(p.get(name)) for p in known}
+            if len(values) > 1:
+                rows.append(f"| default changed: {NAMES[fw]} {name} | " + " | ".join(str(p.get(name)) if p else "-" for p in per) + " |")
+    return "\n".join(rows)

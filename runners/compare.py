@@ -24,7 +24,7 @@ def run_worker(fw: str, args) -> dict:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "runners.worker", "--framework", fw, "--dataset", args.dataset,
                "--epochs", str(args.epochs), "--seed", str(args.seed), "--order", args.order,
-               "--target", str(args.target), "--out", str(out)]
+               "--target", str(args.target), "--mode", args.mode, "--out", str(out)]
         if args.eval_every:
             cmd += ["--eval-every", str(args.eval_every)]
         print(f"== {fw}: training {args.epochs} epoch(s) of {args.dataset} in its own process", file=sys.stderr, flush=True)
@@ -70,6 +70,8 @@ def main(argv=None) -> int:
                    help="native: each framework shuffles as the study did; shared: both see one seeded order")
     p.add_argument("--target", type=float, default=0.99, help="test accuracy for time-to-accuracy (default 0.99)")
     p.add_argument("--eval-every", type=int, default=None, help="also evaluate every N steps (time-to-accuracy)")
+    p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written",
+                   help="as-written: the study's code paths; tuned: same math, faster feeding (see README)")
     p.add_argument("--json", type=Path, default=None, help="also write all results as JSON here")
     args = p.parse_args(argv)
     fws = [f.strip() for f in args.frameworks.split(",") if f.strip()]
@@ -86,7 +88,7 @@ def main(argv=None) -> int:
         return 2
     results = {fw: run_worker(fw, args) for fw in fws}
     print(f"\nThe study's comparison on {args.dataset}, batch 32, Adam defaults, seed {args.seed}, "
-          f"order {args.order}; each framework in its own process:\n")
+          f"order {args.order}, mode {args.mode}; each framework in its own process:\n")
     print(table(results))
     if args.json:
         datasets.atomic_write(args.json, json.dumps(results, indent=1).encode())

@@ -22,6 +22,7 @@ class RunResult:
     dataset: str
     seed: int
     order: str
+    mode: str = "as-written"
     epochs: list = field(default_factory=list)
     evaluations: list = field(default_factory=list)  # [(step, seconds since start incl. evaluation, test_acc)]
     target: float | None = None

@@ -33,7 +33,8 @@ def device_peak_mb(framework: str, device: str) -> float | None:
 
 
 def run(framework: str, dataset: str, epochs: int, seed: int, order: str, target: float | None,
-        eval_every: int | None, progress: bool = True, device: str = "cpu") -> dict:
+        eval_every: int | None, progress: bool = True, device: str = "cpu", mode: str = "as-written",
+        options: dict | None = None, evaluate_epochs: bool = True) -> dict:
     if not frameworks.installed(framework):
         raise SystemExit(frameworks.missing_reason(framework))
     t0 = time.perf_counter()
@@ -44,7 +45,8 @@ def run(framework: str, dataset: str, epochs: int, seed: int, order: str, target
         from runners import keras_train as trainer
     setup_seconds = time.perf_counter() - t0
     _, result = trainer.train(ds, epochs=epochs, seed=seed, order=order, target=target, eval_every=eval_every,
-                              progress=progress, device=device)
+                              progress=progress, device=device, mode=mode, options=options,
+                              evaluate_epochs=evaluate_epochs)
     out = result.as_dict()
     out.update(params=total_params(CNN), peak_rss_mb=peak_rss_mb(), setup_seconds=setup_seconds, device=device,
                device_peak_mb=device_peak_mb(framework, device),
@@ -66,10 +68,14 @@ def main(argv=None) -> int:
     p.add_argument("--target", type=float, default=None)
     p.add_argument("--eval-every", type=int, default=None)
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written")
+    p.add_argument("--options", type=json.loads, default=None, help="JSON: override single tuning options")
+    p.add_argument("--no-eval", action="store_true", help="skip the per-epoch test evaluation")
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args(argv)
     try:
-        result = run(a.framework, a.dataset, a.epochs, a.seed, a.order, a.target, a.eval_every, device=a.device)
+        result = run(a.framework, a.dataset, a.epochs, a.seed, a.order, a.target, a.eval_every, device=a.device,
+                     mode=a.mode, options=a.options, evaluate_epochs=not a.no_eval)
     except datasets.DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
