@@ -45,13 +45,13 @@ def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
 
 # ------------------------------------------------------------------------------------------- PyTorch
 
-def torch_epoch(ds, device: str, seed: int):
+def torch_epoch(ds, device: str, seed: int, mode: str = "as-written"):
     from runners import torch_train
     state = {}
 
     def body():
         state["model"], state["result"] = torch_train.train(ds, epochs=1, seed=seed, progress=False,
-                                                            evaluate_epochs=False, device=device)
+                                                            evaluate_epochs=False, device=device, mode=mode)
     return _slowed(body), state
 
 
@@ -98,13 +98,13 @@ def torch_infer(ds, device: str, seed: int, batch: int):
 
 # ---------------------------------------------------------------------------------------- TensorFlow
 
-def tf_epoch(ds, device: str, seed: int):
+def tf_epoch(ds, device: str, seed: int, mode: str = "as-written"):
     from runners import keras_train
     state = {}
 
     def body():
         state["model"], state["result"] = keras_train.train(ds, epochs=1, seed=seed, progress=False,
-                                                            evaluate_epochs=False, device=device)
+                                                            evaluate_epochs=False, device=device, mode=mode)
     return _slowed(body), state
 
 

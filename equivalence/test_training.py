@@ -18,6 +18,15 @@ def test_mnist_one_epoch_threshold(fw, mnist, request, measurements):
 
 
 @pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_tuned_mode_passes_the_same_threshold(fw, mnist, request, measurements):
+    """The tuned mode changes how work is fed and run, not the math: it must train as well."""
+    _, result = trainer(fw).train(mnist, epochs=1, seed=request.config.getoption("seed"), mode="tuned",
+                                  progress=False)
+    measurements[f"mnist 1 epoch {fw} tuned"] = dataclasses.asdict(result.epochs[-1])
+    assert result.epochs[-1].test_acc >= threshold("mnist", 1)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_fashion_one_epoch_threshold(fw, fashion, request, measurements):
     _, result = trained(fw, fashion, 1, request.config.getoption("seed"))
     acc = result.epochs[-1].test_acc

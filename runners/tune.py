@@ -26,6 +26,7 @@ CANDIDATES = {
         "preloaded batches": {"loader": "preloaded"},
         "preloaded + channels_last": {"loader": "preloaded", "channels_last": True},
         "preloaded + torch.compile": {"loader": "preloaded", "compile": True},
+        "DataLoader + channels_last": {"loader": "dataloader", "channels_last": True},
     },
     "tf": {
         "as-written (fit on numpy)": {},
@@ -33,6 +34,7 @@ CANDIDATES = {
         "jit_compile (XLA)": {"jit_compile": True},
         "steps_per_execution 50": {"steps_per_execution": 50},
         "XLA + steps_per_execution 50": {"jit_compile": True, "steps_per_execution": 50},
+        "tf.data + steps_per_execution 50": {"data": "tf.data", "steps_per_execution": 50},
     },
 }
 
@@ -64,6 +66,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--frameworks", default="torch,tf")
+    p.add_argument("--only", default=None, help="comma-separated configuration labels to run (default: all)")
     a = p.parse_args(argv)
     peak = matmul_gflops()
     flop = train_flops_per_image(CNN) * 60000
@@ -71,6 +74,8 @@ def main(argv=None) -> int:
     print("| framework | configuration | seconds per epoch | GFLOP/s (last) | % of peak |\n|---|---|---|---|---|")
     for fw in a.frameworks.split(","):
         for label, options in CANDIDATES[fw].items():
+            if a.only and label not in a.only.split(","):
+                continue
             r = measure(fw, options, a.epochs)
             if "error" in r:
                 print(f"| {fw} | {label} | failed: {r['error'][:120]} | | |", flush=True)
