@@ -16,8 +16,9 @@ test: data
 	@$(PY) -m pytest $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; exit $$rc
 
+# The quick tier: every conformance test but full-data training and benchmarks.
 quick: data
-	$(PY) -m pytest -m "not slow and not data" $(ARGS)
+	$(PY) -m pytest -m "not slow and not train and not benchmark" $(ARGS)
 
 setup: $(STAMP)
 

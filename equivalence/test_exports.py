@@ -54,6 +54,7 @@ def run_deploy(artifact, x, tmp_path, batches="all"):
     return proc
 
 
+@pytest.mark.train
 @pytest.mark.parametrize("fw, fmt", CASES)
 def test_reloads_in_fresh_process_and_agrees(fw, fmt, artifacts, mnist, tmp_path, measurements):
     require(fmt)
@@ -95,6 +96,7 @@ def test_bad_input_end_to_end_exit_code(tmp_path):
     assert not (tmp_path / "out.npz").exists()
 
 
+@pytest.mark.train
 @pytest.mark.tf
 @pytest.mark.torch
 def test_both_onnx_files_agree_on_all_test_images(mnist, tmp_path, pytestconfig, measurements):

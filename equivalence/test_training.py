@@ -9,6 +9,7 @@ from fixtures.params import FRAMEWORKS
 from fixtures.thresholds import threshold
 from fixtures.training import trained, trainer
 
+@pytest.mark.train
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_mnist_one_epoch_threshold(fw, mnist, request, measurements):
     _, result = trained(fw, mnist, 1, request.config.getoption("seed"))
@@ -17,6 +18,7 @@ def test_mnist_one_epoch_threshold(fw, mnist, request, measurements):
     assert acc >= threshold("mnist", 1), f"{fw}: {100 * acc:.2f} % after 1 epoch"
 
 
+@pytest.mark.train
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_tuned_mode_passes_the_same_threshold(fw, mnist, request, measurements):
     """The tuned mode changes how work is fed and run, not the math: it must train as well."""
@@ -26,6 +28,7 @@ def test_tuned_mode_passes_the_same_threshold(fw, mnist, request, measurements):
     assert result.epochs[-1].test_acc >= threshold("mnist", 1)
 
 
+@pytest.mark.train
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_fashion_one_epoch_threshold(fw, fashion, request, measurements):
     _, result = trained(fw, fashion, 1, request.config.getoption("seed"))
@@ -35,6 +38,7 @@ def test_fashion_one_epoch_threshold(fw, fashion, request, measurements):
 
 
 @pytest.mark.slow
+@pytest.mark.train
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_mnist_best_of_3_epochs_threshold(fw, mnist, request, measurements):
     _, result = trained(fw, mnist, 3, request.config.getoption("seed"))
