@@ -13,6 +13,22 @@ def test_summary_statistics_on_known_values():
     assert apart["significant_at_5pct"] and apart["p_value"] < 0.05 and "significant at 5 %" in apart["sentence"]
 
 
+def test_study_drives_one_worker_per_seed_and_framework(monkeypatch):
+    """The study's plumbing without training: each (seed, framework) gets a worker with complete arguments."""
+    import runners.compare
+    calls = []
+
+    def fake_worker(fw, args):
+        calls.append((fw, args.seed, args.dataset, args.epochs, args.order, args.target, args.mode, args.eval_every))
+        acc = 0.98 + 0.001 * args.seed + (0.002 if fw == "tf" else 0.0)
+        return {"epochs": [{"test_acc": acc, "seconds": 10.0 + args.seed}]}
+
+    monkeypatch.setattr(runners.compare, "run_worker", fake_worker)
+    out = run(3, epochs=1, dataset="mnist")
+    assert [(c[0], c[1]) for c in calls] == [(fw, s) for s in (1, 2, 3) for fw in ("tf", "torch")]
+    assert out["per_framework"]["tf"]["n"] == 3 and "Welch" in out["sentence"]
+
+
 @pytest.mark.slow
 def test_multi_seed_study(pytestconfig, measurements):
     n = pytestconfig.getoption("seeds")
