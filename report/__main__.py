@@ -38,9 +38,11 @@ def main(argv=None) -> int:
     parts.append("\n## History\n")
     parts += [f"![{q}]({png.name})" for q, png in plots.items()] or ["(one run: nothing to plot yet)"]
     regressed = []
-    if len(runs) >= 2:
-        verdicts = compare_runs(runs[-2], latest, a.factor, a.alpha)
-        parts.append(f"\n## Regressions: {runs[-2].path.stem} -> {latest.path.stem} "
+    same_env = [r for r in runs if r.env_key == latest.env_key]
+    if len(same_env) >= 2:
+        previous = same_env[-2]
+        verdicts = compare_runs(previous, latest, a.factor, a.alpha)
+        parts.append(f"\n## Regressions: {previous.path.stem} -> {latest.path.stem} (same versions and env) "
                      f"(slower by > {100 * a.factor:.0f} % and Mann-Whitney U p < {a.alpha})\n")
         parts.append("| benchmark | median before | median after | ratio | p | verdict |\n|---|---|---|---|---|---|")
         for v in verdicts:
@@ -50,7 +52,7 @@ def main(argv=None) -> int:
             if v.regressed:
                 regressed.append(v)
     else:
-        parts.append("\n## Regressions\n\nOnly one run saved: nothing to compare yet.")
+        parts.append("\n## Regressions\n\nOnly one run saved with these versions: nothing to compare yet.")
     parts.append("\n## Versions\n\nEach metric per TensorFlow / PyTorch combination (tox envs and plain runs); "
                  "defaults that differ between versions are listed.\n")
     parts.append(version_table(runs, REPO / "reports"))

@@ -20,6 +20,12 @@ class Run:
         return {b["fullname"]: b for b in self.benchmarks}
 
     @property
+    def env_key(self) -> tuple:
+        """What a run is comparable with: the same framework versions and tox env."""
+        fw = self.machine.get("frameworks", {})
+        return fw.get("tensorflow"), fw.get("torch"), self.machine.get("tox_env")
+
+    @property
     def label(self) -> str:
         fw = self.machine.get("frameworks", {})
         env = self.machine.get("tox_env")
