@@ -7,7 +7,7 @@ from fixtures.compare import assert_close
 from fixtures.params import fw_device_params
 from fixtures.tolerances import tol
 from models.adapters import adapter
-from models.spec import CNN
+from models.spec import CNN, input_shape_of
 
 
 @pytest.mark.parametrize("fw, device", fw_device_params())
@@ -21,7 +21,7 @@ def test_forward_on_device_matches_cpu(fw, device, mnist_batch, measurements):
             on_device = model.to(devices.torch_device(device))
             x = torch.from_numpy(mnist_batch.transpose(0, 3, 1, 2).copy()).to(devices.torch_device(device))
             taps = fwa.module.raw_taps(on_device.eval(), x)
-        outputs = {n: fwa.module.to_channels_last(CNN.layer(n).kind, t, (4, 4, 64) if n == "flatten" else None)
+        outputs = {n: fwa.module.to_channels_last(CNN.layer(n).kind, t, input_shape_of(CNN, n) if n == "flatten" else None)
                    for n, t in taps.items()}
     else:
         with fwa.module.tf.device(devices.tf_device(device)):

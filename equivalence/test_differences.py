@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from fixtures.compare import assert_close
+from fixtures.pairing import shared_pair, softmax
 from fixtures.tolerances import tol
 from models.adapters import PAIRS, adapter
 from models.differences import DIFFERENCES
@@ -17,18 +18,10 @@ def proves(ident):
     return mark
 
 
-def softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
 @pytest.fixture
 def study_pair():
     """The study's two models with the Keras model's weights copied into the PyTorch one."""
-    ktf, kt = adapter("tf"), adapter("torch")
-    keras_model, torch_model = ktf.build(PAIRS["study"]["tf"]), kt.build(PAIRS["study"]["torch"])
-    kt.set_weights(torch_model, ktf.get_weights(keras_model))
-    return keras_model, torch_model
+    return shared_pair("study")
 
 
 @proves("extra_relu")
@@ -46,7 +39,7 @@ def test_softmax_of_torch_logits_is_the_keras_output(study_pair, mnist_batch):
     keras_model, torch_model = study_pair
     probs = adapter("tf").predict(keras_model, mnist_batch)
     logits = adapter("torch").predict(torch_model, mnist_batch)
-    assert_close({"dense2": probs}, {"dense2": softmax(logits).astype(np.float32)}, tol("probabilities"))
+    assert_close({"dense2": probs}, {"dense2": softmax(logits)}, tol("probabilities"))
     np.testing.assert_array_equal(probs.argmax(1), logits.argmax(1))
 
 
