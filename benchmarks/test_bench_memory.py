@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.params import fw_device_params
+from tfpt.procs import child_env
 
 pytestmark = pytest.mark.benchmark
 REPO = Path(__file__).resolve().parent.parent
@@ -18,9 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def measured_worker(fw: str, device: str, out: Path) -> tuple[float, dict]:
     from memory_profiler import memory_usage
-    cmd = [sys.executable, "-m", "runners.worker", "--framework", fw, "--device", device, "--epochs", "1",
+    cmd = [sys.executable, "-m", "tfpt.training.worker", "--framework", fw, "--device", device, "--epochs", "1",
            "--out", str(out)]
-    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+    proc = subprocess.Popen(cmd, cwd=REPO, env=child_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # a Popen is sampled until it exits (the function form would re-run a call with < 5 samples)
     peak = memory_usage(proc=proc, interval=0.2, include_children=True, max_usage=True)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from benchmarks import workloads
+from tfpt.bench import workloads
 from fixtures.params import fw_device_params
 
 pytestmark = pytest.mark.benchmark
@@ -15,7 +15,7 @@ def test_epoch(fw, device, mode, benchmark, describe, mnist, seed, pytestconfig)
     body, state = workloads.EPOCH[fw](mnist, device, seed, mode)
     # one warm-up epoch: the first in a process pays one-time kernel set-up (measured 21 s vs 13 s for TF)
     benchmark.pedantic(body, rounds=pytestconfig.getoption("bench_epoch_rounds"), iterations=1, warmup_rounds=1)
-    from fixtures.training import trainer
+    from tfpt.adapters import trainer
     acc = trainer(fw).evaluate(state["model"], mnist.x_test, mnist.y_test)
     describe(fw, device, "epoch", workloads.flops("epoch"), test_acc=acc)["mode"] = mode
     assert acc > 0.9  # the timed epoch really trained

@@ -2,7 +2,7 @@
 same outputs as the model that saved them."""
 import pytest
 
-from fixtures.pairing import assert_forward_equal
+from tfpt.checks.pairing import assert_forward_equal
 from models.adapters import PAIRS, adapter
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]

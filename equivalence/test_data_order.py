@@ -2,15 +2,15 @@
 import numpy as np
 import pytest
 
-from runners.order import shared_order
+from tfpt.training.order import shared_order
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
 
 def test_shared_order_gives_both_frameworks_the_same_batches():
     import torch
-    from runners.keras_train import recorded_batches
-    from runners.torch_train import shared_loader
+    from tfpt.adapters.keras_train import recorded_batches
+    from tfpt.adapters.torch_train import shared_loader
 
     n, seed, epoch = 256, 3, 2
     ids = np.arange(n, dtype=np.float32)[:, None]

@@ -1,8 +1,8 @@
 """The defaults audit: computed from the installed frameworks, pinned per version."""
 import pytest
 
-from fixtures import frameworks
-from fixtures.defaults import KEYS, defaults_table, pinned, render
+from tfpt import frameworks
+from tfpt.adapters.defaults import KEYS, defaults_table, pinned, render
 
 
 @pytest.fixture(scope="module")

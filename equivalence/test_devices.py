@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from fixtures import devices
-from fixtures.compare import assert_close
+from tfpt.adapters import devices
+from tfpt.compare import assert_close
 from fixtures.params import fw_device_params
-from fixtures.tolerances import tol
+from tfpt.tolerances import tol
 from models.adapters import adapter
 from models.spec import CNN, input_shape_of
 

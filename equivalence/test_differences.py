@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from fixtures.compare import assert_close
-from fixtures.pairing import shared_pair, softmax
-from fixtures.tolerances import tol
+from tfpt.compare import assert_close
+from tfpt.checks.pairing import shared_pair, softmax
+from tfpt.tolerances import tol
 from models.adapters import PAIRS, adapter
 from models.differences import DIFFERENCES
 
@@ -81,7 +81,7 @@ def test_initial_biases_differ():
 @pytest.mark.tf
 @pytest.mark.torch
 def test_adam_default_epsilons_differ():
-    from fixtures.defaults import defaults_table
+    from tfpt.adapters.defaults import defaults_table
     table = defaults_table()
     assert table["tf"]["adam.epsilon"] == 1e-7 and table["torch"]["adam.epsilon"] == 1e-8
 
@@ -90,7 +90,7 @@ def test_adam_default_epsilons_differ():
 @pytest.mark.tf
 @pytest.mark.torch
 def test_native_shuffles_differ():
-    from runners.order import native_first_batch
+    from tfpt.training.order import native_first_batch
     assert not np.array_equal(native_first_batch("tf", seed=0), native_first_batch("torch", seed=0))
 
 

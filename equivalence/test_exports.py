@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fixtures.compare import assert_close
-from fixtures.datasets import as_float
-from fixtures.exports import TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
-from fixtures.tolerances import tol
-from fixtures.training import trained
+from tfpt.compare import assert_close
+from tfpt.data.datasets import as_float
+from tfpt.adapters.exports import TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
+from tfpt.tolerances import tol
+from fixtures.trained import trained
 from models.adapters import adapter
-from runners import deploy
+from tfpt import deploy
+from tfpt.procs import child_env
 
 REPO = Path(__file__).resolve().parent.parent
 BATCHES = (1, 7, 256)
@@ -48,9 +49,9 @@ def artifacts(tmp_path_factory, mnist, pytestconfig):
 
 def run_deploy(artifact, x, tmp_path, batches="all"):
     np.save(tmp_path / "in.npy", x)
-    proc = subprocess.run([sys.executable, "-m", "runners.deploy", artifact.format, str(artifact.path),
+    proc = subprocess.run([sys.executable, "-m", "tfpt.deploy", artifact.format, str(artifact.path),
                            str(tmp_path / "in.npy"), str(tmp_path / "out.npz"), batches],
-                          cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+                          cwd=REPO, capture_output=True, text=True, timeout=300, env=child_env())
     return proc
 
 
@@ -89,7 +90,7 @@ def test_bad_input_is_a_clear_error(fw, fmt, bad):
 @pytest.mark.torch
 def test_bad_input_end_to_end_exit_code(tmp_path):
     """The deployer as a process: NHWC into an NCHW model exits 3 with the fix on stderr, writes no output."""
-    from fixtures.exports import Artifact
+    from tfpt.adapters.exports import Artifact
     np.save(tmp_path / "in.npy", np.zeros((2, 28, 28, 1), np.float32))
     proc = run_deploy(Artifact("onnx-torch", tmp_path / "absent.onnx", "NCHW"), np.zeros((2, 28, 28, 1), np.float32), tmp_path)
     assert proc.returncode == 3 and "fix: x.transpose(0, 3, 1, 2)" in proc.stderr

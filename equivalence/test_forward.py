@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fixtures.pairing import DIRECTIONS, assert_forward_equal, shared_pair, weights_equal
+from tfpt.checks.pairing import DIRECTIONS, assert_forward_equal, shared_pair, weights_equal
 from models.adapters import PAIRS, adapter
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
@@ -28,7 +28,7 @@ def test_round_trip_is_bitwise(pair):
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_predictions_agree_on_the_full_test_set(pair, mnist):
-    from fixtures.datasets import as_float
+    from tfpt.data.datasets import as_float
     keras_model, torch_model = shared_pair(pair)
     x = as_float(mnist.x_test)
     np.testing.assert_array_equal(adapter("tf").predict(keras_model, x).argmax(1),

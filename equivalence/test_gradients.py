@@ -1,9 +1,9 @@
 """With shared weights and one real MNIST batch, the loss and every parameter's gradient agree."""
 import pytest
 
-from fixtures.pairing import shared_pair
-from fixtures.steps import keras_loss_and_grads, relative_errors, torch_loss_and_grads
-from fixtures.tolerances import tol
+from tfpt.checks.pairing import shared_pair
+from tfpt.adapters.steps import keras_loss_and_grads, relative_errors, torch_loss_and_grads
+from tfpt.tolerances import tol
 from models.adapters import PAIRS
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_loss_and_gradients_agree(pair, mnist, measurements):
-    from fixtures.datasets import as_float
+    from tfpt.data.datasets import as_float
     x, y = as_float(mnist.x_train[:256]), mnist.y_train[:256]
     keras_model, torch_model = shared_pair(pair)
     k_loss, k_grads = keras_loss_and_grads(keras_model, x, y)

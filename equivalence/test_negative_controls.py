@@ -2,7 +2,7 @@
 import pytest
 
 from equivalence import defects
-from fixtures.pairing import compare_forward, shared_pair
+from tfpt.checks.pairing import compare_forward, shared_pair
 from models.adapters import adapter
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]

@@ -1,7 +1,7 @@
 """The multi-seed study (slow): N seeds per framework in their own processes, mean ± std, Welch's t-test."""
 import pytest
 
-from runners.seeds import run, summarize
+from tfpt.cli.seeds import run, summarize
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
@@ -15,7 +15,7 @@ def test_summary_statistics_on_known_values():
 
 def test_study_drives_one_worker_per_seed_and_framework(monkeypatch):
     """The study's plumbing without training: each (seed, framework) gets a worker with complete arguments."""
-    import runners.compare
+    import tfpt.cli.compare
     calls = []
 
     def fake_worker(fw, args):
@@ -23,7 +23,7 @@ def test_study_drives_one_worker_per_seed_and_framework(monkeypatch):
         acc = 0.98 + 0.001 * args.seed + (0.002 if fw == "tf" else 0.0)
         return {"epochs": [{"test_acc": acc, "seconds": 10.0 + args.seed}]}
 
-    monkeypatch.setattr(runners.compare, "run_worker", fake_worker)
+    monkeypatch.setattr(tfpt.cli.compare, "run_worker", fake_worker)
     out = run(3, epochs=1, dataset="mnist")
     assert [(c[0], c[1]) for c in calls] == [(fw, s) for s in (1, 2, 3) for fw in ("tf", "torch")]
     assert out["per_framework"]["tf"]["n"] == 3 and "Welch" in out["sentence"]

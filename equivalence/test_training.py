@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from fixtures.params import FRAMEWORKS
-from fixtures.thresholds import threshold
-from fixtures.training import trained, trainer
+from models.thresholds import threshold
+from fixtures.trained import trained
+from tfpt.adapters import trainer
 
 
 @pytest.mark.train

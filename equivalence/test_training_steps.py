@@ -5,15 +5,15 @@ Plain SGD must agree to the table's tolerance after 10 steps. Adam is measured w
 to Keras' epsilon / sqrt(1 - beta_2^t), which is Keras' placement). The matched 10-step drift is asserted; the
 default drift must fail that bound (it is the 'adam_epsilon' difference of models.differences). After 100 steps
 both are recorded only: Adam's sign-like steps amplify rounding where ReLU inputs sit near 0, and both settings
-drift to ~1e-2 (see fixtures.tolerances).
+drift to ~1e-2 (see tfpt.tolerances).
 """
 import pytest
 
-from fixtures.compare import assert_close, compare
-from fixtures.datasets import as_float
-from fixtures.pairing import shared_pair
-from fixtures.steps import keras_epsilon_hat, keras_steps, torch_steps
-from fixtures.tolerances import tol
+from tfpt.compare import assert_close, compare
+from tfpt.data.datasets import as_float
+from tfpt.checks.pairing import shared_pair
+from tfpt.adapters.steps import keras_epsilon_hat, keras_steps, torch_steps
+from tfpt.tolerances import tol
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 

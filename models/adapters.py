@@ -1,6 +1,6 @@
 """One interface over both frameworks, so tests are written once and parametrized by framework.
 
-`adapter("tf")` / `adapter("torch")` import the framework lazily (through fixtures.frameworks, which keeps the
+`adapter("tf")` / `adapter("torch")` import the framework lazily (through tfpt.frameworks, which keeps the
 safe import order) and expose: build(spec, seed), layer_outputs(model, x), layer_params(model, name),
 predict(model, x), spec_of(model),
 get_weights(model) / set_weights(model, w) in the canonical (Keras) layout of models.layouts. Arrays in and out are numpy, channels-last.

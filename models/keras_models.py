@@ -8,7 +8,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from fixtures.frameworks import import_tf, keras as _keras
+from tfpt.frameworks import import_tf, keras as _keras
 from models.layouts import param_layers
 from models.spec import CNN, STUDY_KERAS, ModelSpec
 

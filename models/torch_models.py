@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from fixtures.frameworks import import_torch
+from tfpt.frameworks import import_torch
 from models.layouts import flatten_source_shape, keras_to_torch, param_layers, torch_to_keras
 from models.spec import CNN, STUDY_TORCH, ModelSpec, input_shape_of
 

@@ -9,6 +9,6 @@ mkdir -p "$history" .benchmarks
 cp -a "$history"/. .benchmarks/ 2>/dev/null || true          # restore every earlier run
 .venv/bin/python -m pytest benchmarks -m "not gpu" --benchmark-autosave "$@"
 status=0
-.venv/bin/python -m report --storage .benchmarks --out reports || status=$?
+.venv/bin/python -m tfpt.report --storage .benchmarks --out reports || status=$?
 cp -a .benchmarks/. "$history"/                               # keep this run, even a regressed one
 exit $status

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from fixtures.compare import assert_close, compare
-from fixtures.tolerances import TOLERANCES, Tol, tol
+from tfpt.compare import assert_close, compare
+from tfpt.tolerances import TOLERANCES, Tol, tol
 
 T = Tol(atol=1e-5, rtol=1e-5)
 

@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from fixtures import datasets
-from fixtures.datasets import DataError, IDX_NAMES, INFO, KEYS
+from tfpt.data import datasets
+from tfpt.data.datasets import DataError, IDX_NAMES, INFO, KEYS
 
 pytestmark = pytest.mark.data
 

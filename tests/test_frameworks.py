@@ -5,20 +5,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from tfpt.procs import child_env
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def run_python(code: str, **env) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO), **env})
+                          env=child_env(**env))
 
 
 @pytest.mark.tf
 @pytest.mark.torch
 def test_guarded_import_refuses_instead_of_crashing():
     """TF first, then torch through the suite's import: a clear RuntimeError, not a segfault."""
-    proc = run_python("import tensorflow\nfrom fixtures.frameworks import import_torch\n"
+    proc = run_python("import tensorflow\nfrom tfpt.frameworks import import_torch\n"
                       "try:\n    import_torch()\nexcept RuntimeError as e:\n    print('refused:', e)\n")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "refused: tensorflow was imported before torch._dynamo" in proc.stdout
@@ -28,7 +29,7 @@ def test_guarded_import_refuses_instead_of_crashing():
 @pytest.mark.torch
 def test_safe_order_runs_everything_that_loads_dynamo():
     proc = run_python(
-        "from fixtures.frameworks import torch_first, import_tf\ntorch_first()\ntf = import_tf()\nimport torch\n"
+        "from tfpt.frameworks import torch_first, import_tf\ntorch_first()\ntf = import_tf()\nimport torch\n"
         "m = torch.nn.Linear(2, 2)\ntorch.optim.Adam(m.parameters())\n"
         "torch.export.export(m, (torch.zeros(1, 2),))\nprint('ok', tf.__version__)\n")
     assert proc.returncode == 0, proc.stderr[-2000:]

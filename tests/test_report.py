@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from report.__main__ import main
-from report.regressions import compare_runs
-from report.storage import load_runs
+from tfpt.report.__main__ import main
+from tfpt.report.regressions import compare_runs
+from tfpt.report.storage import load_runs
 
 
 def bench(name, data, quantity="step", fw="torch"):

@@ -1,1 +1,0 @@
-"""Training loops per framework, the per-framework worker process, and the comparison command."""

@@ -1,0 +1,12 @@
+"""The framework boundary: every module in this folder may import TensorFlow/Keras or torch; nothing else in the
+library does (tests/test_boundary.py reads the imports to enforce it)."""
+from __future__ import annotations
+
+import importlib
+
+
+def trainer(fw: str):
+    """The training module of one framework (imports that framework)."""
+    if fw not in ("tf", "torch"):
+        raise ValueError(f"unknown framework {fw!r}; use 'tf' or 'torch'")
+    return importlib.import_module("tfpt.adapters." + ("keras_train" if fw == "tf" else "torch_train"))

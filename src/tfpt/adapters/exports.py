@@ -1,0 +1,99 @@
+"""Exporting a trained model in every common format, in the training process.
+
+Each exporter writes one artifact under a folder and returns an `Artifact`: the format, its path, the layout
+its input takes (NHWC for TensorFlow's formats, NCHW for PyTorch's), and its size in bytes. The artifacts are
+reloaded in fresh processes by `runners/deploy.py`, which imports only what a deployer needs.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Artifact:
+    format: str
+    path: Path
+    layout: str  # "NHWC" | "NCHW"
+
+    @property
+    def size_bytes(self) -> int:
+        if self.path.is_dir():
+            return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+        size = self.path.stat().st_size
+        data = Path(str(self.path) + ".data")  # ONNX external data, if any
+        return size + (data.stat().st_size if data.is_file() else 0)
+
+
+TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
+TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
+FORMATS = TF_FORMATS + TORCH_FORMATS
+
+
+def _tf_function(model):
+    from models.keras_models import tf
+    spec = tf.TensorSpec([None, 28, 28, 1], tf.float32, name="input")
+    return tf.function(lambda x: model(x, training=False), input_signature=[spec]), spec
+
+
+def export_tf(model, fmt: str, folder: Path) -> Artifact:
+    from models.keras_models import keras, tf
+    folder.mkdir(parents=True, exist_ok=True)
+    if fmt == "savedmodel":
+        path = folder / "savedmodel"
+        # model.export: Keras 3 takes format=, Keras 2 (tf.keras, TF 2.13-2.15) always writes a SavedModel
+        from tfpt.frameworks import keras_major
+        kwargs = {"format": "tf_saved_model"} if keras_major() >= 3 else {}
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints the endpoint's signature
+            model.export(str(path), **kwargs)
+    elif fmt == "keras":
+        path = folder / "model.keras"
+        model.save(str(path))
+    elif fmt == "tflite":
+        path = folder / "model.tflite"
+        # from_keras_model; from_concrete_functions on the same model gave NaN outputs here (TF 2.21)
+        with contextlib.redirect_stdout(io.StringIO()):
+            path.write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    elif fmt == "onnx-tf":
+        import tf2onnx
+        path = folder / "model-tf.onnx"
+        fn, spec = _tf_function(model)
+        tf2onnx.convert.from_function(fn, input_signature=[spec], opset=17, output_path=str(path))
+    else:
+        raise ValueError(f"unknown TensorFlow export format {fmt!r}; choose from {TF_FORMATS}")
+    return Artifact(fmt, path, "NHWC")
+
+
+def export_torch(model, fmt: str, folder: Path) -> Artifact:
+    import torch
+    folder.mkdir(parents=True, exist_ok=True)
+    model = model.eval()
+    example = torch.zeros(2, 1, 28, 28)
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    if fmt == "torchscript":
+        path = folder / "model.torchscript.pt"
+        with torch.no_grad(), warnings.catch_warnings():
+            # torch deprecates tracing in favour of torch.export (FutureWarning in 2.14, DeprecationWarning in
+            # 2.13); TorchScript is still what many deployers load, so it stays tested until it is removed
+            warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated")
+            torch.jit.save(torch.jit.trace(model, example), str(path))
+    elif fmt == "exported-program":
+        path = folder / "model.pt2"
+        torch.export.save(torch.export.export(model, (example,), dynamic_shapes=({0: batch},)), str(path))
+    elif fmt == "onnx-torch":
+        path = folder / "model-torch.onnx"
+        with contextlib.redirect_stdout(io.StringIO()):  # the exporter narrates each stage on stdout
+            torch.onnx.export(model, (example,), str(path), dynamo=True, input_names=["input"],
+                              output_names=["output"], dynamic_shapes=({0: batch},), external_data=False)
+    else:
+        raise ValueError(f"unknown PyTorch export format {fmt!r}; choose from {TORCH_FORMATS}")
+    return Artifact(fmt, path, "NCHW")
+
+
+def to_layout(x_nhwc: np.ndarray, layout: str) -> np.ndarray:
+    return np.ascontiguousarray(x_nhwc if layout == "NHWC" else x_nhwc.transpose(0, 3, 1, 2))

@@ -1,0 +1,93 @@
+"""Side by side in one process: a bare hand-written loop, the suite's as-written epoch and its tuned epoch,
+interleaved (bare, as-written, tuned, bare, ...) after one warm-up epoch, so machine drift hits all alike.
+This machine's epoch times drift by up to 40 % between minutes; only interleaved medians compare fairly.
+
+    python -m tfpt.cli.overhead --framework torch [--repeats 3]
+
+Harness overhead = median(as-written) / median(bare) - 1. The suite side is runners.*_train.train with its
+progress lines on (what `make compare` runs); the bare side is the shortest loop that does the same training:
+DataLoader + Adam + CrossEntropyLoss, or model.fit on numpy arrays.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from tfpt.data import datasets
+
+
+def bare_torch(ds, seed):
+    import torch
+    from models.torch_models import build
+    from tfpt.adapters.torch_train import native_loader, to_tensors
+    x, y = to_tensors(ds.x_train, ds.y_train)
+    torch.manual_seed(seed)
+    model = build()
+    opt = torch.optim.Adam(model.parameters())
+    loader = native_loader(x, y, 32, seed)
+    t0 = time.perf_counter()
+    for xb, yb in loader:
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+    return time.perf_counter() - t0
+
+
+def bare_tf(ds, seed):
+    from models.keras_models import build, keras
+    keras.utils.set_random_seed(seed)
+    model = build()
+    model.compile(optimizer=keras.optimizers.Adam(),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    x, y = datasets.as_float(ds.x_train), ds.y_train.astype(np.int32)
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=32, epochs=1, shuffle=True, verbose=0)
+    return time.perf_counter() - t0
+
+
+def suite(fw, ds, seed, mode="as-written"):
+    from tfpt.adapters import trainer
+    _, result = trainer(fw).train(ds, epochs=1, seed=seed, progress=True, evaluate_epochs=False, mode=mode)
+    return result.epochs[-1].seconds
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--framework", choices=("tf", "torch"), required=True)
+    p.add_argument("--repeats", type=int, default=2)
+    a = p.parse_args(argv)
+    if a.framework == "torch":
+        from tfpt.frameworks import import_torch
+        import_torch()
+    ds = datasets.load("mnist")
+    bare = bare_torch if a.framework == "torch" else bare_tf
+    bare(ds, 0)  # warm-up: one-time kernel and graph set-up
+    runs = {"bare": lambda i: bare(ds, i), "as-written": lambda i: suite(a.framework, ds, i),
+            "tuned": lambda i: suite(a.framework, ds, i, "tuned")}
+    times = {k: [] for k in runs}
+    cpu = {k: [] for k in runs}  # process CPU seconds of the whole call: insensitive to time the VM lost
+    for i in range(a.repeats):
+        for name, fn in runs.items():
+            c0 = time.process_time()
+            times[name].append(fn(i + 1))
+            cpu[name].append(time.process_time() - c0)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    cmed = {k: statistics.median(v) for k, v in cpu.items()}
+    out = {"framework": a.framework, "seconds": times, "median": med, "cpu_seconds": cpu, "cpu_median": cmed,
+           "harness_overhead": med["as-written"] / med["bare"] - 1,
+           "harness_overhead_cpu": cmed["as-written"] / cmed["bare"] - 1, "tuned_speedup": med["as-written"] / med["tuned"]}
+    print(json.dumps(out))
+    print(f"{a.framework}: bare {med['bare']:.2f} s, suite as-written {med['as-written']:.2f} s "
+          f"(overhead {100 * out['harness_overhead']:+.1f} %), tuned {med['tuned']:.2f} s "
+          f"(x{out['tuned_speedup']:.2f}) per epoch, medians of {a.repeats}; CPU-time overhead "
+          f"{100 * out['harness_overhead_cpu']:+.1f} %", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Multi-seed study: N seeds per framework, each run in its own worker process, then mean ± std of test
+accuracy and epoch time, and Welch's t-test of the accuracy difference with its effect size (Cohen's d).
+
+    python -m tfpt.cli.seeds [--n 5] [--epochs 1] [--dataset mnist] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from tfpt.data import datasets
+
+
+def summarize(accs: dict, times: dict) -> dict:
+    """accs/times: {fw: [per-seed values]} -> means, stds, Welch's t-test, Cohen's d and the sentence."""
+    from scipy import stats
+
+    out = {fw: {"n": len(accs[fw]), "acc_mean": statistics.mean(accs[fw]), "acc_std": statistics.stdev(accs[fw]),
+                "epoch_s_mean": statistics.mean(times[fw]), "epoch_s_std": statistics.stdev(times[fw])}
+           for fw in accs}
+    a, b = accs["tf"], accs["torch"]
+    t = stats.ttest_ind(a, b, equal_var=False)
+    pooled = ((statistics.variance(a) + statistics.variance(b)) / 2) ** 0.5
+    d = (statistics.mean(a) - statistics.mean(b)) / pooled if pooled > 0 else float("inf")
+    diff = 100 * (statistics.mean(a) - statistics.mean(b))
+    significant = bool(t.pvalue < 0.05)
+    sentence = (f"With n={len(a)} and {len(b)} seeds, TensorFlow's mean test accuracy "
+                f"{100 * statistics.mean(a):.2f} % (sd {100 * statistics.stdev(a):.2f}) vs PyTorch's "
+                f"{100 * statistics.mean(b):.2f} % (sd {100 * statistics.stdev(b):.2f}) differs by {diff:+.2f} points: "
+                f"{'significant' if significant else 'not significant'} at 5 % (Welch's t = {t.statistic:.2f}, "
+                f"p = {t.pvalue:.3g}), effect size Cohen's d = {d:.2f}.")
+    return {"per_framework": out, "welch_t": float(t.statistic), "p_value": float(t.pvalue), "cohens_d": d,
+            "difference_points": diff, "significant_at_5pct": significant, "sentence": sentence}
+
+
+def run(n: int, epochs: int, dataset: str, first_seed: int = 1) -> dict:
+    from tfpt.cli.compare import run_worker
+
+    accs, times, runs = {"tf": [], "torch": []}, {"tf": [], "torch": []}, []
+    for seed in range(first_seed, first_seed + n):
+        for fw in ("tf", "torch"):
+            args = SimpleNamespace(dataset=dataset, epochs=epochs, seed=seed, order="native", target=0.99,
+                                   eval_every=None, mode="as-written")
+            r = run_worker(fw, args)
+            accs[fw].append(r["epochs"][-1]["test_acc"])
+            times[fw].append(statistics.mean(e["seconds"] for e in r["epochs"]))
+            runs.append(r)
+    return {**summarize(accs, times), "runs": runs, "epochs": epochs, "dataset": dataset}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=5, help="seeds per framework (default 5)")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
+    p.add_argument("--json", type=Path, default=None)
+    a = p.parse_args(argv)
+    if a.n < 2:
+        p.error("--n must be at least 2 for a standard deviation")
+    result = run(a.n, a.epochs, a.dataset)
+    for fw, s in result["per_framework"].items():
+        print(f"{fw}: accuracy {100 * s['acc_mean']:.2f} ± {100 * s['acc_std']:.2f} %, "
+              f"epoch {s['epoch_s_mean']:.1f} ± {s['epoch_s_std']:.1f} s (n={s['n']})")
+    print(result["sentence"])
+    if a.json:
+        datasets.atomic_write(a.json, json.dumps(result, indent=1).encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The one comparator: named arrays against named arrays, structure first, then values, NaN-aware.
+
+`compare(expected, actual, tol)` checks that both hold the same names in the same order, with equal shapes and
+dtypes, then compares values in order and reports every entry's max absolute and relative error. `assert_close`
+raises an AssertionError that names the *first* entry (layer, output, parameter) that diverges, with its errors,
+the worst index, and the entries before it that agreed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from tfpt.tolerances import Tol
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    max_abs: float
+    max_rel: float
+    worst: tuple
+    ok: bool
+    frac_bad: float = 0.0  # fraction of elements outside the tolerance
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: tuple[Row, ...]
+    structure_error: str | None
+    tol: Tol
+
+    @property
+    def ok(self) -> bool:
+        return self.structure_error is None and all(r.ok for r in self.rows)
+
+    @property
+    def first_divergent(self) -> Row | None:
+        return next((r for r in self.rows if not r.ok), None)
+
+    @property
+    def max_abs(self) -> float:
+        return max((r.max_abs for r in self.rows), default=0.0)
+
+    def message(self, what: str = "layer") -> str:
+        if self.structure_error:
+            return self.structure_error
+        bad = self.first_divergent
+        if bad is None:
+            return f"all {len(self.rows)} {what}s agree (max |Δ| {self.max_abs:.3g})"
+        agreed = [f"{r.name} ({r.max_abs:.2g})" for r in self.rows[:self.rows.index(bad)]]
+        share = f"; {100 * bad.frac_bad:.3g} % of elements outside (allowed {100 * (1 - self.tol.quantile):.3g} %)" \
+            if self.tol.quantile < 1.0 else ""
+        return (f"first divergent {what}: {bad.name}: max |Δ| {bad.max_abs:.4g} (atol {self.tol.atol:g}), "
+                f"max relative {bad.max_rel:.4g} (rtol {self.tol.rtol:g}) at index {bad.worst}{share}; "
+                f"agreeing before it: {', '.join(agreed) or 'none'}")
+
+
+def _row(name: str, a: np.ndarray, b: np.ndarray, tol: Tol) -> Row:
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    nan_a, nan_b = np.isnan(a64), np.isnan(b64)
+    diff = np.where(nan_a & nan_b, 0.0, np.abs(a64 - b64))
+    diff = np.where(nan_a ^ nan_b, np.inf, diff)  # NaN on one side only always diverges
+    rel = diff / np.maximum(np.abs(b64), np.finfo(np.float64).tiny)
+    bad = diff > tol.atol + tol.rtol * np.abs(np.nan_to_num(b64))
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
+    frac_bad = float(bad.mean()) if bad.size else 0.0
+    return Row(name, float(diff.max(initial=0.0)), float(rel.max(initial=0.0)),
+               tuple(int(i) for i in worst), frac_bad <= 1.0 - tol.quantile, frac_bad)
+
+
+def compare(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray], tol: Tol) -> Comparison:
+    names_e, names_a = list(expected), list(actual)
+    if names_e != names_a:
+        return Comparison((), f"names differ: expected {names_e}, got {names_a}", tol)
+    for name in names_e:
+        a, b = np.asarray(actual[name]), np.asarray(expected[name])
+        if a.shape != b.shape:
+            return Comparison((), f"{name}: shape {a.shape} != expected {b.shape}", tol)
+        if a.dtype != b.dtype:
+            return Comparison((), f"{name}: dtype {a.dtype} != expected {b.dtype}", tol)
+    return Comparison(tuple(_row(n, np.asarray(actual[n]), np.asarray(expected[n]), tol) for n in names_e), None, tol)
+
+
+def assert_close(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray], tol: Tol,
+                 what: str = "layer") -> Comparison:
+    result = compare(expected, actual, tol)
+    if not result.ok:
+        raise AssertionError(result.message(what))
+    return result

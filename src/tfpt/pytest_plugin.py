@@ -1,0 +1,146 @@
+"""The pytest plugin (entry point `pytest11: tfpt`): options, markers turned into skips with reasons, per-test
+seeds, the measured-figures record, the benchmark machine info, and `--pair module:attr` for a user's own pair.
+
+Import order: with TF 2.21 / torch 2.14.1, importing tensorflow and then anything that loads torch._dynamo
+(torch.optim.Adam, torch.export, torch.compile, the dynamo ONNX exporter) segfaults inside triton's import.
+pytest loads this plugin before any conftest or test module, so importing torch and torch._dynamo here, first,
+makes every test subset and order safe. Nothing here imports tensorflow: a run of torch tests alone never loads it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tfpt import frameworks
+
+frameworks.torch_first()
+
+from tfpt.adapters import devices  # noqa: E402
+
+MARKERS = {
+    "tf": "needs TensorFlow (skipped with a reason where it is not installed)",
+    "torch": "needs PyTorch (skipped with a reason where it is not installed)",
+    "gpu": "runs on a GPU (skipped with a reason naming the missing device)",
+    "cpu": "runs on the CPU",
+    "slow": "minutes of training on full data; deselect with -m \"not slow\"",
+    "benchmark": "a timing/memory benchmark (pytest-benchmark); never run under xdist",
+    "data": "the data loader's own tests on the full real datasets",
+    "train": "trains a model on a full real dataset first (tens of seconds per framework)",
+}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("tfpt", "TensorFlow vs PyTorch conformance")
+    group.addoption("--pair", action="append", default=[], metavar="MODULE:ATTR",
+                    help="check this ModelPair (e.g. mymodule:my_pair) with every generic check; repeatable")
+    group.addoption("--data-dir", default=None,
+                    help="folder with the four MNIST/Fashion-MNIST IDX files or a Keras npz (env TFPT_DATA_DIR)")
+    group.addoption("--cache-dir", default=None, help="where verified arrays are cached (env TFPT_CACHE_DIR; "
+                                                      "default .cache/data)")
+    group.addoption("--allow-download", action="store_true", help="let the data loader try the official mirrors")
+    group.addoption("--bench-sleep", type=float, default=None,
+                    help="test hook: add this many seconds to every benchmarked body (env TFPT_BENCH_SLEEP), "
+                         "to prove the report's regression gate fires")
+    group.addoption("--seeds", type=int, default=5, help="seeds per framework in the multi-seed study (slow)")
+    group.addoption("--bench-epoch-rounds", type=int, default=2, help="timed rounds of the epoch benchmark")
+    group.addoption("--seed", type=int, default=int(os.environ.get("TFPT_SEED", "1234")),
+                    help="base seed; each test gets seed + crc32(test id) (env TFPT_SEED)")
+
+
+def pytest_configure(config):
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    for opt, env in (("data_dir", "TFPT_DATA_DIR"), ("cache_dir", "TFPT_CACHE_DIR")):
+        if config.getoption(opt):
+            os.environ[env] = str(config.getoption(opt))  # worker processes inherit the choice
+    if config.getoption("allow_download"):
+        os.environ["TFPT_DOWNLOAD"] = "1"
+    if config.getoption("bench_sleep") is not None:
+        os.environ["TFPT_BENCH_SLEEP"] = str(config.getoption("bench_sleep"))
+    _benchmarks_on_when_saving(config)
+
+
+def _benchmarks_on_when_saving(config):
+    """pytest.ini disables timing (--benchmark-disable: each benchmark body runs once, so none can rot). Asking
+    to save, compare or dump results means timing is wanted: switch it back on, and keep the raw rounds (the
+    report's significance test needs them). Runs before pytest-benchmark's own (trylast) configure."""
+    opt = config.option
+    if not hasattr(opt, "benchmark_disable"):
+        return
+    if any(getattr(opt, name, None) for name in ("benchmark_autosave", "benchmark_save", "benchmark_json",
+                                                 "benchmark_compare", "benchmark_only")):
+        opt.benchmark_enable = True
+        opt.benchmark_save_data = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Saved runs carry the framework versions and devices next to pytest-benchmark's CPU info."""
+    machine_info["frameworks"] = frameworks.versions()
+    machine_info["devices"] = devices.describe()
+    machine_info["tox_env"] = os.environ.get("TOX_ENV_NAME")
+
+
+def pytest_report_header(config):
+    v = frameworks.versions()
+    return [f"frameworks: " + ", ".join(f"{k} {v[k]}" for k in sorted(v)),
+            f"seed: {config.getoption('seed')} (per test: seed + crc32(nodeid)); devices: {devices.describe()}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every runtime condition becomes a skip with a reason here, and nowhere else."""
+    for item in items:
+        for fw in frameworks.FRAMEWORKS:
+            if item.get_closest_marker(fw) and not frameworks.installed(fw):
+                item.add_marker(pytest.mark.skip(reason=frameworks.missing_reason(fw)))
+        if item.get_closest_marker("gpu"):
+            needs = [fw for fw in frameworks.FRAMEWORKS if item.get_closest_marker(fw)] or ["torch"]
+            for fw in needs:
+                reason = devices.gpu_missing_reason(fw)
+                if reason:
+                    item.add_marker(pytest.mark.skip(reason=reason))
+                    break
+
+
+@pytest.fixture(autouse=True)
+def seed(request) -> int:
+    """Seed every RNG in reach per test: base seed + crc32(nodeid), so any failure replays with --seed."""
+    value = (request.config.getoption("seed") + zlib.crc32(request.node.nodeid.encode())) % 2**31
+    random.seed(value)
+    np.random.seed(value)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(value)
+    if "tensorflow" in sys.modules:
+        sys.modules["tensorflow"].random.set_seed(value)
+    return value
+
+
+_MEASURED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def measurements() -> dict:
+    """Figures tests measure (max |Δ| per layer, drifts, ...): printed at the end and saved to
+    reports/measurements-<tox env or main>-<xdist worker>.json with the versions, for the report."""
+    return _MEASURED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MEASURED:
+        return
+    from tfpt.data.datasets import atomic_write
+    terminalreporter.section("measured figures")
+    for key, value in _MEASURED.items():
+        terminalreporter.write_line(f"{key}: {json.dumps(value, default=float)}")
+    env = os.environ.get("TOX_ENV_NAME", "main")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "w0")
+    out = Path(str(terminalreporter.config.rootpath)) / "reports" / f"measurements-{env}-{worker}.json"
+    doc = {"env": env, "versions": frameworks.versions(), "figures": _MEASURED}
+    atomic_write(out, json.dumps(doc, indent=1, default=float).encode())
