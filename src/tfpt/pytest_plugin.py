@@ -132,7 +132,7 @@ def measurements() -> dict:
     return _MEASURED
 
 
-def pytest_terminal_summary(terminalreporter):
+def _write_measurements(terminalreporter):
     if not _MEASURED:
         return
     from tfpt.data.datasets import atomic_write
@@ -144,3 +144,24 @@ def pytest_terminal_summary(terminalreporter):
     out = Path(str(terminalreporter.config.rootpath)) / "reports" / f"measurements-{env}-{worker}.json"
     doc = {"env": env, "versions": frameworks.versions(), "figures": _MEASURED}
     atomic_write(out, json.dumps(doc, indent=1, default=float).encode())
+
+
+NOTHING_SAVED = "tfpt: nothing saved: no benchmark ran (every selected benchmark was skipped or deselected)"
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    """pytest-benchmark warns "Not saving anything, no benchmarks have been run!" when asked to save a run in
+    which every benchmark was skipped (`pytest -m gpu --benchmark-autosave` on a machine without a GPU); with
+    warnings as errors that fails the run. Nothing to save is not an error: say so in one plain line instead."""
+    bs = getattr(session.config, "_benchmarksession", None)
+    if bs is not None and not bs.benchmarks and (bs.save or bs.autosave or bs.json):
+        bs.save = bs.autosave = bs.json = None
+        session.config._tfpt_nothing_saved = True
+    yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    _write_measurements(terminalreporter)
+    if getattr(terminalreporter.config, "_tfpt_nothing_saved", False):
+        terminalreporter.write_line(NOTHING_SAVED)

@@ -1,0 +1,37 @@
+"""The commands the suite is named for, run exactly as a user types them, in a subprocess: the only durable
+proof that they keep working (a change to pytest.ini once broke one silently)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tfpt.pytest_plugin import NOTHING_SAVED
+from tfpt.procs import child_env
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_pytest(*args, tmp_path):
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           f"--benchmark-storage={tmp_path / 'storage'}", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=600, env=child_env())
+
+
+def test_gpu_autosave_without_a_gpu_exits_0_and_says_nothing_was_saved(tmp_path):
+    from tfpt.adapters import devices
+    if devices.gpu_missing_reason("torch") is None:
+        pytest.skip("a GPU is visible here: the gpu benchmarks run and save (this test is for machines without one)")
+    proc = run_pytest("-m", "gpu", "--benchmark-autosave", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert NOTHING_SAVED in proc.stdout
+    assert "passed" not in proc.stdout.splitlines()[-1] and " skipped" in proc.stdout.splitlines()[-1]
+    assert not list((tmp_path / "storage").rglob("*.json"))  # pytest-benchmark makes the folder, saves no run
+
+
+def test_autosave_with_no_benchmark_selected_says_so_with_pytest_exit_5(tmp_path):
+    """Deselecting everything is pytest's "no tests collected" (exit 5); the plain line still says why."""
+    proc = run_pytest("benchmarks", "--benchmark-autosave", "-k", "matches_no_benchmark_at_all", tmp_path=tmp_path)
+    assert proc.returncode == 5, proc.stdout[-3000:]
+    assert NOTHING_SAVED in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
