@@ -1,0 +1,62 @@
+"""Keras side of the weight converters: a Keras layer as a `LayerRecord`, and converted weights written back.
+
+Works with Keras 3 (variables named by `.path`, e.g. "lstm/lstm_cell/kernel") and Keras 2's tf.keras (names like
+"lstm/lstm_cell/kernel:0"); records keep the last path component ("kernel"), which is what the converters use.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from tfpt.convert import LayerRecord
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value):
+    """Config values converters can read: scalars, strings, and lists/tuples of them (initialisers, regularisers
+    and dtype policies, which are nested dicts or objects, are left out)."""
+    if isinstance(value, _PLAIN):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(v, _PLAIN) for v in value)
+
+
+def short_name(variable) -> str:
+    path = getattr(variable, "path", None) or variable.name
+    return path.split("/")[-1].split(":")[0]
+
+
+def keras_record(layer) -> LayerRecord:
+    """The layer's class, plain config and weights (numpy copies, Keras' order). The layer must be built."""
+    if not layer.built:
+        raise ValueError(f"Keras layer {layer.name!r} is not built: call it on an input (or build it) first")
+    weights = OrderedDict()
+    for variable in layer.weights:
+        name = short_name(variable)
+        if name in weights:
+            raise ValueError(f"Keras layer {layer.name!r} has two weights named {name!r}; record its sublayers "
+                             f"one by one instead")
+        weights[name] = np.array(variable.numpy(), copy=True)
+    config = {key: value for key, value in layer.get_config().items() if _plain(value)}
+    return LayerRecord("tf", layer.name, type(layer).__name__, config, weights)
+
+
+def set_keras_weights(layer, weights: dict) -> None:
+    """Assign {short name: array} to the layer's variables, exactly: every variable named once, same shapes."""
+    variables = {short_name(v): v for v in layer.weights}
+    if set(weights) != set(variables):
+        raise ValueError(f"Keras layer {layer.name!r} holds weights {sorted(variables)}, got {sorted(weights)}; "
+                         f"pass exactly the names keras_record() reports")
+    for name, value in weights.items():
+        value = np.asarray(value)
+        target = variables[name]
+        if tuple(target.shape) != value.shape:
+            raise ValueError(f"Keras layer {layer.name!r}: {name} has shape {tuple(target.shape)}, got "
+                             f"{value.shape}; convert with the record of this very layer")
+        target.assign(value.astype(np.dtype(_dtype_name(target)), copy=False))
+
+
+def _dtype_name(variable) -> str:
+    dtype = variable.dtype
+    return dtype if isinstance(dtype, str) else dtype.name  # Keras 3: "float32"; tf.keras 2: tf.DType

@@ -1,0 +1,64 @@
+"""PyTorch side of the weight converters: a module as a `LayerRecord`, and converted weights copied back.
+
+A record holds the module's own parameters and buffers (not its children's), in state_dict order, except
+BatchNorm's `num_batches_tracked` counter, which no Keras layer has (it only matters with momentum=None).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from tfpt.convert import LayerRecord
+from tfpt.frameworks import import_torch
+
+_CONFIG = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "padding_mode",
+           "in_features", "out_features", "num_features", "eps", "momentum", "affine", "track_running_stats",
+           "normalized_shape", "elementwise_affine", "num_embeddings", "embedding_dim", "padding_idx", "max_norm",
+           "scale_grad_by_freq", "input_size", "hidden_size", "num_layers", "batch_first", "bidirectional",
+           "dropout", "proj_size")
+_SKIP = ("num_batches_tracked",)
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _own_tensors(module):
+    return [(n, t) for n, t in list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False))
+            if t is not None and n not in _SKIP]
+
+
+def torch_record(name: str, module) -> LayerRecord:
+    """The module's class, config (its attributes: kernel_size, stride, eps, momentum, batch_first, ...; plus
+    use_bias) and its own weights as numpy copies."""
+    config = {attr: _plain(getattr(module, attr)) for attr in _CONFIG if hasattr(module, attr)}
+    bias = getattr(module, "bias", None)
+    config["use_bias"] = bias if isinstance(bias, bool) else bias is not None  # RNNs keep a bool, others a tensor
+    order = list(module.state_dict(keep_vars=True))  # registration order: weight, bias, then buffers
+    tensors = dict(_own_tensors(module))
+    weights = OrderedDict((n, tensors[n].detach().cpu().numpy().copy()) for n in order if n in tensors)
+    return LayerRecord("torch", name, type(module).__name__, config, weights)
+
+
+def set_torch_weights(module, weights: dict) -> None:
+    """Copy {name: array} into the module's own parameters and buffers, exactly: every one named once, same
+    shapes and dtypes (a cast would not be exact)."""
+    torch = import_torch()
+    tensors = dict(_own_tensors(module))
+    if set(weights) != set(tensors):
+        raise ValueError(f"torch {type(module).__name__} holds {sorted(tensors)}, got {sorted(weights)}; pass exactly "
+                         f"the names torch_record() reports")
+    with torch.no_grad():
+        for name, value in weights.items():
+            value, target = np.asarray(value), tensors[name]
+            if tuple(target.shape) != value.shape:
+                raise ValueError(f"torch {type(module).__name__}: {name} has shape {tuple(target.shape)}, got "
+                                 f"{value.shape}; convert with the record of this very module")
+            source = torch.from_numpy(np.ascontiguousarray(value))
+            if source.dtype != target.dtype:
+                raise ValueError(f"torch {type(module).__name__}: {name} is {target.dtype}, got {source.dtype}; "
+                                 f"cast the array or the module first")
+            target.copy_(source)
