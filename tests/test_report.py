@@ -1,27 +1,18 @@
-"""The report on made-up pytest-benchmark storage: corrupt files skipped with a warning naming them, a planted
-slowdown flagged with exit 1, an unchanged re-run not flagged, too few rounds said rather than guessed."""
+"""The report on made-up pytest-benchmark storage (tests/report_runs.py; nothing here times anything): malformed
+runs skipped with a warning naming file and field, bad options refused in one line with exit 2 and nothing
+written, the gate (yardstick ratio, Benjamini-Hochberg, peak-RSS bound) on unchanged re-runs, planted slowdowns
+and machine drift, history copies that cannot be half-written, and the web page in a real headless browser."""
 import json
+import shutil
 
 import numpy as np
 import pytest
 
+from tests.report_runs import MACHINE, bench, save, suite
 from tfpt.report.__main__ import main
+from tfpt.report.history import sync
 from tfpt.report.regressions import compare_runs
-from tfpt.report.storage import load_runs
-
-
-def bench(name, data, quantity="step", fw="torch"):
-    data = list(map(float, data))
-    return {"fullname": name, "name": name, "group": quantity, "extra_info": {"quantity": quantity, "framework": fw,
-            "device": "cpu", "flops": 1e9}, "stats": {"median": float(np.median(data)), "mean": float(np.mean(data)),
-            "data": data}}
-
-
-def save(folder, n, benchmarks):
-    folder.mkdir(parents=True, exist_ok=True)
-    doc = {"datetime": f"2026-11-28T00:00:0{n}", "machine_info": {"frameworks": {"torch": "2.14.1"}},
-           "commit_info": {}, "benchmarks": benchmarks}
-    (folder / f"000{n}_run.json").write_text(json.dumps(doc))
+from tfpt.report.storage import load_runs, newest_pairs
 
 
 @pytest.fixture
@@ -29,43 +20,199 @@ def rng():
     return np.random.default_rng(0)
 
 
-def test_planted_slowdown_is_a_regression(tmp_path, rng):
-    save(tmp_path / "m", 1, [bench("b", rng.normal(1.0, 0.01, 30))])
-    save(tmp_path / "m", 2, [bench("b", rng.normal(1.2, 0.01, 30))])
-    assert main(["--storage", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
-    assert "**REGRESSION**" in (tmp_path / "out" / "report.md").read_text()
+def report(tmp_path, *args):
+    """Run the report on tmp_path/s; returns (exit code, report.json or None)."""
+    code = main(["--storage", str(tmp_path / "s"), "--out", str(tmp_path / "out"), *args])
+    doc = tmp_path / "out" / "report.json"
+    return code, json.loads(doc.read_text()) if doc.exists() else None
 
 
-def test_unchanged_rerun_is_not(tmp_path, rng):
-    save(tmp_path / "m", 1, [bench("b", rng.normal(1.0, 0.01, 30))])
-    save(tmp_path / "m", 2, [bench("b", rng.normal(1.0, 0.01, 30))])
-    assert main(["--storage", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+def flagged(doc) -> set:
+    return {v["name"].split("::")[-1] for v in doc["verdicts"] if v["regressed"]}
 
 
-def test_big_but_insignificant_change_is_not(tmp_path):
-    """Over the factor but within noise: no regression (the gate needs both)."""
-    save(tmp_path / "m", 1, [bench("b", [1.0, 3.0, 1.0, 3.0])])
-    save(tmp_path / "m", 2, [bench("b", [1.5, 3.5, 1.0, 3.0])])
-    runs = load_runs(tmp_path)
-    (v,) = compare_runs(runs[0], runs[1])
-    assert v.ratio > 1.1 and not v.regressed
+# ---- malformed runs: (case, how to break a good run, the field the warning must name) ----
+MALFORMED = [
+    ("string benchmark entry", lambda d: d["benchmarks"].__setitem__(1, "oops"), "benchmarks[1]"),
+    ("integer datetime", lambda d: d.__setitem__("datetime", 20261128), "datetime"),
+    ("no stats", lambda d: d["benchmarks"][0].pop("stats"), "benchmarks[0].stats"),
+    ("string median", lambda d: d["benchmarks"][2]["stats"].__setitem__("median", "1.0"), "benchmarks[2].stats.median"),
+    ("memory entry without RSS", lambda d: d["benchmarks"][-1]["extra_info"].pop("peak_rss_mb"),
+     "benchmarks[12].extra_info.peak_rss_mb"),
+    ("string in raw rounds", lambda d: d["benchmarks"][3]["stats"]["data"].__setitem__(0, "x"),
+     "benchmarks[3].stats.data[0]"),
+    ("NaN mean", lambda d: d["benchmarks"][4]["stats"].__setitem__("mean", float("nan")), "benchmarks[4].stats.mean"),
+    ("extra_info a list", lambda d: d["benchmarks"][5].__setitem__("extra_info", []), "benchmarks[5].extra_info"),
+    ("benchmarks an object", lambda d: d.__setitem__("benchmarks", {}), "benchmarks"),
+    ("no benchmark name", lambda d: d["benchmarks"][6].pop("name"), "benchmarks[6].name"),
+]
+
+
+@pytest.mark.parametrize("case, breaks, field", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_run_is_skipped_with_a_warning_naming_file_and_field(tmp_path, rng, capsys, case, breaks, field):
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng))
+    expected, _ = report(tmp_path)
+    bad = save(tmp_path / "s", 3, suite(rng))
+    doc = json.loads(bad.read_text())
+    breaks(doc)
+    bad.write_text(json.dumps(doc))
+    capsys.readouterr()
+    code, out = report(tmp_path)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert code == expected == 0 and str(bad) not in out["runs"]
+    assert len(warnings) == 1 and bad.name in warnings[0] and f"field {field}:" in warnings[0], warnings
+
+
+def test_truncated_file_is_skipped_with_a_warning_naming_it(tmp_path, rng):
+    save(tmp_path / "s", 1, suite(rng))
+    (tmp_path / "s" / "0002_truncated.json").write_text('{"datetime": "2026-11-28T00:00:02", "bench')
+    warnings = []
+    assert len(load_runs(tmp_path / "s", warn=warnings.append)) == 1
+    assert len(warnings) == 1 and "0002_truncated.json" in warnings[0] and "field (whole file)" in warnings[0]
+
+
+BAD_OPTIONS = [["--factor", "nan"], ["--factor", "inf"], ["--factor", "-1"], ["--factor", "0"],
+               ["--alpha", "0"], ["--alpha", "1"], ["--alpha", "2"], ["--rss-bound", "-0.1"], ["--factor", "ten"]]
+
+
+@pytest.mark.parametrize("option", BAD_OPTIONS, ids=" ".join)
+def test_bad_option_is_one_line_exit_2_and_nothing_written(tmp_path, rng, capsys, option):
+    save(tmp_path / "s", 1, suite(rng))
+    with pytest.raises(SystemExit) as exc:
+        report(tmp_path, *option)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and option[0] in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_a_file_is_one_line_exit_2_before_any_work(tmp_path, capsys):
+    (tmp_path / "out").write_text("mine")
+    with pytest.raises(SystemExit) as exc:  # the storage does not even exist: --out is checked first
+        report(tmp_path)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and "is a file" in err
+    assert (tmp_path / "out").read_text() == "mine"
+
+
+def test_help_exits_0_with_defaults_and_exit_codes(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert exc.value.code == 0 and "default: 0.1" in text
+    assert all(f"  {c}  " in text for c in range(5)) and "  5  " not in text
+
+
+@pytest.mark.parametrize("files, code, says", [(None, 4, "nothing to compare"), ({"a.json": "[]"}, 3, "none of its 1")])
+def test_no_runs_at_all_and_only_broken_runs(tmp_path, capsys, files, code, says):
+    for name, text in (files or {}).items():
+        (tmp_path / "s").mkdir(exist_ok=True)
+        (tmp_path / "s" / name).write_text(text)
+    assert report(tmp_path) == (code, None)
+    assert says in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+# ---- the gate ----
+def test_unchanged_reruns_give_no_regression(tmp_path, rng):
+    codes, verdicts = [], []
+    for n in (1, 2, 3):
+        save(tmp_path / "s", n, suite(rng))
+        code, doc = report(tmp_path)
+        codes.append(code)
+        verdicts += doc["verdicts"]
+    assert codes == [0, 0, 0] and len(verdicts) == 26 and not flagged({"verdicts": verdicts})
+
+
+def test_planted_10ms_per_call_slowdown_is_flagged(tmp_path, rng):
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng, add=0.010))  # --bench-sleep 0.01: every body, the yardstick too
+    code, doc = report(tmp_path)
+    assert code == 1
+    assert {"test_step[tf-cpu]", "test_step[torch-cpu]", "test_latency[tf-cpu]", "test_latency[torch-cpu]",
+            "test_throughput[tf-cpu]", "test_throughput[torch-cpu]"} <= flagged(doc)
+    assert not any("epoch" in name for name in flagged(doc))  # 10 ms on an 8 s epoch is below the factor
+
+
+def test_planted_20_percent_slower_epoch_is_flagged(tmp_path, rng):
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng, slower={"test_epoch[tf-cpu-as-written]": 1.2}))
+    code, doc = report(tmp_path)
+    assert code == 1 and flagged(doc) == {"test_epoch[tf-cpu-as-written]"}
+    assert "REGRESSION" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_machine_drift_is_not_a_regression_thanks_to_the_yardstick(tmp_path, rng):
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng, scale=1.3))  # everything, the matmul too, 30 % slower
+    code, doc = report(tmp_path)
+    assert code == 0 and not flagged(doc)
+    assert {v["basis"] for v in doc["verdicts"] if v["quantity"] in ("epoch", "step")} == {"÷ matmul"}
+    before, after = load_runs(tmp_path / "s")  # the same runs gated on raw seconds: flagged (the test can fail)
+    assert sum(v.regressed for v in compare_runs(before, after, use_yardstick=False)) >= 10
+
+
+def test_false_discovery_control_over_20_unchanged_benchmarks(tmp_path, rng):
+    """Unchanged runs and a factor so small that only the p-values decide: raw p < 0.05 flags some of the 20
+    (what a per-test gate would report), Benjamini-Hochberg none."""
+    names = [f"b{i}" for i in range(20)]
+    for n in (1, 2):
+        save(tmp_path / "s", n, [bench(x, 1.0 + 0.02 * rng.standard_normal(30)) for x in names])
+    verdicts = compare_runs(*load_runs(tmp_path / "s"), factor=1e-6)
+    assert sum(v.p_value < 0.05 and v.ratio > 1 for v in verdicts) >= 1
+    assert sum(v.regressed for v in verdicts) == 0
+
+
+@pytest.mark.parametrize("grow, regressed", [(1.05, False), (1.15, True)])
+def test_peak_rss_is_gated_by_its_bound(tmp_path, rng, grow, regressed):
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng, rss=grow))
+    code, doc = report(tmp_path)
+    rss = [v for v in doc["verdicts"] if v["quantity"] == "memory"]
+    assert len(rss) == 2 and all(v["regressed"] == regressed for v in rss) and code == int(regressed)
 
 
 def test_too_few_rounds_are_reported_not_guessed(tmp_path):
-    save(tmp_path / "m", 1, [bench("b", [1.0, 1.0])])
-    save(tmp_path / "m", 2, [bench("b", [2.0, 2.0])])
-    (v,) = compare_runs(*load_runs(tmp_path))
-    assert not v.regressed and "no p < 0.05 is possible" in v.note
+    save(tmp_path / "s", 1, [bench("b", [1.0, 1.0])])
+    save(tmp_path / "s", 2, [bench("b", [2.0, 2.0])])
+    (v,) = compare_runs(*load_runs(tmp_path / "s"))
+    assert v.p_value is not None and not v.regressed and "no p < 0.05 is possible" in v.note
 
 
-def test_corrupt_file_is_skipped_with_a_warning_naming_it(tmp_path, rng):
-    save(tmp_path / "m", 1, [bench("b", rng.normal(1.0, 0.01, 30))])
-    (tmp_path / "m" / "0002_truncated.json").write_text('{"datetime": "2026-11-28T00:00:02", "bench')
-    warnings = []
-    runs = load_runs(tmp_path, warn=warnings.append)
-    assert len(runs) == 1 and len(warnings) == 1 and "0002_truncated.json" in warnings[0]
+def test_big_but_insignificant_change_is_not(tmp_path):
+    save(tmp_path / "s", 1, [bench("b", [1.0, 3.0, 1.0, 3.0, 1.0, 3.0])])
+    save(tmp_path / "s", 2, [bench("b", [1.5, 3.5, 1.0, 3.0, 1.0, 3.0])])
+    (v,) = compare_runs(*load_runs(tmp_path / "s"))
+    assert v.ratio > 1.1 and not v.regressed
 
 
-def test_empty_storage_is_a_clear_error(tmp_path, capsys):
-    assert main(["--storage", str(tmp_path / "none"), "--out", str(tmp_path / "out")]) == 2
-    assert "no readable benchmark runs" in capsys.readouterr().err
+# ---- history ----
+def test_only_runs_of_the_same_machine_versions_and_env_are_compared(tmp_path, rng):
+    other = dict(MACHINE, node="box-2")
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng, add=0.01), machine=other)  # slow, but another machine: its first run
+    save(tmp_path / "s", 3, suite(rng), machine=dict(MACHINE, tox_env="tf219-torch214"))
+    save(tmp_path / "s", 4, suite(rng))
+    code, doc = report(tmp_path)
+    assert code == 0 and {(v["before_run"][-17:], v["after_run"][-17:]) for v in doc["verdicts"]} == {
+        ("0001_c0ffee1.json", "0004_c0ffee4.json")}
+
+
+def test_a_matrix_batch_gates_every_env_of_the_newest_commit(tmp_path, rng):
+    env = dict(MACHINE, tox_env="tf219-torch214")
+    save(tmp_path / "s", 1, suite(rng), commit="a")
+    save(tmp_path / "s", 2, suite(rng), machine=env, commit="a")
+    save(tmp_path / "s", 3, suite(rng, add=0.01), machine=env, commit="b", commit_info={"id": "same"})
+    save(tmp_path / "s", 4, suite(rng), commit="b", commit_info={"id": "same"})
+    pairs = {(b.path.name, n.path.name) for b, n in newest_pairs(load_runs(tmp_path / "s"))}
+    assert pairs == {("0001_a1.json", "0004_b4.json"), ("0002_a2.json", "0003_b3.json")}
+    assert report(tmp_path)[0] == 1  # the slowed env is gated although its run is not the newest
+
+
+def test_history_sync_never_overwrites_and_leaves_no_temp_files(tmp_path, rng):
+    first = save(tmp_path / "a", 1, suite(rng))
+    assert len(sync(tmp_path / "a", tmp_path / "h")) == 1 and sync(tmp_path / "a", tmp_path / "h") == []
+    first.write_text(first.read_text().replace("box-1", "box-9"))  # same name, other content
+    assert len(sync(tmp_path / "a", tmp_path / "h")) == 1
+    kept = sorted(p.name for p in (tmp_path / "h").rglob("*") if p.is_file())
+    assert kept == [".tfpt-history.lock", "0001_c0ffee1-1.json", "0001_c0ffee1.json"]
+    assert "box-1" in (tmp_path / "h" / first.parent.name / first.name).read_text()

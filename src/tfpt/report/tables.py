@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from models.spec import CNN, total_params
 
 # The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
@@ -26,84 +28,127 @@ def _ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
 
 
-def study_table(runs) -> str:
-    """The study's table from the newest figure of each kind across `runs` (oldest first)."""
-    run = runs[-1]
-    rows = ["| | TensorFlow | PyTorch | TF / PyTorch | study: TF | study: PyTorch |", "|---|---|---|---|---|---|"]
-    epoch = {fw: _find(runs, "epoch", fw) for fw in ("tf", "torch")}
-    mem = {fw: _find(runs, "memory", fw) for fw in ("tf", "torch")}
-    acc = {fw: (epoch[fw] or mem[fw] or {}).get("extra_info", {}).get("test_acc") for fw in ("tf", "torch")}
-    secs = {fw: epoch[fw]["stats"]["mean"] if epoch[fw] else None for fw in ("tf", "torch")}
-    tuned = {fw: _find(runs, "epoch", fw, mode="tuned") for fw in ("tf", "torch")}
-    tsecs = {fw: tuned[fw]["stats"]["mean"] if tuned[fw] else None for fw in ("tf", "torch")}
-    rss = {fw: mem[fw]["extra_info"]["peak_rss_mb"] / 1024 if mem[fw] else None for fw in ("tf", "torch")}
+def bootstrap(da, db=None, n: int = 2000, seed: int = 0) -> tuple[float, float] | None:
+    """Percentile bootstrap 95 % interval of the median of `da` (or of median(da) / median(db)) from the raw
+    rounds; None with fewer than 3 rounds on a side (too few to resample)."""
+    if da is None or len(da) < 3 or (db is not None and len(db) < 3):
+        return None
+    rng = np.random.default_rng(seed)
+    a = np.asarray(da, float)
+    meds = np.median(a[rng.integers(0, len(a), (n, len(a)))], axis=1)
+    if db is not None:
+        b = np.asarray(db, float)
+        meds = meds / np.median(b[rng.integers(0, len(b), (n, len(b)))], axis=1)
+    lo, hi = np.percentile(meds, [2.5, 97.5])
+    return float(lo), float(hi)
 
-    def cell(v, fmt):
-        return fmt.format(v) if v is not None else "not measured"
-    rows.append(f"| test accuracy after 1 epoch | {cell(acc['tf'] and 100 * acc['tf'], '{:.2f} %')} | "
-                f"{cell(acc['torch'] and 100 * acc['torch'], '{:.2f} %')} | - | 99.14 % (5 ep.) | 98.95 % (5 ep.) |")
-    rows.append(f"| seconds per epoch | {cell(secs['tf'], '{:.1f} s')} | {cell(secs['torch'], '{:.1f} s')} | "
-                f"{_ratio(secs['tf'], secs['torch'])} | 11.19 s | 7.67 s (ratio 1.46) |")
-    rows.append(f"| seconds per epoch, tuned mode | {cell(tsecs['tf'], '{:.1f} s')} | {cell(tsecs['torch'], '{:.1f} s')} | "
-                f"{_ratio(tsecs['tf'], tsecs['torch'])} | | |")
-    rows.append(f"| peak RSS (own process) | {cell(rss['tf'], '{:.2f} GB')} | {cell(rss['torch'], '{:.2f} GB')} | "
-                f"{_ratio(rss['tf'], rss['torch'])} | 1.7 GB | 3.5 GB (ratio 0.49) |")
+
+def study_figures(runs) -> dict:
+    """The study's figures from the newest run of each kind with the newest run's key (else any run):
+    {key: value} in the units shown (%, s, GB), with bootstrap intervals as `<key>.lo` / `<key>.hi`."""
+    scope = [r for r in runs if r.key == runs[-1].key]
+
+    def find(q, fw, mode="as-written"):
+        return _find(scope, q, fw, mode=mode) or _find(runs, q, fw, mode=mode)
+    out: dict = {}
+    for row, q, mode in (("epoch_s", "epoch", "as-written"), ("tuned_epoch_s", "epoch", "tuned")):
+        bench = {fw: find(q, fw, mode) for fw in ("tf", "torch")}
+        for fw, b in bench.items():
+            if b:
+                out[f"study.{row}.{fw}"] = b["stats"]["median"]
+                ci = bootstrap(b["stats"].get("data"))
+                if ci:
+                    out[f"study.{row}.{fw}.lo"], out[f"study.{row}.{fw}.hi"] = ci
+        if bench["tf"] and bench["torch"]:
+            out[f"study.{row}.ratio"] = bench["tf"]["stats"]["median"] / bench["torch"]["stats"]["median"]
+            ci = bootstrap(bench["tf"]["stats"].get("data"), bench["torch"]["stats"].get("data"))
+            if ci:
+                out[f"study.{row}.ratio.lo"], out[f"study.{row}.ratio.hi"] = ci
+    mem = {fw: find("memory", fw) for fw in ("tf", "torch")}
+    for fw, b in mem.items():
+        if b:
+            out[f"study.rss_gb.{fw}"] = b["extra_info"]["peak_rss_mb"] / 1024
+    if mem["tf"] and mem["torch"]:
+        out["study.rss_gb.ratio"] = out["study.rss_gb.tf"] / out["study.rss_gb.torch"]
+    for fw in ("tf", "torch"):
+        src = find("epoch", fw) or mem[fw]
+        acc = (src or {}).get("extra_info", {}).get("test_acc")
+        if acc is not None:
+            out[f"study.acc.{fw}"] = 100 * acc
+    return out
+
+
+STUDY_ROWS = (  # (row key, label, unit, study TF, study PyTorch)
+    ("acc", "test accuracy after 1 epoch", "%", "99.14 % (5 ep.)", "98.95 % (5 ep.)"),
+    ("epoch_s", "median seconds per epoch", "s", "11.19 s", "7.67 s (ratio 1.46)"),
+    ("tuned_epoch_s", "median seconds per epoch, tuned mode", "s", "", ""),
+    ("rss_gb", "peak RSS (own process)", "GB", "1.7 GB", "3.5 GB (ratio 0.49)"),
+)
+
+
+def study_table(runs) -> str:
+    """The study's table (markdown) from the newest figure of each kind; intervals are bootstrap 95 %."""
+    f = study_figures(runs)
+
+    def cell(key, unit=""):
+        if key not in f:
+            return "not measured" if unit else "-"
+        ci = f" [{f[key + '.lo']:.4g}, {f[key + '.hi']:.4g}]" if key + ".lo" in f else ""
+        return f"{f[key]:.4g}{' ' + unit if unit else ''}{ci}"
+    rows = ["| | TensorFlow | PyTorch | TF / PyTorch | study: TF | study: PyTorch |", "|---|---|---|---|---|---|"]
+    for key, label, unit, s_tf, s_pt in STUDY_ROWS:
+        ratio = cell(f"study.{key}.ratio") if key != "acc" else "-"
+        rows.append(f"| {label} | {cell(f'study.{key}.tf', unit)} | {cell(f'study.{key}.torch', unit)} | {ratio} "
+                    f"| {s_tf} | {s_pt} |")
     rows.append(f"| parameters | {total_params(CNN):,} | {total_params(CNN):,} | 1.00 | | |")
-    fw = run.machine.get("frameworks", {})
-    rows.append(f"| version | TF {fw.get('tensorflow', '?')} / Keras {fw.get('keras', '?')} | torch {fw.get('torch', '?')} | | | |")
-    return "\n".join(rows)
+    tf, torch = runs[-1].versions
+    keras = runs[-1].machine.get("frameworks", {}).get("keras", "?")
+    rows.append(f"| version | TF {tf or '?'} / Keras {keras} | torch {torch or '?'} | | | |")
+    return "\n".join(rows) + "\n\nIntervals: bootstrap 95 % of the median from the saved rounds (3 or more)."
 
 
 def peak_table(run) -> str:
     peak = next((b for b in run.benchmarks if b.get("extra_info", {}).get("quantity") == "peak"), None)
-    peak_gflops = peak["extra_info"]["flops"] / peak["stats"]["median"] / 1e9 if peak else None
+    flop = peak and peak["extra_info"].get("flops")
+    peak_gflops = flop / peak["stats"]["median"] / 1e9 if flop and peak["stats"]["median"] > 0 else None
     head = (f"Measured float32 2048³ matrix multiply in this run: **{peak_gflops:.0f} GFLOP/s**.\n\n" if peak_gflops
             else "No matmul peak in this run.\n\n")
     rows = ["| benchmark | mode | framework | device | median | GFLOP/s | % of peak |", "|---|---|---|---|---|---|---|"]
     for b in run.benchmarks:
         e = b.get("extra_info", {})
-        if e.get("quantity") in ("epoch", "step", "latency", "throughput") and e.get("flops"):
+        if e.get("quantity") in ("epoch", "step", "latency", "throughput") and e.get("flops") and b["stats"]["median"] > 0:
             g = e["flops"] / b["stats"]["median"] / 1e9
             pct = f"{100 * g / peak_gflops:.0f} %" if peak_gflops else "-"
-            rows.append(f"| {e['quantity']} | {e.get('mode', 'as-written')} | {NAMES.get(e['framework'], e['framework'])} | "
-                        f"{e['device']} | {b['stats']['median']:.4g} s | {g:.1f} | {pct} |")
+            rows.append(f"| {e['quantity']} | {e.get('mode', 'as-written')} | {NAMES.get(e.get('framework'), e.get('framework'))} | "
+                        f"{e.get('device', '-')} | {b['stats']['median']:.4g} s | {g:.1f} | {pct} |")
     return head + "\n".join(rows)
 
 
-def history_plots(runs, out: Path) -> dict:
-    """One PNG per quantity: median seconds per (framework, device) across runs."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    series: dict = {}
-    for i, run in enumerate(runs):
+def history_series(runs) -> dict:
+    """{plot title: {series label: [(datetime, median, low, high)]}}: one plot per quantity x framework x device
+    x mode, one series per version pair (and machine, where runs come from several); low-high is the run's
+    min-max over its rounds (peak RSS: one sample, no spread)."""
+    machines = {r.machine_key for r in runs}
+    plots: dict = {}
+    for run in runs:
+        label = run.pair_label + (f" @ {run.machine_key[0]}" if len(machines) > 1 else "")
         for b in run.benchmarks:
-            e = b.get("extra_info", {})
+            e = b["extra_info"]
             q = e.get("quantity")
             if not q:
                 continue
-            key = f"{NAMES.get(e.get('framework'), e.get('framework'))} {e.get('device', '')}".strip()
+            title = f"{q}: {NAMES.get(e.get('framework'), e.get('framework') or '')} {e.get('device', '')}".strip()
             if e.get("mode", "as-written") != "as-written":
-                key += f" {e['mode']}"
-            value = e["peak_rss_mb"] if q == "memory" else b["stats"]["median"]
-            series.setdefault(q, {}).setdefault(key, []).append((i, value))
-    plots = {}
-    for q, lines in series.items():
-        fig, ax = plt.subplots(figsize=(6, 3.2))
-        for key, pts in sorted(lines.items()):
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=key)
-        ax.set_title(f"{q} per saved run")
-        ax.set_xlabel("run (oldest -> newest)")
-        ax.set_ylabel("peak RSS (MiB)" if q == "memory" else "median seconds")
-        ax.set_xticks(range(len(runs)))
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = out / f"history-{q}.png"
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
-        plots[q] = path
-    return plots
+                title += f" ({e['mode']})"
+            if q == "memory":
+                v = e["peak_rss_mb"]
+                point = (run.datetime, v, v, v)
+            else:
+                st = b["stats"]
+                data = st.get("data") or [st.get("min", st["median"]), st.get("max", st["median"])]
+                point = (run.datetime, st["median"], min(data), max(data))
+            plots.setdefault(title, {}).setdefault(label, []).append(point)
+    return dict(sorted(plots.items()))
 
 
 def load_measurements(folder: Path) -> dict:
@@ -155,7 +200,8 @@ def version_table(runs, folder: Path) -> str:
         cols.setdefault(key, {"env": run.machine.get("tox_env"), "bench": {}, "fig": {}})
         for b in run.benchmarks:
             e = b.get("extra_info", {})
-            if e.get("quantity") and e.get("framework") in NAMES and e.get("device") == "cpu":
+            if (e.get("quantity") and e.get("framework") in NAMES and e.get("device") == "cpu"
+                    and e.get("mode", "as-written") == "as-written"):
                 value = e["peak_rss_mb"] if e["quantity"] == "memory" else b["stats"]["median"]
                 cols[key]["bench"][(e["quantity"], e["framework"])] = value
     for env, doc in load_measurements(folder).items():

@@ -1,0 +1,172 @@
+"""The report as one self-contained web page: inline CSS and inline SVG plots, no script, no external file, no
+network. Every figure shown is wrapped in an element carrying `data-key`; the same key holds the unrounded value
+in report.json's "figures", so a test (or a reader) can check the page against the data."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from html import escape
+
+from tfpt.report.tables import NAMES, STUDY_ROWS
+
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
+table{border-collapse:collapse;margin:.6em 0 1.4em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}.ci{color:#666;font-size:.85em}
+.bad{color:#b00;font-weight:bold}.ok{color:#060}.note{color:#666;font-size:.9em;text-align:left}
+.plots{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-size:.9em;color:#444}
+svg text{font:10px system-ui,sans-serif;fill:#333}
+"""
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+class Figures:
+    """Collects every number shown: `fig(key, value)` returns its HTML and records the value for report.json."""
+
+    def __init__(self):
+        self.values: dict = {}
+
+    def __call__(self, key: str, value, fmt: str = "{:.4g}", cls: str = "num") -> str:
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return '<span class="na">–</span>'
+        self.values[key] = value
+        return f'<span class="{cls}" data-key="{escape(key)}">{fmt.format(value)}</span>'
+
+
+def _interval(fig: Figures, key: str, study: dict) -> str:
+    if key + ".lo" not in study:
+        return ""
+    return (f' <span class="ci">[{fig(key + ".lo", study[key + ".lo"], cls="lo")}, '
+            f'{fig(key + ".hi", study[key + ".hi"], cls="hi")}]</span>')
+
+
+def study_html(fig: Figures, study: dict) -> str:
+    rows = ["<tr><th></th><th>TensorFlow</th><th>PyTorch</th><th>TF / PyTorch</th><th>study: TF</th>"
+            "<th>study: PyTorch</th></tr>"]
+    for key, label, unit, s_tf, s_pt in STUDY_ROWS:
+        cells = []
+        for fw in ("tf", "torch", "ratio"):
+            k = f"study.{key}.{fw}"
+            if fw == "ratio" and key == "acc":
+                cells.append("–")
+            elif k in study:
+                cells.append(fig(k, study[k]) + (f" {unit}" if fw != "ratio" else "") + _interval(fig, k, study))
+            else:
+                cells.append("not measured")
+        rows.append(f"<tr><td>{escape(label)}</td>" + "".join(f"<td>{c}</td>" for c in cells)
+                    + f"<td>{escape(s_tf)}</td><td>{escape(s_pt)}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
+    if not comparisons:
+        return "<p>No runs to compare.</p>"
+    parts = []
+    for i, (before, after, verdicts) in enumerate(comparisons):
+        if before is None:
+            parts.append(f"<p>{escape(after.label)}: only one run of this machine, versions and env: nothing to "
+                         f"compare yet.</p>")
+            continue
+        parts.append(f"<h3>{escape(before.path.stem)} → {escape(after.label)}</h3>")
+        rows = ["<tr><th>benchmark</th><th>gated on</th><th>median before</th><th>median after</th>"
+                "<th>ratio</th><th>p</th><th>p (BH)</th><th>verdict</th></tr>"]
+        for v in verdicts:
+            k = f"gate.{i}.{v.name}"
+            unit = "MiB" if v.basis == "peak RSS" else "s"
+            verdict = ('<span class="bad">REGRESSION</span>' if v.regressed else '<span class="ok">ok</span>')
+            if v.note:
+                verdict += f' <span class="note">{escape(v.note)}</span>'
+            rows.append(f"<tr><td>{escape(v.name)}</td><td>{escape(v.basis)}</td>"
+                        f"<td>{fig(k + '.before', v.before)} {unit}</td><td>{fig(k + '.after', v.after)} {unit}</td>"
+                        f"<td>{fig(k + '.ratio', v.ratio, '{:.3f}')}</td><td>{fig(k + '.p', v.p_value, '{:.3g}')}</td>"
+                        f"<td>{fig(k + '.p_bh', v.p_adjusted, '{:.3g}')}</td><td style='text-align:left'>{verdict}</td></tr>")
+        parts.append("<table>" + "".join(rows) + "</table>")
+    return "\n".join(parts)
+
+
+def versions_html(fig: Figures, runs) -> str:
+    """Newest median of each CPU benchmark per version pair (and tox env)."""
+    cols: dict = {}
+    for run in runs:
+        for b in run.benchmarks:
+            e = b["extra_info"]
+            if e.get("quantity") and e.get("framework") in NAMES and e.get("device", "cpu") == "cpu":
+                value = e["peak_rss_mb"] if e["quantity"] == "memory" else b["stats"]["median"]
+                row = f"{e['quantity']} {NAMES[e['framework']]}" + (
+                    f" ({e['mode']})" if e.get("mode", "as-written") != "as-written" else "")
+                cols.setdefault(run.pair_label, {})[row] = (value, "MiB" if e["quantity"] == "memory" else "s")
+    if not cols:
+        return "<p>No runs.</p>"
+    labels = sorted(cols)
+    rows_ = sorted({r for c in cols.values() for r in c})
+    out = ["<tr><th>metric</th>" + "".join(f"<th>{escape(lb)}</th>" for lb in labels) + "</tr>"]
+    for r in rows_:
+        cells = []
+        for j, lb in enumerate(labels):
+            got = cols[lb].get(r)
+            cells.append(f"{fig(f'versions.{lb}.{r}', got[0])} {got[1]}" if got else "–")
+        out.append(f"<tr><td>{escape(r)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return "<table>" + "".join(out) + "</table>"
+
+
+def _when(text: str) -> float:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return float("nan")
+
+
+def svg_plot(title: str, series: dict, ylabel: str, width: int = 420, height: int = 240) -> str:
+    """Median per run (dot) with the run's spread (vertical bar) against the run's datetime; one colour per
+    series. Self-contained SVG text."""
+    left, right, top, bottom = 58, 10, 22, 58
+    pts = [(s, _when(t), y, lo, hi) for s, ps in series.items() for t, y, lo, hi in ps]
+    pts = [p for p in pts if math.isfinite(p[1])]
+    if not pts:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="40"><text x="4" y="20">' \
+               f'{escape(title)}: no dated runs</text></svg>'
+    t0, t1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    y0, y1 = min(p[3] for p in pts), max(p[4] for p in pts)
+    pad = (y1 - y0) * 0.08 or abs(y1) * 0.05 or 1.0
+    y0, y1 = y0 - pad, y1 + pad
+    pw, ph = width - left - right, height - top - bottom
+
+    def X(t):
+        return left + (pw / 2 if t1 == t0 else (t - t0) / (t1 - t0) * pw)
+
+    def Y(v):
+        return top + ph - (v - y0) / (y1 - y0) * ph
+    el = [f'<text x="{left}" y="14" style="font-weight:bold">{escape(title)}</text>',
+          f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>']
+    for k in range(5):
+        v = y0 + (y1 - y0) * k / 4
+        el.append(f'<text x="{left - 4}" y="{Y(v) + 3:.1f}" text-anchor="end">{v:.3g}</text>')
+    el.append(f'<text transform="translate(12,{top + ph / 2}) rotate(-90)" text-anchor="middle">{escape(ylabel)}</text>')
+    for t, anchor in ((t0, "start"), (t1, "end")) if t1 != t0 else ((t0, "middle"),):
+        stamp = datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
+        el.append(f'<text x="{X(t):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">{stamp}</text>')
+    for i, (label, ps) in enumerate(series.items()):
+        c = COLORS[i % len(COLORS)]
+        xy = sorted((_when(t), y, lo, hi) for t, y, lo, hi in ps)
+        xy = [p for p in xy if math.isfinite(p[0])]
+        if len(xy) > 1:
+            el.append(f'<polyline fill="none" stroke="{c}" stroke-width="1.2" points="'
+                      + " ".join(f"{X(t):.1f},{Y(y):.1f}" for t, y, _, _ in xy) + '"/>')
+        for t, y, lo, hi in xy:
+            if hi > lo:
+                el.append(f'<line x1="{X(t):.1f}" x2="{X(t):.1f}" y1="{Y(lo):.1f}" y2="{Y(hi):.1f}" '
+                          f'stroke="{c}" stroke-width="2" opacity=".55"/>')
+            el.append(f'<circle cx="{X(t):.1f}" cy="{Y(y):.1f}" r="3" fill="{c}"/>')
+        ly = top + ph + 28 + 12 * (i // 2)
+        lx = left + (pw / 2) * (i % 2)
+        el.append(f'<rect x="{lx:.0f}" y="{ly - 8}" width="8" height="8" fill="{c}"/>'
+                  f'<text x="{lx + 11:.0f}" y="{ly}">{escape(label)}</text>')
+    h = max(height, top + ph + 34 + 12 * ((len(series) + 1) // 2))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" viewBox="0 0 {width} {h}" '
+            f'role="img" aria-label="{escape(title)}">' + "".join(el) + "</svg>")
+
+
+def page(title: str, sections: list[tuple[str, str]]) -> str:
+    body = "\n".join(f"<section><h2>{escape(h)}</h2>\n{content}</section>" for h, content in sections)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>{escape(title)}</title>'
+            f'<style>{CSS}</style></head><body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n')
