@@ -110,7 +110,8 @@ def load_torch(b: Built, converter=None, ctx: Context | None = None) -> None:
 
 
 def torch_input(case: Case, x: np.ndarray):
-    import torch
+    from tfpt.frameworks import import_torch
+    torch = import_torch()
     xt = torch.from_numpy(x)
     if case.layout in ("channels_last", "flatten"):
         xt = xt.permute(0, x.ndim - 1, *range(1, x.ndim - 1))  # (N, ..., C) -> (N, C, ...)
@@ -121,7 +122,8 @@ def torch_input(case: Case, x: np.ndarray):
 
 def run_torch(b: Built) -> np.ndarray:
     """The module's output in Keras' layout."""
-    import torch
+    from tfpt.frameworks import import_torch
+    torch = import_torch()
     with torch.no_grad():
         y = b.module(torch_input(b.case, b.x))
     y = y[0] if b.case.layout == "rnn" else y
