@@ -216,3 +216,43 @@ def test_history_sync_never_overwrites_and_leaves_no_temp_files(tmp_path, rng):
     kept = sorted(p.name for p in (tmp_path / "h").rglob("*") if p.is_file())
     assert kept == [".tfpt-history.lock", "0001_c0ffee1-1.json", "0001_c0ffee1.json"]
     assert "box-1" in (tmp_path / "h" / first.parent.name / first.name).read_text()
+
+
+# ---- the web page ----
+def test_html_is_self_contained(tmp_path, rng):
+    for n in (1, 2):
+        save(tmp_path / "s", n, suite(rng))
+    report(tmp_path)
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "<svg" in page and "<style>" in page and "<script" not in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    assert 'src="' not in page and "url(" not in page
+
+
+def test_html_in_a_headless_browser_shows_the_json_numbers(tmp_path, rng):
+    browser_path = shutil.which("chromium")
+    if not browser_path:
+        pytest.skip("no chromium installed (apt-get install chromium); .ci/run installs it")
+    sync_playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed").sync_playwright
+    for n in (1, 2):
+        save(tmp_path / "s", n, suite(rng, slower={"test_step[tf-cpu]": 1.5 if n == 2 else 1.0}))
+    code, doc = report(tmp_path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        page = browser.new_page()
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((tmp_path / "out" / "report.html").as_uri())
+        shown = page.eval_on_selector_all("[data-key]", "els => els.map(e => [e.dataset.key, e.textContent])")
+        bare = page.eval_on_selector_all("td", "els => els.filter(e => /^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/"
+                                               ".test(e.textContent.trim()) && !e.querySelector('[data-key]'))"
+                                               ".map(e => e.textContent)")
+        plots = page.locator("svg circle").count()
+        browser.close()
+    assert errors == [] and bare == [] and plots >= 2 * 13
+    assert {k for k, _ in shown} == set(doc["figures"]) and len(shown) > 60
+    for key, text in shown:  # equal to the JSON's value to the digits shown
+        digits = len(text.split("e")[0].lstrip("-+").replace(".", "").lstrip("0")) or 1
+        assert float(text) == pytest.approx(doc["figures"][key], rel=0.51 * 10 ** (1 - digits)), key
+    assert doc["figures"]["study.epoch_s.tf"] == doc["study"]["study.epoch_s.tf"] and code == 1

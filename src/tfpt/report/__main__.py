@@ -132,8 +132,7 @@ def main(argv=None) -> int:
 
     # Everything is composed in memory first; files are written only once all of it succeeded.
     series = history_series(runs)
-    svgs = {title: html.svg_plot(title, s, "peak RSS (MiB)" if title.startswith("memory") else "median seconds "
-                                 "(bar: min-max of rounds)") for title, s in series.items()}
+    svgs = {title: html.svg_plot(title, s, "peak RSS (MiB)" if title.startswith("memory") else "median s (bar: min-max)") for title, s in series.items()}
     files = {f"history-{i:02d}.svg": svg for i, svg in enumerate(svgs.values())}
     md = [f"# Benchmark report\n\n{intro}\n", "## The study's table, regenerated from the newest saved figures\n",
           study_table(runs), "\n## Throughput against the machine's float32 matrix-multiply peak\n", peak_table(latest),

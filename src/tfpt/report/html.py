@@ -119,7 +119,7 @@ def _when(text: str) -> float:
 def svg_plot(title: str, series: dict, ylabel: str, width: int = 420, height: int = 240) -> str:
     """Median per run (dot) with the run's spread (vertical bar) against the run's datetime; one colour per
     series. Self-contained SVG text."""
-    left, right, top, bottom = 58, 10, 22, 58
+    left, right, top, bottom = 74, 10, 22, 58
     pts = [(s, _when(t), y, lo, hi) for s, ps in series.items() for t, y, lo, hi in ps]
     pts = [p for p in pts if math.isfinite(p[1])]
     if not pts:
@@ -140,7 +140,7 @@ def svg_plot(title: str, series: dict, ylabel: str, width: int = 420, height: in
           f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>']
     for k in range(5):
         v = y0 + (y1 - y0) * k / 4
-        el.append(f'<text x="{left - 4}" y="{Y(v) + 3:.1f}" text-anchor="end">{v:.3g}</text>')
+        el.append(f'<text x="{left - 4}" y="{Y(v) + 3:.1f}" text-anchor="end">{v:.4g}</text>')
     el.append(f'<text transform="translate(12,{top + ph / 2}) rotate(-90)" text-anchor="middle">{escape(ylabel)}</text>')
     for t, anchor in ((t0, "start"), (t1, "end")) if t1 != t0 else ((t0, "middle"),):
         stamp = datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
@@ -157,11 +157,10 @@ def svg_plot(title: str, series: dict, ylabel: str, width: int = 420, height: in
                 el.append(f'<line x1="{X(t):.1f}" x2="{X(t):.1f}" y1="{Y(lo):.1f}" y2="{Y(hi):.1f}" '
                           f'stroke="{c}" stroke-width="2" opacity=".55"/>')
             el.append(f'<circle cx="{X(t):.1f}" cy="{Y(y):.1f}" r="3" fill="{c}"/>')
-        ly = top + ph + 28 + 12 * (i // 2)
-        lx = left + (pw / 2) * (i % 2)
+        ly, lx = top + ph + 28 + 12 * i, left
         el.append(f'<rect x="{lx:.0f}" y="{ly - 8}" width="8" height="8" fill="{c}"/>'
                   f'<text x="{lx + 11:.0f}" y="{ly}">{escape(label)}</text>')
-    h = max(height, top + ph + 34 + 12 * ((len(series) + 1) // 2))
+    h = max(height, top + ph + 34 + 12 * len(series))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" viewBox="0 0 {width} {h}" '
             f'role="img" aria-label="{escape(title)}">' + "".join(el) + "</svg>")
 
