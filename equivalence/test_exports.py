@@ -77,22 +77,26 @@ def test_reloads_in_fresh_process_and_agrees(fw, fmt, artifacts, mnist, tmp_path
 @pytest.mark.parametrize("fw, fmt", CASES)
 @pytest.mark.parametrize("bad", ["wrong-layout", "wrong-dtype", "wrong-shape"])
 def test_bad_input_is_a_clear_error(fw, fmt, bad):
-    layout = deploy.LAYOUT[fmt]
-    good = np.zeros((2, *deploy.IMAGE[layout]), np.float32)
-    x = {"wrong-layout": np.zeros((2, *deploy.IMAGE["NCHW" if layout == "NHWC" else "NHWC"]), np.float32),
+    layout = "NHWC" if fmt in TF_FORMATS else "NCHW"
+    image = {"NHWC": (28, 28, 1), "NCHW": (1, 28, 28)}
+    declared = deploy.Declared("input", image[layout], "float32", "this test", layout)
+    good = np.zeros((2, *image[layout]), np.float32)
+    x = {"wrong-layout": np.zeros((2, *image["NCHW" if layout == "NHWC" else "NHWC"]), np.float32),
          "wrong-dtype": good.astype(np.uint8), "wrong-shape": np.zeros((2, 784), np.float32)}[bad]
     expected = {"wrong-layout": "fix: x.transpose", "wrong-dtype": "takes float32", "wrong-shape": "4-D batch"}[bad]
-    deploy.validate(fmt, good)
+    deploy.check_input(fmt, declared, good.shape, good.dtype, "x")
     with pytest.raises(deploy.BadInput, match=expected):
-        deploy.validate(fmt, x)
+        deploy.check_input(fmt, declared, x.shape, x.dtype, "x")
 
 
-@pytest.mark.torch
 def test_bad_input_end_to_end_exit_code(tmp_path):
-    """The deployer as a process: NHWC into an NCHW model exits 3 with the fix on stderr, writes no output."""
+    """The deployer as a process: NHWC into an NCHW model exits 3 with the fix on stderr, writes no output; the
+    artifact's sidecar declares the input, so this is refused before any runtime loads the (unloadable) file."""
     from tfpt.adapters.exports import Artifact
-    np.save(tmp_path / "in.npy", np.zeros((2, 28, 28, 1), np.float32))
-    proc = run_deploy(Artifact("onnx-torch", tmp_path / "absent.onnx", "NCHW"), np.zeros((2, 28, 28, 1), np.float32), tmp_path)
+    artifact = Artifact("onnx-torch", tmp_path / "never-loaded.onnx", "NCHW")
+    artifact.path.write_bytes(b"not an onnx file: the input check comes first")
+    Path(str(artifact.path) + ".input.json").write_text('{"shape": [null, 1, 28, 28], "dtype": "float32", "layout": "NCHW"}')
+    proc = run_deploy(artifact, np.zeros((2, 28, 28, 1), np.float32), tmp_path)
     assert proc.returncode == 3 and "fix: x.transpose(0, 3, 1, 2)" in proc.stderr
     assert not (tmp_path / "out.npz").exists()
 

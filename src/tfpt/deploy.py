@@ -1,118 +1,438 @@
-"""Reload an exported model the way a deployer would, in a fresh process importing only that format's runtime
-(onnxruntime + numpy for ONNX, the LiteRT interpreter for TFLite, TensorFlow for a SavedModel, Keras for a .keras
-file, torch for TorchScript / ExportedProgram), run an input batch, and save the outputs.
+"""Reload an exported model the way a deployer would, in a fresh process that imports only that format's runtime
+(onnxruntime for ONNX, the LiteRT interpreter for TFLite, TensorFlow for a SavedModel, Keras for a .keras file,
+torch for TorchScript / ExportedProgram), run an input batch, and save the outputs.
 
-    python -m tfpt.deploy FORMAT ARTIFACT INPUT.npy OUTPUT.npz [BATCHES]
+    tfpt-deploy FORMAT ARTIFACT INPUT.npy OUTPUT.npz [BATCHES] [--chunk N] [--allow-nonfinite]
 
-BATCHES (default "all") is a comma-separated list of batch sizes: the first N images of the input are run as one
-batch for each N, and OUTPUT.npz holds one array per size ("b1", "b7", ...), so one export is checked at
-several batch sizes in one process.
+BATCHES (default "all") is a comma-separated list of batch sizes, each in 1..N for an input of N samples: the
+first n samples are run for each n, and OUTPUT.npz holds one array per size ("b1", "b7", ...), so one export
+is checked at several batch sizes in one process. A batch larger than --chunk runs in chunks of --chunk
+samples (and never above the batch limit the artifact declares), so memory stays bounded: the input is
+memory-mapped, never read whole.
 
-Input is validated against the artifact's declared input (rank, dtype, layout, per-image shape) before anything
-runs: a wrong shape, dtype or NCHW/NHWC layout is an error naming what was expected, never a crash or a silent
-wrong answer. Prints one JSON line: load seconds, run seconds, and which frameworks the process loaded.
-This module imports nothing from the suite, so the process holds only the runtime it names.
+What the input must be comes from the artifact itself: the ONNX session's input, the LiteRT input details, the
+SavedModel's serving signature, the Keras model's input, the ExportedProgram's graph signature. TorchScript
+declares nothing, so it is read from the sidecar `<ARTIFACT>.input.json` that tfpt's exporters write next to
+every artifact ({"name", "shape": [null, ...], "dtype", "layout"}). Where a sidecar exists the input is checked
+against it before any runtime loads, and against the artifact once it has loaded.
+
+Every argument and input is checked before a runtime loads: a mistake is one line on stderr,
+`error: <the thing>: <what was expected>; fix: <the fix>`, and an exit code from the table below. Nothing is
+left half-written: OUTPUT is written to a temp file in its folder and renamed. On success it prints one JSON
+line: load seconds, run seconds per batch size, the chunk used, and which frameworks the process loaded.
+This module imports only the standard library, numpy and tfpt.cli.exitcodes (standard library only), so the
+process holds only the runtime it names.
 """
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
 import os
 import sys
+import tempfile
 import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from tfpt.cli.exitcodes import (BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-LAYOUT = {"savedmodel": "NHWC", "keras": "NHWC", "tflite": "NHWC", "onnx-tf": "NHWC",
-          "torchscript": "NCHW", "exported-program": "NCHW", "onnx-torch": "NCHW"}
-IMAGE = {"NHWC": (28, 28, 1), "NCHW": (1, 28, 28)}
+FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf", "torchscript", "exported-program", "onnx-torch")
+DIRECTORY_FORMATS = ("savedmodel",)
+RUNTIME_OF = {"onnx-tf": "onnxruntime", "onnx-torch": "onnxruntime", "tflite": "ai_edge_litert",
+              "savedmodel": "tensorflow", "keras": "keras", "torchscript": "torch", "exported-program": "torch"}
+PIP_NAME = {"onnxruntime": "onnxruntime", "ai_edge_litert": "ai-edge-litert", "tensorflow": "tensorflow-cpu",
+            "keras": "keras", "torch": "torch"}
+ZIP_FORMATS = ("keras", "torchscript", "exported-program")  # all three are zip archives
+DEFAULT_CHUNK = 1024
 
 
-class BadInput(ValueError):
-    pass
+class BadInput(UserError, ValueError):
+    """The input, artifact or output location is not what the deployer needs (exit 3)."""
+
+    def __init__(self, thing: str, expected: str, fix: str):
+        super().__init__(thing, expected, fix, BAD_INPUT)
 
 
-def validate(fmt: str, x: np.ndarray) -> None:
-    layout = LAYOUT[fmt]
-    want = IMAGE[layout]
-    if x.dtype != np.float32:
-        raise BadInput(f"{fmt} model takes float32 input in [0, 1], got {x.dtype}; fix: x.astype(np.float32) / 255")
-    if x.ndim != 4:
-        raise BadInput(f"{fmt} model takes a 4-D batch (N, {', '.join(map(str, want))}) in {layout}, got shape {x.shape}")
-    if tuple(x.shape[1:]) != want:
-        other = "NCHW" if layout == "NHWC" else "NHWC"
-        if tuple(x.shape[1:]) == IMAGE[other]:
-            perm = "(0, 2, 3, 1)" if layout == "NHWC" else "(0, 3, 1, 2)"
-            raise BadInput(f"{fmt} model takes {layout} input (N, {', '.join(map(str, want))}), got {other} "
-                           f"{x.shape}; fix: x.transpose{perm}")
-        raise BadInput(f"{fmt} model takes {layout} input (N, {', '.join(map(str, want))}), got shape {x.shape}")
+class RuntimeFailed(UserError):
+    def __init__(self, thing: str, expected: str, fix: str):
+        super().__init__(thing, expected, fix, RUNTIME)
 
 
-def load(fmt: str, path: str):
-    """A callable numpy -> numpy for the artifact."""
+@dataclass(frozen=True)
+class Declared:
+    """What an artifact says its input is: one sample's shape (batch axis excluded), dtype, and where that came
+    from. `layout` is "NHWC"/"NCHW" when known; `max_batch` when the artifact bounds the batch axis."""
+    name: str
+    sample_shape: tuple
+    dtype: str
+    source: str
+    layout: str | None = None
+    max_batch: int | None = None
+
+    def describe(self) -> str:
+        dims = ", ".join(["N", *map(str, self.sample_shape)])
+        return f"{self.dtype} ({dims}){' in ' + self.layout if self.layout else ''}"
+
+
+def _one_line(exc: BaseException, limit: int = 240) -> str:
+    cause = exc.__cause__ or exc.__context__
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if cause is not None and str(cause):
+        text += f" ({' '.join(str(cause).split())})"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+# ------------------------------------------------------------------------------------------ the arguments
+
+def _positive(what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+        return value
+    parse.__name__ = what
+    return parse
+
+
+def parse_batches(text: str) -> list[int] | None:
+    """'all' -> None; '1,7,256' -> [1, 7, 256]; anything else is a usage error."""
+    if text.strip().lower() == "all":
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        sizes = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'all' or comma-separated whole numbers like 1,7,256, got {text!r}") from None
+    bad = [n for n in sizes if n < 1]
+    if bad:
+        raise argparse.ArgumentTypeError(f"expected batch sizes >= 1, got {','.join(map(str, bad))} in {text!r}")
+    dupes = sorted({n for n in sizes if sizes.count(n) > 1})
+    if dupes:
+        raise argparse.ArgumentTypeError(f"expected each batch size once, got {','.join(map(str, dupes))} twice in {text!r}")
+    return sizes
+
+
+def parser() -> argparse.ArgumentParser:
+    p = Parser(prog="tfpt-deploy", formatter_class=Formatter,
+               description=__doc__,
+               epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
+    p.add_argument("format", metavar="FORMAT", choices=FORMATS, help=f"one of: {', '.join(FORMATS)}")
+    p.add_argument("artifact", metavar="ARTIFACT", type=Path,
+                   help="the exported model (a folder for savedmodel, a file otherwise)")
+    p.add_argument("input", metavar="INPUT.npy", type=Path, help="a .npy batch of samples, as the artifact declares")
+    p.add_argument("output", metavar="OUTPUT.npz", type=Path, help="where the outputs go (its folder must exist)")
+    p.add_argument("batches", metavar="BATCHES", nargs="?", default="all", type=parse_batches,
+                   help="'all' or comma-separated batch sizes in 1..N, each run on the first n samples")
+    p.add_argument("--chunk", type=_positive("chunk"), default=DEFAULT_CHUNK,
+                   help="run at most this many samples at once (bounded memory for large inputs)")
+    p.add_argument("--allow-nonfinite", action="store_true",
+                   help="run inputs holding NaN or inf (refused by default: runtimes disagree on them)")
+    return p
+
+
+# ---------------------------------------------------------------------------------- checks before loading
+
+def check_artifact(fmt: str, path: Path) -> None:
+    if not path.exists():
+        raise BadInput(f"artifact {path}", f"an existing {fmt} artifact; nothing is there",
+                       "pass the path the exporter printed (tfpt.adapters.exports)")
+    if fmt in DIRECTORY_FORMATS:
+        if not path.is_dir() or not (path / "saved_model.pb").is_file():
+            raise BadInput(f"artifact {path}", "a SavedModel folder holding saved_model.pb",
+                           "pass the folder model.export() wrote, not a file inside it")
+    elif not path.is_file():
+        raise BadInput(f"artifact {path}", f"a {fmt} artifact file, got a folder", "pass the artifact file itself")
+    elif path.stat().st_size == 0:
+        raise BadInput(f"artifact {path}", f"a {fmt} artifact, got an empty file", "export the model again")
+    elif fmt in ZIP_FORMATS and not zipfile.is_zipfile(path):
+        raise BadInput(f"artifact {path}", f"a {fmt} artifact, which is a zip archive; got something else",
+                       "pass the right FORMAT for this file, or export the model again")
+
+
+def open_input(path: Path) -> np.ndarray:
+    """Memory-map the .npy (never read whole); refuse anything but a non-empty numeric batch."""
+    if not path.is_file():
+        raise BadInput(f"input {path}", "an existing .npy file" + (", got a folder" if path.is_dir() else ""),
+                       "save the batch with np.save(path, x)")
+    try:
+        x = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise BadInput(f"input {path}", f"a .npy array file ({_one_line(exc, 120)})",
+                       "save the batch with np.save(path, x)") from None
+    if not isinstance(x, np.ndarray):
+        if hasattr(x, "close"):
+            x.close()
+        raise BadInput(f"input {path}", "one .npy array, got an .npz archive", "np.save(path, archive[name])")
+    if x.ndim == 0:
+        raise BadInput(f"input {path}", "a batch of samples (N, ...), got a scalar", "np.save(path, x[None])")
+    if x.dtype.kind not in "fiub":
+        raise BadInput(f"input {path}", f"a numeric array, got dtype {x.dtype}", "x.astype(np.float32)")
+    if len(x) == 0:
+        raise BadInput(f"input {path}", f"at least one sample, got an empty batch of shape {x.shape}",
+                       "save a batch with N >= 1 samples")
+    return x
+
+
+def check_finite(x: np.ndarray, path: Path, chunk: int) -> None:
+    if x.dtype.kind != "f":
+        return
+    for start in range(0, len(x), chunk):
+        part = np.asarray(x[start:start + chunk])
+        bad = ~np.isfinite(part)
+        if bad.any():
+            first = start + int(np.argmax(bad.reshape(len(part), -1).any(axis=1)))
+            raise BadInput(f"input {path}", f"finite values; sample {first} holds NaN or inf "
+                           "(runtimes disagree on what they give for it)",
+                           "clean the input (np.nan_to_num) or pass --allow-nonfinite")
+
+
+def check_batches(sizes: list[int] | None, n: int) -> list[int]:
+    if sizes is None:
+        return [n]
+    out = [s for s in sizes if s > n]
+    if out:
+        raise UserError(f"BATCHES {','.join(map(str, out))}",
+                        f"batch sizes in 1..{n}: the input holds {n} sample(s)",
+                        f"use sizes up to {n}, or 'all', or a larger input", USAGE)
+    return sizes
+
+
+def check_output(out: Path, *others: Path) -> None:
+    """OUTPUT's folder must exist and take a new file; OUTPUT must not be a folder or one of the inputs."""
+    if out.is_dir():
+        raise BadInput(f"output {out}", "a file path, got an existing folder", f"pass a file name, e.g. {out / 'out.npz'}")
+    for other in others:
+        if other.exists() and out.exists() and out.resolve() == other.resolve():
+            raise BadInput(f"output {out}", "a path that is not one of the inputs", "write the outputs elsewhere")
+    folder = out.parent
+    if not folder.is_dir():
+        raise BadInput(f"output folder {folder}", "an existing folder", f"mkdir -p {folder}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BadInput(f"output folder {folder}", f"a folder this user can write ({exc.strerror})",
+                       "choose a writable folder or fix its permissions") from None
+
+
+def read_sidecar(artifact: Path) -> Declared | None:
+    path = Path(str(artifact) + ".input.json")
+    if not path.exists():
+        return None
+    try:
+        meta = json.loads(path.read_text())
+        shape = meta["shape"]
+        if not (isinstance(shape, list) and len(shape) >= 1 and all(isinstance(d, int) and d > 0 for d in shape[1:])):
+            raise ValueError(f"shape {shape!r} is not [null, d1, d2, ...] with positive dims")
+        dtype = str(np.dtype(meta["dtype"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BadInput(f"sidecar {path}", '{"shape": [null, ...], "dtype": "float32", "layout": ...} '
+                       f"({_one_line(exc, 100)})", "export the model again, or delete the sidecar") from None
+    return Declared(str(meta.get("name", "input")), tuple(shape[1:]), dtype, str(path), meta.get("layout"))
+
+
+def _transpose_fix(got: tuple, want: tuple) -> str | None:
+    """The x.transpose(...) that turns a batch of `got` samples into `want` samples (NHWC <-> NCHW), if any."""
+    if len(got) != len(want) or got == want:
+        return None
+    for perm in itertools.permutations(range(len(got))):
+        if tuple(got[i] for i in perm) == tuple(want):
+            return f"x.transpose({', '.join(map(str, (0, *(i + 1 for i in perm))))})"
+    return None
+
+
+def check_input(fmt: str, declared: Declared, shape: tuple, dtype, where: str) -> None:
+    """Raise BadInput naming what `declared` expects if a batch of `shape`/`dtype` does not match it."""
+    want = f"the {fmt} model takes {declared.describe()} (declared by {declared.source})"
+    if np.dtype(dtype) != np.dtype(declared.dtype):
+        raise BadInput(f"input {where}", f"{want}; it takes {declared.dtype}, got {np.dtype(dtype)}",
+                       f"x.astype(np.{declared.dtype}), scaled as in training")
+    rank = len(declared.sample_shape) + 1
+    if len(shape) != rank:
+        raise BadInput(f"input {where}", f"{want}: a {rank}-D batch, got shape {tuple(shape)}",
+                       f"reshape to (N, {', '.join(map(str, declared.sample_shape))})")
+    if not all(not isinstance(w, int) or w < 0 or w == g for g, w in zip(shape[1:], declared.sample_shape)):
+        fix = _transpose_fix(tuple(shape[1:]), tuple(declared.sample_shape))
+        raise BadInput(f"input {where}", f"{want}, got shape {tuple(shape)}"
+                       + (" (the other layout)" if fix else ""),
+                       fix or f"reshape to (N, {', '.join(map(str, declared.sample_shape))})")
+
+
+# --------------------------------------------------------------------------------- runtimes: load, declare
+
+def _import(fmt: str):
+    module = RUNTIME_OF[fmt]
+    try:
+        return __import__(module)
+    except ImportError as exc:
+        raise RuntimeFailed(f"runtime {module}", f"installed, to run {fmt} artifacts ({_one_line(exc, 100)})",
+                            f"pip install {PIP_NAME[module]}") from None
+
+
+def load(fmt: str, path: Path, sidecar: Declared | None):
+    """(run, Declared): a callable numpy batch -> numpy output, and the input the artifact declares."""
+    _import(fmt)
+    where = str(path)
     if fmt in ("onnx-tf", "onnx-torch"):
         import onnxruntime as ort
-        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        name = sess.get_inputs()[0].name
-        return lambda x: sess.run(None, {name: x})[0]
+        sess = ort.InferenceSession(where, providers=["CPUExecutionProvider"])
+        inputs = sess.get_inputs()
+        if len(inputs) != 1:
+            raise BadInput(f"artifact {path}", f"a model with one input, it declares {len(inputs)}", "export one input")
+        inp = inputs[0]
+        dtypes = {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(float16)": "float16",
+                  "tensor(uint8)": "uint8", "tensor(int64)": "int64", "tensor(int32)": "int32"}
+        declared = Declared(inp.name, tuple(inp.shape[1:]), dtypes.get(inp.type, inp.type), f"{path}'s ONNX input",
+                            sidecar.layout if sidecar else None)
+        return (lambda x: sess.run(None, {inp.name: x})[0]), declared
     if fmt == "tflite":
         # LiteRT is TFLite's runtime without TensorFlow (tf.lite.Interpreter is deprecated in TF 2.21)
         from ai_edge_litert.interpreter import Interpreter
-        interp = Interpreter(model_path=path)
+        interp = Interpreter(model_path=where)
         inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+        sig = [int(d) for d in inp.get("shape_signature", inp["shape"])]
+        declared = Declared(inp["name"], tuple(sig[1:]), str(np.dtype(inp["dtype"])), f"{path}'s LiteRT input",
+                            sidecar.layout if sidecar else None)
+        current = [None]
 
         def run(x):
-            interp.resize_tensor_input(inp["index"], list(x.shape))
-            interp.allocate_tensors()
+            if current[0] != x.shape:
+                interp.resize_tensor_input(inp["index"], list(x.shape))
+                interp.allocate_tensors()
+                current[0] = x.shape
             interp.set_tensor(inp["index"], x)
             interp.invoke()
-            return interp.get_tensor(out["index"])
-        return run
+            return interp.get_tensor(out["index"]).copy()
+        return run, declared
     if fmt == "savedmodel":
         import tensorflow as tf
-        fn = tf.saved_model.load(path).signatures["serving_default"]
-        return lambda x: next(iter(fn(tf.constant(x)).values())).numpy()
+        loaded = tf.saved_model.load(where)
+        if "serving_default" not in getattr(loaded, "signatures", {}):
+            raise BadInput(f"artifact {path}", "a SavedModel with a serving_default signature",
+                           "export it with model.export(path)")
+        fn = loaded.signatures["serving_default"]
+        (name, spec), = fn.structured_input_signature[1].items()
+        declared = Declared(name, tuple(spec.shape[1:]), spec.dtype.name, f"{path}'s serving_default signature",
+                            sidecar.layout if sidecar else None)
+        return (lambda x: next(iter(fn(**{name: tf.constant(x)}).values())).numpy()), declared
     if fmt == "keras":
         import keras
-        model = keras.models.load_model(path)
-        return lambda x: np.asarray(model(x, training=False))
-    if fmt in ("torchscript", "exported-program"):
-        import torch
-        module = torch.jit.load(path) if fmt == "torchscript" else torch.export.load(path).module()
+        model = keras.models.load_model(where)
+        inp = model.inputs[0]
+        declared = Declared(getattr(inp, "name", "input"), tuple(inp.shape[1:]), str(np.dtype(inp.dtype)),
+                            f"{path}'s Keras model input", sidecar.layout if sidecar else None)
+        return (lambda x: np.asarray(model(x, training=False))), declared
+    import torch
+    if fmt == "torchscript":
+        import warnings
+        with warnings.catch_warnings():  # torch 2.14 deprecates TorchScript; deployers still load it
+            warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated")
+            module = torch.jit.load(where)
+        declared = sidecar  # checked to exist before anything loaded
+    else:
+        import logging
+        # torch.export.load logs a full traceback before it raises on a bad file; the raise is enough
+        logging.getLogger("torch.export").setLevel(logging.CRITICAL)
+        program = torch.export.load(where)
+        names = program.graph_signature.user_inputs
+        node = next(n for n in program.graph.nodes if n.op == "placeholder" and n.name == names[0])
+        val = node.meta["val"]
+        limit = None
+        batch = val.shape[0]
+        for sym, bounds in getattr(program, "range_constraints", {}).items():
+            if str(sym) == str(batch) and bounds.upper != int(sys.maxsize) and str(bounds.upper).isdigit():
+                limit = int(bounds.upper)
+        declared = Declared(names[0], tuple(int(d) for d in val.shape[1:]), str(val.dtype).replace("torch.", ""),
+                            f"{path}'s graph signature", sidecar.layout if sidecar else None, limit)
+        module = program.module()
 
-        def run(x):
-            with torch.no_grad():
-                return module(torch.from_numpy(x)).numpy()
-        return run
-    raise BadInput(f"unknown format {fmt!r}; choose from {sorted(LAYOUT)}")
+    def run(x):
+        with torch.no_grad():
+            return module(torch.from_numpy(x)).numpy()
+    return run, declared
+
+
+def run_batches(run, x: np.ndarray, sizes: list[int], chunk: int) -> tuple[dict, dict]:
+    outputs, seconds = {}, {}
+    for n in sizes:
+        t0 = time.perf_counter()
+        # a writable C-order copy of one chunk: the input itself stays memory-mapped
+        parts = [np.asarray(run(np.array(x[start:min(n, start + chunk)], order="C")))
+                 for start in range(0, n, chunk)]
+        outputs[f"b{n}"] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        seconds[f"b{n}"] = time.perf_counter() - t0
+    return outputs, seconds
+
+
+def save(out: Path, outputs: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **outputs)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def deploy(args) -> int:
+    fmt = args.format
+    check_artifact(fmt, args.artifact)
+    sidecar = read_sidecar(args.artifact)
+    if fmt == "torchscript" and sidecar is None:
+        raise BadInput(f"artifact {args.artifact}", f"a sidecar {args.artifact}.input.json next to it "
+                       "(TorchScript declares no input of its own)",
+                       'export with tfpt.adapters.exports.export_torch, which writes it, or write {"shape": '
+                       '[null, ...], "dtype": "float32", "layout": "NCHW"} there')
+    x = open_input(args.input)
+    sizes = check_batches(args.batches, len(x))
+    check_output(args.output, args.input, args.artifact)
+    if sidecar is not None:
+        check_input(fmt, sidecar, x.shape, x.dtype, str(args.input))
+    if not args.allow_nonfinite:
+        check_finite(x, args.input, args.chunk)
+
+    t0 = time.perf_counter()
+    try:
+        run, declared = load(fmt, args.artifact, sidecar)
+    except UserError:
+        raise
+    except Exception as exc:  # the runtime could not read the artifact: its message, on one line
+        raise BadInput(f"artifact {args.artifact}", f"a loadable {fmt} artifact; {RUNTIME_OF[fmt]} said: "
+                       f"{_one_line(exc)}", "pass the right FORMAT for this file, or export the model again") from None
+    load_s = time.perf_counter() - t0
+    check_input(fmt, declared, x.shape, x.dtype, str(args.input))
+    chunk = min(args.chunk, declared.max_batch or args.chunk)
+    try:
+        outputs, run_s = run_batches(run, x, sizes, chunk)
+    except Exception as exc:
+        raise RuntimeFailed(f"{fmt} runtime", f"to run the validated input; it failed: {_one_line(exc)}",
+                            "report this with the artifact and input") from None
+    save(args.output, outputs)
+    loaded = sorted(m for m in ("tensorflow", "torch", "keras", "onnxruntime", "ai_edge_litert") if m in sys.modules)
+    print(json.dumps({"format": fmt, "load_s": load_s, "run_s": run_s, "chunk": chunk, "loaded": loaded}))
+    return OK
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) < 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    fmt, path, inp, outp = argv[:4]
-    x = np.load(inp)
-    sizes = [len(x)] if len(argv) < 5 or argv[4] == "all" else [int(b) for b in argv[4].split(",")]
+    args = parser().parse_args(argv)
     try:
-        validate(fmt, x)
-    except BadInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
-    t0 = time.perf_counter()
-    run = load(fmt, path)
-    load_s = time.perf_counter() - t0
-    outputs, run_s = {}, {}
-    for n in sizes:
-        t0 = time.perf_counter()
-        outputs[f"b{n}"] = np.asarray(run(np.ascontiguousarray(x[:n])))
-        run_s[f"b{n}"] = time.perf_counter() - t0
-    with open(outp, "wb") as fh:
-        np.savez(fh, **outputs)
-    loaded = sorted(m for m in ("tensorflow", "torch", "keras", "onnxruntime", "ai_edge_litert") if m in sys.modules)
-    print(json.dumps({"format": fmt, "load_s": load_s, "run_s": run_s, "loaded": loaded}))
-    return 0
+        return deploy(args)
+    except UserError as exc:
+        return report(exc)
+    except MemoryError:
+        return report(RuntimeFailed("memory", f"enough for chunks of {args.chunk} samples",
+                                    "pass a smaller --chunk"))
 
 
 if __name__ == "__main__":

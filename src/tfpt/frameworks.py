@@ -23,10 +23,30 @@ _MODULE = {"tf": "tensorflow", "torch": "torch"}
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+ALIASES = {"tf": "tf", "tensorflow": "tf", "torch": "torch", "pytorch": "torch"}
+
+
+class FrameworkNameError(ValueError):
+    """A framework name that is none of tf/tensorflow/torch/pytorch (any case)."""
+
+
+def parse_names(text: str, what: str) -> list[str]:
+    """'TF, torch' / 'tensorflow pytorch' -> ['tf', 'torch'] (order kept, any case, comma or space separated).
+    Unknown names raise FrameworkNameError naming `what` (the option or variable) and what it accepts."""
+    words = [w for w in text.replace(",", " ").split() if w]
+    unknown = [w for w in words if w.lower() not in ALIASES]
+    if unknown:
+        raise FrameworkNameError(
+            f"error: {what}={text!r}: framework names tf/tensorflow and torch/pytorch (any case, comma or space "
+            f"separated), got {', '.join(map(repr, unknown))}; fix: e.g. {what}=tf or {what}='tf,torch'")
+    return [ALIASES[w.lower()] for w in words]
+
+
 def hidden() -> set[str]:
-    """Frameworks hidden by TFPT_HIDE_FRAMEWORKS=tf,torch: the suite then behaves as if they were not installed
-    (their imports fail), which is how the one-framework guarantee is tested without uninstalling anything."""
-    return {fw.strip() for fw in os.environ.get("TFPT_HIDE_FRAMEWORKS", "").split(",") if fw.strip()}
+    """Frameworks hidden by TFPT_HIDE_FRAMEWORKS (e.g. tf, TensorFlow, 'tf torch', 'pytorch,tf'): the suite then
+    behaves as if they were not installed (their imports fail), which is how the one-framework guarantee is
+    tested without uninstalling anything. Any other name is an error, never silently ignored."""
+    return set(parse_names(os.environ.get("TFPT_HIDE_FRAMEWORKS", ""), "TFPT_HIDE_FRAMEWORKS"))
 
 
 class _HideFinder:
@@ -45,10 +65,16 @@ class _HideFinder:
         raise ModuleNotFoundError(module.__name__)
 
 
-if hidden():
-    sys.meta_path.insert(0, _HideFinder({_MODULE[fw] for fw in hidden() if fw in _MODULE}
-                                        | ({"keras"} if "tf" in hidden() else set())
-                                        | ({"torchvision"} if "torch" in hidden() else set())))
+try:
+    _HIDDEN = hidden()
+except FrameworkNameError as _exc:
+    # a typo here would silently hide nothing and every "one framework" result would be wrong: stop, one line
+    print(_exc, file=sys.stderr)
+    raise SystemExit(2) from None
+if _HIDDEN:
+    sys.meta_path.insert(0, _HideFinder({_MODULE[fw] for fw in _HIDDEN}
+                                        | ({"keras"} if "tf" in _HIDDEN else set())
+                                        | ({"torchvision"} if "torch" in _HIDDEN else set())))
 
 
 def installed(fw: str) -> bool:
@@ -58,6 +84,9 @@ def installed(fw: str) -> bool:
 
 
 def missing_reason(fw: str) -> str:
+    if fw in hidden():
+        return (f"{_MODULE[fw]} is hidden by TFPT_HIDE_FRAMEWORKS={os.environ.get('TFPT_HIDE_FRAMEWORKS')!r} "
+                f"(the suite behaves as if it is not installed in this environment); unset it to run the {fw} tests")
     return (f"{_MODULE[fw]} is not installed in this environment ({sys.executable}); "
             f"install it (see requirements.txt) to run the {fw} tests")
 

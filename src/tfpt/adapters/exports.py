@@ -35,6 +35,16 @@ TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
 FORMATS = TF_FORMATS + TORCH_FORMATS
 
 
+def write_input_sidecar(artifact: Artifact, shape, name: str = "input", dtype: str = "float32") -> Path:
+    """`<artifact>.input.json`: the input the artifact takes (batch axis null), which the deployer checks before
+    loading any runtime; TorchScript declares no input of its own, so for it this file is the only source."""
+    import json
+    path = Path(str(artifact.path) + ".input.json")
+    path.write_text(json.dumps({"format": artifact.format, "name": name, "dtype": dtype, "layout": artifact.layout,
+                                "shape": [None] + [int(d) for d in list(shape)[1:]]}) + "\n")
+    return path
+
+
 def _tf_function(model):
     from models.keras_models import tf
     spec = tf.TensorSpec([None, 28, 28, 1], tf.float32, name="input")
@@ -66,7 +76,9 @@ def export_tf(model, fmt: str, folder: Path) -> Artifact:
         tf2onnx.convert.from_function(fn, input_signature=[spec], opset=17, output_path=str(path))
     else:
         raise ValueError(f"unknown TensorFlow export format {fmt!r}; choose from {TF_FORMATS}")
-    return Artifact(fmt, path, "NHWC")
+    artifact = Artifact(fmt, path, "NHWC")
+    write_input_sidecar(artifact, tuple(model.inputs[0].shape))
+    return artifact
 
 
 def export_torch(model, fmt: str, folder: Path) -> Artifact:
@@ -92,7 +104,9 @@ def export_torch(model, fmt: str, folder: Path) -> Artifact:
                               output_names=["output"], dynamic_shapes=({0: batch},), external_data=False)
     else:
         raise ValueError(f"unknown PyTorch export format {fmt!r}; choose from {TORCH_FORMATS}")
-    return Artifact(fmt, path, "NCHW")
+    artifact = Artifact(fmt, path, "NCHW")
+    write_input_sidecar(artifact, tuple(example.shape))
+    return artifact
 
 
 def to_layout(x_nhwc: np.ndarray, layout: str) -> np.ndarray:

@@ -2,6 +2,9 @@
 then one side-by-side table: test accuracy, seconds per epoch, peak RSS, parameters, time to accuracy, versions.
 
     python -m tfpt.cli.compare [--dataset mnist|fashion] [--epochs 1] [--frameworks tf,torch] [--json out.json]
+
+Every option (ranges, duplicate frameworks, a writable --json folder) and the data are checked before any
+worker starts; a mistake is one line on stderr, `error: <the thing>: <what was expected>; fix: <the fix>`.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.data import datasets
 from tfpt import frameworks
 from tfpt.procs import child_env
@@ -61,33 +65,103 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _int_at_least(low: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
+        return value
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0 < value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a test accuracy in (0, 1], e.g. 0.99, got {text}")
+    return value
+
+
+def _framework_list(text: str) -> list[str]:
+    try:
+        fws = frameworks.parse_names(text, "--frameworks")
+    except frameworks.FrameworkNameError:
+        raise argparse.ArgumentTypeError(f"expected tf and/or torch (comma or space separated), got {text!r}") from None
+    if not fws:
+        raise argparse.ArgumentTypeError("expected at least one of tf, torch; got nothing")
+    dupes = sorted({f for f in fws if fws.count(f) > 1})
+    if dupes:
+        raise argparse.ArgumentTypeError(f"expected each framework once, got {', '.join(dupes)} twice in {text!r}")
+    return fws
+
+
+def check_json_target(path: Path) -> None:
+    """--json must be a file in an existing folder this user can write: checked by creating and removing a temp
+    file there, before any training, so a long run never ends on an unwritable path."""
+    if path.is_dir():
+        raise UserError(f"--json {path}", "a file path, got an existing folder", f"pass e.g. {path / 'results.json'}")
+    if not path.parent.is_dir():
+        raise UserError(f"--json {path}", f"a file in an existing folder; {path.parent} does not exist",
+                        f"mkdir -p {path.parent}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"--json {path}", f"a folder this user can write ({exc.strerror})",
+                        "choose a writable folder") from None
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse and validate every option; nothing has started yet when this raises or exits."""
+    p = Parser(prog="tfpt-compare", description=__doc__, formatter_class=Formatter,
+               epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
     p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--frameworks", default="tf,torch", help="comma-separated: tf, torch")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=_int_at_least(1), default=1, help="epochs per framework (>= 1)")
+    p.add_argument("--frameworks", type=_framework_list, default="tf,torch",
+                   help="tf and/or torch (also tensorflow/pytorch), comma or space separated, each once")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="weight init and shuffling seed (>= 0)")
     p.add_argument("--order", choices=("native", "shared"), default="native",
                    help="native: each framework shuffles as the study did; shared: both see one seeded order")
-    p.add_argument("--target", type=float, default=0.99, help="test accuracy for time-to-accuracy (default 0.99)")
-    p.add_argument("--eval-every", type=int, default=None, help="also evaluate every N steps (time-to-accuracy)")
+    p.add_argument("--target", type=_fraction, default=0.99, help="test accuracy for time-to-accuracy, in (0, 1]")
+    p.add_argument("--eval-every", type=_int_at_least(1), default=None,
+                   help="also evaluate every N steps (time-to-accuracy; N >= 1)")
     p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written",
                    help="as-written: the study's code paths; tuned: same math, faster feeding (see README)")
     p.add_argument("--json", type=Path, default=None, help="also write all results as JSON here")
     args = p.parse_args(argv)
-    fws = [f.strip() for f in args.frameworks.split(",") if f.strip()]
-    unknown = [f for f in fws if f not in frameworks.FRAMEWORKS]
-    if unknown or not fws:
-        p.error(f"--frameworks takes tf and/or torch, got {args.frameworks!r}")
-    missing = [f for f in fws if not frameworks.installed(f)]
+    missing = [f for f in args.frameworks if not frameworks.installed(f)]
     if missing:
         p.error("; ".join(frameworks.missing_reason(f) for f in missing))
+    if args.json is not None:
+        check_json_target(args.json)
+    return args
+
+
+def main(argv=None) -> int:
+    try:
+        args = parse_args(argv)
+    except UserError as exc:
+        return report(exc)
+    fws = args.frameworks
     try:
         datasets.load(args.dataset)  # verify (and cache) once, before any worker starts
     except datasets.DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    results = {fw: run_worker(fw, args) for fw in fws}
+        return BAD_INPUT
+    try:
+        results = {fw: run_worker(fw, args) for fw in fws}
+    except SystemExit as exc:  # run_worker's "the <fw> worker failed": exit 5, one meaning per code
+        if not isinstance(exc.code, str):
+            raise
+        print(f"error: {exc.code}; fix: read the worker's messages above", file=sys.stderr)
+        return RUNTIME
     print(f"\nThe study's comparison on {args.dataset}, batch 32, Adam defaults, seed {args.seed}, "
           f"order {args.order}, mode {args.mode}; each framework in its own process:\n")
     print(table(results))

@@ -1,0 +1,63 @@
+"""One exit-code table for every tfpt command, and the one-line error format a user's mistake gets.
+
+A mistake is one line on stderr, never a traceback:
+
+    error: <the thing>: <what was expected>; fix: <the fix>
+
+This module imports nothing but the standard library, so the deployer (which must hold only the runtime of the
+format it runs) can use it.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+OK = 0            # the command did what was asked
+REGRESSION = 1    # the report found a regression (tfpt-report only)
+USAGE = 2         # the command line itself is wrong (argparse: unknown option, bad value, out of range)
+BAD_INPUT = 3     # a file, artifact or data set named on the command line is missing, unreadable or wrong
+NOTHING = 4       # nothing to compare: no saved runs (tfpt-report only)
+RUNTIME = 5       # a worker process or a model runtime failed on valid input
+
+TABLE = (
+    (OK, "ok"),
+    (REGRESSION, "regression found (tfpt-report only)"),
+    (USAGE, "usage error: an option or argument is wrong (message names it)"),
+    (BAD_INPUT, "bad input: a file, artifact or data set is missing, unreadable or not what was expected"),
+    (NOTHING, "nothing to compare (tfpt-report only)"),
+    (RUNTIME, "a worker or model runtime failed on valid input"),
+)
+
+
+def epilog(*codes: int) -> str:
+    """The exit-code table for a command's --help; `codes` limits it to the ones that command can return."""
+    rows = [f"  {code}  {text}" for code, text in TABLE if not codes or code in codes]
+    return "exit codes:\n" + "\n".join(rows)
+
+
+def message(thing: str, expected: str, fix: str) -> str:
+    return f"error: {thing}: {expected}; fix: {fix}"
+
+
+class UserError(Exception):
+    """A mistake the user can fix; `main()` turns it into one stderr line and `code`."""
+
+    def __init__(self, thing: str, expected: str, fix: str, code: int = BAD_INPUT):
+        super().__init__(message(thing, expected, fix))
+        self.code = code
+
+
+def report(exc: UserError) -> int:
+    print(str(exc), file=sys.stderr)
+    return exc.code
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the suite's one-line error format (still exit 2, as argparse does)."""
+
+    def error(self, text: str):  # noqa: D401 - argparse API
+        self.exit(USAGE, f"error: {text}; fix: see `{self.prog} --help`\n")
+
+
+class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown, description and epilog kept as written."""
