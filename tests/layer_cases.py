@@ -132,9 +132,12 @@ def run_torch(b: Built) -> np.ndarray:
     return y.numpy()
 
 
+def keras_input(b: Built) -> np.ndarray:
+    return b.x.reshape(b.x.shape[0], -1) if b.case.layout == "flatten" else b.x  # Keras flattens channels-last
+
+
 def run_keras(b: Built) -> np.ndarray:
-    x = b.x.reshape(b.x.shape[0], -1) if b.case.layout == "flatten" else b.x  # Keras flattens channels-last
-    return np.asarray(b.layer(x, training=False))
+    return np.asarray(b.layer(keras_input(b), training=False))
 
 
 def outputs(b: Built) -> tuple[dict, dict]:

@@ -327,7 +327,8 @@ class LayerNormConverter(_AffineNorm):
         axis = k.config.get("axis", -1)
         axes = sorted(int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
         n = len(t.config.get("normalized_shape", (1,)))
-        if axes != list(range(-n, 0)) and len(axes) != n:
+        # Negative axes can be checked without the input's rank; positive ones only by count.
+        if len(axes) != n or (all(a < 0 for a in axes) and axes != list(range(-n, 0))):
             diffs.append(Difference("axis", axes, f"last {n}", True, "normalise over the same trailing axes"))
         return diffs
 
