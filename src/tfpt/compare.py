@@ -3,7 +3,8 @@
 `compare(expected, actual, tol)` checks that both hold the same names in the same order, with equal shapes and
 dtypes, then compares values in order and reports every entry's max absolute and relative error. `assert_close`
 raises an AssertionError that names the *first* entry (layer, output, parameter) that diverges, with its errors,
-the worst index, and the entries before it that agreed.
+the worst index, and the entries before it that agreed. A passing `assert_close` with a tolerance-table entry
+records the figure it measured in `MEASURED` (see tfpt.tolerances: the plugin checks no entry is far looser).
 """
 from __future__ import annotations
 
@@ -83,9 +84,30 @@ def compare(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray]
     return Comparison(tuple(_row(n, np.asarray(actual[n]), np.asarray(expected[n]), tol) for n in names_e), None, tol)
 
 
+# {(kind, dtype): worst figure measured by a passing assert_close in this process}
+MEASURED: dict[tuple[str, str], float] = {}
+
+
+def measured_figure(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray], tol: Tol) -> float:
+    """What a tolerance is checked against: max |Δ| (max relative error where atol is 0); for quantile < 1, the
+    |Δ| (relative error) at that quantile, since that many elements are what the entry bounds."""
+    worst = 0.0
+    for name in expected:
+        e, a = np.asarray(expected[name], np.float64), np.asarray(actual[name], np.float64)
+        diff = np.abs(np.nan_to_num(a) - np.nan_to_num(e))
+        if tol.atol == 0:
+            diff = diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+        if diff.size:
+            worst = max(worst, float(np.quantile(diff, tol.quantile)) if tol.quantile < 1 else float(diff.max()))
+    return worst
+
+
 def assert_close(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray], tol: Tol,
                  what: str = "layer") -> Comparison:
     result = compare(expected, actual, tol)
     if not result.ok:
         raise AssertionError(result.message(what))
+    if tol.kind:
+        key = (tol.kind, tol.dtype)
+        MEASURED[key] = max(MEASURED.get(key, 0.0), measured_figure(expected, actual, tol))
     return result

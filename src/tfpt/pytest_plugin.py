@@ -57,6 +57,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    _select_pairs(config)
     for opt, env in (("data_dir", "TFPT_DATA_DIR"), ("cache_dir", "TFPT_CACHE_DIR")):
         if config.getoption(opt):
             os.environ[env] = str(config.getoption(opt))  # worker processes inherit the choice
@@ -161,7 +162,67 @@ def pytest_sessionfinish(session, exitstatus):
     yield
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtestloop(session):
+    """After the last test: each tolerance-table entry used by a passing assert_close vs the worst figure measured
+    for it (tfpt.tolerances.loose_entries). The table goes to the measured figures; an entry more than 100x
+    looser than its measurement is an error line, and counts as a failure, so the run exits 1."""
+    yield
+    from tfpt.compare import MEASURED
+    from tfpt.tolerances import loose_entries, tightness_table
+    if MEASURED:
+        _MEASURED["tolerance tightness"] = tightness_table(MEASURED)
+        errors = loose_entries(MEASURED)
+        if errors:
+            tr = session.config.pluginmanager.get_plugin("terminalreporter")
+            if tr is not None:
+                tr.write_sep("=", "tfpt: loose tolerances", red=True)
+                for line in errors:
+                    tr.write_line(f"ERROR {line}", red=True)
+            session.testsfailed += len(errors)
+
+
 def pytest_terminal_summary(terminalreporter):
     _write_measurements(terminalreporter)
     if getattr(terminalreporter.config, "_tfpt_nothing_saved", False):
         terminalreporter.write_line(NOTHING_SAVED)
+
+
+# ------------------------------------------------------------------------------------ model pairs
+
+GENERIC_CHECKS = Path(__file__).resolve().parent / "testing" / "pair_checks.py"
+
+
+def _select_pairs(config) -> None:
+    """--pair MODULE:ATTR (repeatable) selects those pairs; without it, every registered pair is checked. With
+    --pair and no test paths on the command line, pytest runs the generic checks shipped in this package, so the
+    command works from any folder."""
+    from tfpt.pair import PairError, load
+    refs = config.getoption("pair")
+    if not refs:
+        config._tfpt_pairs = None
+        return
+    try:
+        config._tfpt_pairs = [load(ref) for ref in refs]
+    except PairError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args[:] = [str(GENERIC_CHECKS)]
+
+
+def selected_pairs(config) -> list:
+    from tfpt.pair import registered
+    chosen = getattr(config, "_tfpt_pairs", None)
+    return chosen if chosen is not None else registered()
+
+
+def pytest_generate_tests(metafunc):
+    if "model_pair" not in metafunc.fixturenames:
+        return
+    pairs = selected_pairs(metafunc.config)
+    if "pair_layer" in metafunc.fixturenames:
+        from tfpt.testing.sessions import point_labels
+        cases = [(p, label) for p in pairs for label in point_labels(p)]
+        metafunc.parametrize("model_pair, pair_layer", cases, ids=[f"{p.name}-{label}" for p, label in cases])
+    else:
+        metafunc.parametrize("model_pair", pairs, ids=[p.name for p in pairs])
