@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Benchmark history across CI runs: restore the saved storage, benchmark, compare with the previous run, save.
-#   BENCH_HISTORY=/path/kept/between/ci/runs scripts/bench-history.sh [extra pytest args]
-# Exit status: the report's (1 on a significant regression, 2 when nothing could be read), else pytest's.
+# Benchmark history on one machine across runs: restore the kept runs, benchmark, keep this run, report.
+#   BENCH_HISTORY=/path/kept/between/runs scripts/bench-history.sh [extra pytest args]
+#   TFPT_REPORT_ARGS='--factor 0.5'   options for the report (default: the README's shared-runner setting)
+# Runs are copied both ways by `python -m tfpt.report.history` (temp file + rename under a lock on the target
+# folder), so a crash or a second writer cannot leave a half-written run; a run is never overwritten.
+# Exit status: the report's (0 ok, 1 regression, 2 usage, 3 bad input, 4 nothing to compare), else pytest's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-history=${BENCH_HISTORY:?set BENCH_HISTORY to a folder your CI keeps between runs (cache or artifact)}
+history=${BENCH_HISTORY:?set BENCH_HISTORY to a folder kept between runs (a checkout of a history branch, or an artifact)}
+py=.venv/bin/python
 mkdir -p "$history" .benchmarks
-cp -a "$history"/. .benchmarks/ 2>/dev/null || true          # restore every earlier run
-.venv/bin/python -m pytest benchmarks -m "not gpu" --benchmark-autosave "$@"
+$py -m tfpt.report.history "$history" .benchmarks                 # restore every earlier run
+$py -m pytest benchmarks -m "not gpu" --benchmark-autosave --bench-epoch-rounds 6 "$@"
+$py -m tfpt.report.history .benchmarks "$history"                 # keep this run, even a regressed one
 status=0
-.venv/bin/python -m tfpt.report --storage .benchmarks --out reports || status=$?
-cp -a .benchmarks/. "$history"/                               # keep this run, even a regressed one
+# shellcheck disable=SC2086
+$py -m tfpt.report --storage "$history" --out reports ${TFPT_REPORT_ARGS:---factor 0.5} || status=$?
 exit $status

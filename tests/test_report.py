@@ -197,6 +197,13 @@ def test_only_runs_of_the_same_machine_versions_and_env_are_compared(tmp_path, r
         ("0001_c0ffee1.json", "0004_c0ffee4.json")}
 
 
+def test_machine_cpu_compares_runs_of_renamed_hosts(tmp_path, rng):
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng, add=0.01), machine=dict(MACHINE, node="runner-7f3a"))
+    assert report(tmp_path)[0] == 0  # by host name: a first run, nothing to compare
+    assert report(tmp_path, "--machine", "cpu")[0] == 1
+
+
 def test_a_matrix_batch_gates_every_env_of_the_newest_commit(tmp_path, rng):
     env = dict(MACHINE, tox_env="tf219-torch214")
     save(tmp_path / "s", 1, suite(rng), commit="a")

@@ -52,6 +52,9 @@ def parser() -> exitcodes.Parser:
                    help="false-discovery level for the Mann-Whitney U tests (Benjamini-Hochberg)")
     p.add_argument("--rss-bound", type=_number(0, None, "a finite number > 0"), default=RSS_BOUND,
                    help="peak-RSS growth that counts as a regression (0.10 = 10 %%)")
+    p.add_argument("--machine", choices=("node", "cpu"), default="node",
+                   help="what makes two runs the same machine: host name + CPU brand + CPU count (node), or CPU "
+                        "brand + count only (cpu: for CI runner pools whose host names change every run)")
     return p
 
 
@@ -109,7 +112,7 @@ def main(argv=None) -> int:
                                 "pass the folder pytest-benchmark saves into (.benchmarks)"), file=sys.stderr)
         return exitcodes.BAD_INPUT
     found: list = []
-    runs = load_runs(a.storage, found=found)
+    runs = load_runs(a.storage, found=found, by_node=a.machine == "node")
     if not runs and found:
         print(exitcodes.message(f"--storage {a.storage}", f"none of its {len(found)} JSON files is a valid run "
                                 "(warnings above name each file and field)", "repair or delete them"),

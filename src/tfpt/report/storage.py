@@ -21,6 +21,7 @@ class Run:
     machine: dict
     commit: dict
     benchmarks: list  # pytest-benchmark's per-benchmark dicts: name, group, stats (with data if saved), extra_info
+    by_node: bool = True  # False: the machine is its CPU brand and count only (CI runner pools rename hosts)
 
     def by_name(self) -> dict:
         return {b.get("fullname") or b["name"]: b for b in self.benchmarks}
@@ -33,7 +34,7 @@ class Run:
     @property
     def machine_key(self) -> tuple:
         cpu = self.machine.get("cpu") or {}
-        return self.machine.get("node"), cpu.get("brand_raw"), cpu.get("count")
+        return self.machine.get("node") if self.by_node else "*", cpu.get("brand_raw"), cpu.get("count")
 
     @property
     def key(self) -> tuple:
@@ -113,18 +114,18 @@ def validate(doc) -> None:
                   "a finite number (a memory entry needs its peak RSS)", extra.get("peak_rss_mb"))
 
 
-def read_run(path: Path) -> Run:
+def read_run(path: Path, by_node: bool = True) -> Run:
     """One saved run, validated; raises OSError, ValueError (not JSON) or Malformed."""
     doc = json.loads(Path(path).read_text())
     validate(doc)
     for b in doc["benchmarks"]:
         b.setdefault("extra_info", {})
     return Run(Path(path), doc["datetime"], doc.get("machine_info", {}), doc.get("commit_info", {}),
-               list(doc["benchmarks"]))
+               list(doc["benchmarks"]), by_node)
 
 
 def load_runs(storage: Path, warn=lambda msg: print(f"warning: {msg}", file=sys.stderr),
-              found: list | None = None) -> list[Run]:
+              found: list | None = None, by_node: bool = True) -> list[Run]:
     """Every valid run under `storage`, oldest first; each skipped file gets one warning. `found`, if given,
     receives every candidate path (so a caller can tell "no files" from "no valid files")."""
     runs = []
@@ -132,7 +133,7 @@ def load_runs(storage: Path, warn=lambda msg: print(f"warning: {msg}", file=sys.
         if found is not None:
             found.append(path)
         try:
-            runs.append(read_run(path))
+            runs.append(read_run(path, by_node))
         except Malformed as exc:
             warn(f"skipping {path}: field {exc.field}: {str(exc).split(': ', 1)[1]}")
         except (OSError, ValueError) as exc:
