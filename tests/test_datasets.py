@@ -113,7 +113,7 @@ def test_missing_every_source_says_what_was_tried(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "nokeras"))
     monkeypatch.setattr(datasets, "DEBIAN_FASHION", tmp_path / "nodebian")
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(DataError, match=r"no source of fashion found \(tried: frameworks' caches; the Debian package.*apt-get install dataset-fashion-mnist"):
+    with pytest.raises(DataError, match=r"no source of fashion found \(tried: \[1\] Keras' cache .*: not there; \[2\] torchvision's folder .*: not there; \[3\] the Debian package.*: not there\).*apt-get install dataset-fashion-mnist"):
         datasets.load("fashion", cache_dir=tmp_path / "cache", allow_download=False)
 
 

