@@ -42,7 +42,9 @@ def artifacts(tmp_path_factory, mnist, pytestconfig):
         if (fw, fmt) not in cache:
             model, _ = trained(fw, mnist, 1, pytestconfig.getoption("seed"))
             folder = tmp_path_factory.mktemp(fmt)
-            cache[(fw, fmt)] = ((export_tf if fw == "tf" else export_torch)(model, fmt, folder), model)
+            artifact = export_tf(model, fmt, folder) if fw == "tf" else \
+                export_torch(model, fmt, folder, to_layout(as_float(mnist.x_test[:2]), "NCHW"))
+            cache[(fw, fmt)] = (artifact, model)
         return cache[(fw, fmt)]
     return get
 
@@ -113,7 +115,7 @@ def test_both_onnx_files_agree_on_all_test_images(mnist, tmp_path, pytestconfig,
     tha = adapter("torch")
     torch_model = tha.set_weights(tha.build(tha.spec_of(tha.build())), adapter("tf").get_weights(keras_model))
     tf_onnx = export_tf(keras_model, "onnx-tf", tmp_path / "tf")
-    torch_onnx = export_torch(torch_model, "onnx-torch", tmp_path / "torch")
+    torch_onnx = export_torch(torch_model, "onnx-torch", tmp_path / "torch", to_layout(as_float(mnist.x_test[:2]), "NCHW"))
     outs = {}
     for art in (tf_onnx, torch_onnx):
         onnx.checker.check_model(str(art.path), full_check=True)

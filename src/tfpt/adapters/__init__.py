@@ -10,3 +10,10 @@ def trainer(fw: str):
     if fw not in ("tf", "torch"):
         raise ValueError(f"unknown framework {fw!r}; use 'tf' or 'torch'")
     return importlib.import_module("tfpt.adapters." + ("keras_train" if fw == "tf" else "torch_train"))
+
+
+def get(fw: str):
+    """The model-pair adapter of one framework (imports that framework, in the safe order)."""
+    if fw not in ("tf", "torch"):
+        raise ValueError(f"unknown framework {fw!r}; use 'tf' or 'torch'")
+    return importlib.import_module("tfpt.adapters." + ("keras_pair" if fw == "tf" else "torch_pair"))

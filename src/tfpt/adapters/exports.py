@@ -45,14 +45,24 @@ def write_input_sidecar(artifact: Artifact, shape, name: str = "input", dtype: s
     return path
 
 
+def _layout(rank: int, framework: str) -> str:
+    """Images (rank 4) are NHWC in TensorFlow's formats and NCHW in PyTorch's; other inputs are taken as they are."""
+    if rank != 4:
+        return "plain"
+    return "NHWC" if framework == "tf" else "NCHW"
+
+
 def _tf_function(model):
-    from models.keras_models import tf
-    spec = tf.TensorSpec([None, 28, 28, 1], tf.float32, name="input")
+    from tfpt.frameworks import import_tf
+    tf = import_tf()
+    inp = model.inputs[0]
+    spec = tf.TensorSpec([None, *inp.shape[1:]], tf.as_dtype(inp.dtype), name="input")
     return tf.function(lambda x: model(x, training=False), input_signature=[spec]), spec
 
 
 def export_tf(model, fmt: str, folder: Path) -> Artifact:
-    from models.keras_models import keras, tf
+    from tfpt.frameworks import import_tf
+    tf = import_tf()
     folder.mkdir(parents=True, exist_ok=True)
     if fmt == "savedmodel":
         path = folder / "savedmodel"
@@ -76,16 +86,19 @@ def export_tf(model, fmt: str, folder: Path) -> Artifact:
         tf2onnx.convert.from_function(fn, input_signature=[spec], opset=17, output_path=str(path))
     else:
         raise ValueError(f"unknown TensorFlow export format {fmt!r}; choose from {TF_FORMATS}")
-    artifact = Artifact(fmt, path, "NHWC")
-    write_input_sidecar(artifact, tuple(model.inputs[0].shape))
+    inp = model.inputs[0]
+    artifact = Artifact(fmt, path, _layout(len(inp.shape), "tf"))
+    write_input_sidecar(artifact, tuple(inp.shape), dtype=str(getattr(inp.dtype, "name", inp.dtype)))
     return artifact
 
 
-def export_torch(model, fmt: str, folder: Path) -> Artifact:
+def export_torch(model, fmt: str, folder: Path, example: np.ndarray) -> Artifact:
+    """`example`: a batch of at least 2 samples in the model's own input layout (its shape and dtype are what
+    the artifact declares, the batch axis dynamic)."""
     import torch
     folder.mkdir(parents=True, exist_ok=True)
     model = model.eval()
-    example = torch.zeros(2, 1, 28, 28)
+    example = torch.from_numpy(np.ascontiguousarray(example[:2]))
     batch = torch.export.Dim("batch", min=1, max=4096)
     if fmt == "torchscript":
         path = folder / "model.torchscript.pt"
@@ -104,10 +117,10 @@ def export_torch(model, fmt: str, folder: Path) -> Artifact:
                               output_names=["output"], dynamic_shapes=({0: batch},), external_data=False)
     else:
         raise ValueError(f"unknown PyTorch export format {fmt!r}; choose from {TORCH_FORMATS}")
-    artifact = Artifact(fmt, path, "NCHW")
-    write_input_sidecar(artifact, tuple(example.shape))
+    artifact = Artifact(fmt, path, _layout(example.ndim, "torch"))
+    write_input_sidecar(artifact, tuple(example.shape), dtype=str(example.numpy().dtype))
     return artifact
 
 
 def to_layout(x_nhwc: np.ndarray, layout: str) -> np.ndarray:
-    return np.ascontiguousarray(x_nhwc if layout == "NHWC" else x_nhwc.transpose(0, 3, 1, 2))
+    return np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2) if layout == "NCHW" else x_nhwc)

@@ -1,0 +1,39 @@
+"""Negative controls of the generic checks on whole pairs: each known defect must fail the check that exists to
+catch it, and the message must name the layer."""
+import dataclasses
+
+import pytest
+
+import models.pairs as pairs
+from tfpt.checks import pairs as P
+from tfpt.compare import assert_close
+from tfpt.tolerances import tol
+
+pytestmark = [pytest.mark.tf, pytest.mark.torch]
+
+
+def bn_cnn_with_torch_default_epsilon():
+    nn = pairs._torch().nn
+    model = pairs.bn_cnn_torch()
+    model[1] = nn.BatchNorm2d(16, momentum=0.01)  # PyTorch's default epsilon 1e-5; Keras' is 1e-3
+    return model
+
+
+def test_batchnorm_epsilon_mismatch_is_named():
+    pair = dataclasses.replace(pairs.BN_CNN, name="bn-cnn-eps", torch=bn_cnn_with_torch_default_epsilon)
+    pm = P.shared(pair)
+    diffs = [(layer, d.field) for layer, d in P.config_differences(pm) if d.material]
+    assert diffs == [("bn1", "epsilon")]
+    result = P.compare_forward(pm, pair.input.batch(16))
+    assert not result.ok and result.first_divergent.name == "bn1", result.message()
+
+
+def test_unfrozen_second_lstm_bias_trains_differently():
+    """PyTorch's LSTM has two biases; left trainable, the effective bias learns at twice Keras' rate."""
+    pair = dataclasses.replace(pairs.TEXT_LSTM, name="text-lstm-two-biases",
+                               torch=lambda: pairs._text_torch("lstm", keras_bias=False))
+    pm = P.shared(pair)
+    x, y = pair.input.batch(40), P.labels(pair, 40, 0)
+    keras_after, torch_after = P.sgd_steps(pm, [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)])
+    with pytest.raises(AssertionError, match=r"first divergent weight: rnn\.bias"):
+        assert_close(keras_after, torch_after, tol("sgd_steps"), what="weight")

@@ -1,0 +1,202 @@
+"""The generic checks' machinery for any ModelPair: build both models, find the layer correspondence, move weights
+both ways through the converter registry, and compare outputs, gradients and steps in one layout (Keras').
+
+Framework-neutral: it talks to the two adapters (tfpt.adapters.get) and to numpy only.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from tfpt import convert
+from tfpt.adapters import get as adapter
+from tfpt.compare import Comparison, assert_close, compare
+from tfpt.match import Event, Match, match
+from tfpt.pair import ModelPair, PairError
+from tfpt.tolerances import Tol, tol
+
+DIRECTIONS = ("tf->torch", "torch->tf")
+TRACE_BATCH = 4
+
+
+@dataclass
+class PairModels:
+    pair: ModelPair
+    keras_model: object
+    torch_model: object
+    match: Match
+
+    @property
+    def param_names(self) -> tuple[list[str], list[str]]:
+        return [k.name for k, _, _ in self.match.params], [t.name for _, t, _ in self.match.params]
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return (e / e.sum(axis=-1, keepdims=True)).astype(z.dtype)
+
+
+def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
+    """Both traces; where one head emits logits and the other probabilities, the logits side gets a softmax
+    step of its own at the end, so the two final outputs compare like for like."""
+    k_events, k_values = adapter("tf").trace(keras_model, x)
+    t_events, t_values = adapter("torch").trace(torch_model, pair.input.to_torch_layout(x))
+    if pair.keras_head != pair.torch_head:
+        events, values = (t_events, t_values) if pair.torch_head == "logits" else (k_events, k_values)
+        last = values[-1]
+        events.append(Event("softmax(logits)", "softmax", "softmax", 0, last.shape, "softmax(logits)"))
+        values.append(softmax(last))
+    return (k_events, k_values), (t_events, t_values)
+
+
+def find_match(pair: ModelPair, keras_model, torch_model, seed: int = 0) -> Match:
+    (k_events, _), (t_events, _) = _traces(pair, keras_model, torch_model, pair.input.batch(TRACE_BATCH, seed))
+    return match(k_events, t_events, convert.find, pair.input.torch_layout == "channels_first", pair.layer_map)
+
+
+def build(pair: ModelPair, seed: int = 0) -> PairModels:
+    """Both models, seeded, with the correspondence between them (weights not shared yet)."""
+    km, tm = adapter("tf").build(pair, seed), adapter("torch").build(pair, seed)
+    return PairModels(pair, km, tm, find_match(pair, km, tm, seed))
+
+
+def _converter(k, t):
+    conv = convert.find(k.cls, t.cls)
+    if conv is None:
+        raise PairError(f"no converter for Keras {k.cls} ↔ PyTorch {t.cls} ({k.name} ↔ {t.name}); "
+                        f"fix: register one with tfpt.convert.register")
+    return conv
+
+
+def keras_weights(pm: PairModels) -> "OrderedDict[str, dict]":
+    names, _ = pm.param_names
+    return OrderedDict((n, dict(r.weights)) for n, r in adapter("tf").records(pm.keras_model, names).items())
+
+
+def torch_weights(pm: PairModels) -> "OrderedDict[str, dict]":
+    _, names = pm.param_names
+    return OrderedDict((n, dict(r.weights)) for n, r in adapter("torch").records(pm.torch_model, names).items())
+
+
+def to_torch(pm: PairModels) -> None:
+    """Copy the Keras model's weights into the PyTorch model."""
+    k_names, t_names = pm.param_names
+    krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
+    adapter("torch").set_weights(pm.torch_model, {t.name: _converter(k, t).to_torch(krec[k.name], trec[t.name], ctx)
+                                                  for k, t, ctx in pm.match.params})
+
+
+def to_keras(pm: PairModels) -> None:
+    """Copy the PyTorch model's weights into the Keras model."""
+    k_names, t_names = pm.param_names
+    krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
+    adapter("tf").set_weights(pm.keras_model, {k.name: _converter(k, t).to_keras(trec[t.name], krec[k.name], ctx)
+                                               for k, t, ctx in pm.match.params})
+
+
+def shared(pair: ModelPair, direction: str = "tf->torch", seed: int = 0) -> PairModels:
+    """Both models holding one set of weights, copied in `direction`."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    pm = build(pair, seed)
+    _randomize_statistics(pm, direction, seed)
+    (to_torch if direction == "tf->torch" else to_keras)(pm)
+    return pm
+
+
+STATISTICS = {"moving_mean": "mean", "running_mean": "mean", "moving_variance": "var", "running_var": "var"}
+
+
+def _randomize_statistics(pm: PairModels, direction: str, seed: int) -> None:
+    """A fresh BatchNorm holds mean 0 and variance 1, which would hide a swapped or dropped statistic: the
+    source side gets seeded statistics (means ~N(0, 0.1), variances in [0.5, 1.5)) before they are copied."""
+    rng = np.random.default_rng(seed + 7)
+    fw, model = ("tf", pm.keras_model) if direction == "tf->torch" else ("torch", pm.torch_model)
+    names = pm.param_names[0 if fw == "tf" else 1]
+    changed = {}
+    for name, rec in adapter(fw).records(model, names).items():
+        stats = {w: STATISTICS[w] for w in rec.weights if w in STATISTICS}
+        if stats:
+            new = dict(rec.weights)
+            for w, what in stats.items():
+                shape, dtype = rec.weights[w].shape, rec.weights[w].dtype
+                new[w] = (rng.normal(0, 0.1, shape) if what == "mean" else rng.uniform(0.5, 1.5, shape)).astype(dtype)
+            changed[name] = new
+    if changed:
+        adapter(fw).set_weights(model, changed)
+
+
+def outputs(pm: PairModels, x: np.ndarray) -> tuple[OrderedDict, OrderedDict]:
+    """The compared outputs of both models in Keras' layout, keyed by Keras layer name."""
+    (_, k_values), (_, t_values) = _traces(pm.pair, pm.keras_model, pm.torch_model, x)
+    k_out, t_out = OrderedDict(), OrderedDict()
+    for label, i, j, layout in pm.match.points:
+        k_out[label], t_out[label] = k_values[i], np.ascontiguousarray(layout.apply(t_values[j]))
+    return k_out, t_out
+
+
+def compare_forward(pm: PairModels, x: np.ndarray, tolerance: Tol | None = None) -> Comparison:
+    k, t = outputs(pm, x)
+    return compare(k, t, tolerance or tol("forward"))
+
+
+def assert_forward_equal(pm: PairModels, x: np.ndarray, tolerance: Tol | None = None) -> Comparison:
+    k, t = outputs(pm, x)
+    return assert_close(k, t, tolerance or tol("forward"))
+
+
+def gradients(pm: PairModels, x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, float], OrderedDict, OrderedDict]:
+    """(loss_tf, loss_torch), Keras gradients, PyTorch gradients brought to Keras' layout: {layer.weight: array}."""
+    k_names, t_names = pm.param_names
+    k_loss, k_grads = adapter("tf").loss_and_grads(pm.keras_model, x, y, pm.pair.keras_head, k_names)
+    t_loss, t_grads = adapter("torch").loss_and_grads(pm.torch_model, pm.pair.input.to_torch_layout(x), y,
+                                                      pm.pair.torch_head, t_names)
+    krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
+    kg, tg = OrderedDict(), OrderedDict()
+    for k, t, ctx in pm.match.params:
+        full = {name: t_grads[t.name].get(name, np.zeros_like(w)) for name, w in trec[t.name].weights.items()}
+        as_keras = _converter(k, t).grads_to_keras(full, krec[k.name], trec[t.name], ctx)
+        for name, g in k_grads[k.name].items():
+            kg[f"{k.name}.{name}"], tg[f"{k.name}.{name}"] = g, np.asarray(as_keras[name])
+    return (k_loss, t_loss), kg, tg
+
+
+def relative_errors(expected: dict, actual: dict) -> dict:
+    """||a - e|| / ||e|| per tensor (Frobenius norms, float64); 0 where both are zero."""
+    out = {}
+    for n, e in expected.items():
+        e64, a64 = np.asarray(e, np.float64), np.asarray(actual[n], np.float64)
+        norm = np.linalg.norm(e64)
+        out[n] = float(np.linalg.norm(a64 - e64) / norm) if norm > 0 else float(np.linalg.norm(a64))
+    return out
+
+
+def flat(weights: "OrderedDict[str, dict]") -> OrderedDict:
+    return OrderedDict((f"{layer}.{name}", w) for layer, ws in weights.items() for name, w in ws.items())
+
+
+def sgd_steps(pm: PairModels, batches, lr: float = 0.01) -> tuple[OrderedDict, OrderedDict]:
+    """k plain SGD steps on both sides from shared weights; the weights after, both in Keras' layout."""
+    adapter("tf").sgd_steps(pm.keras_model, batches, pm.pair.keras_head, lr)
+    adapter("torch").sgd_steps(pm.torch_model, [(pm.pair.input.to_torch_layout(x), y) for x, y in batches],
+                               pm.pair.torch_head, lr)
+    after_keras = flat(keras_weights(pm))
+    probe = build(pm.pair)  # a fresh Keras model to receive the PyTorch weights through the converters
+    probe.torch_model = pm.torch_model
+    to_keras(probe)
+    return after_keras, flat(keras_weights(probe))
+
+
+def labels(pair: ModelPair, n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed + 1).integers(0, pair.num_classes, size=n)
+
+
+def config_differences(pm: PairModels) -> list[tuple[str, object]]:
+    """[(Keras layer name, Difference)] for every matched layer whose configurations differ (an epsilon, a
+    momentum, a padding): material ones change outputs or training."""
+    k_names, t_names = pm.param_names
+    krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
+    return [(k.name, d) for k, t, ctx in pm.match.params
+            for d in _converter(k, t).differences(krec[k.name], trec[t.name], ctx)]

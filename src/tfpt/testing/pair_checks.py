@@ -1,0 +1,102 @@
+"""Every generic check over every selected model pair (the registered ones, or those named with --pair).
+
+Ids read `[pair]`, `[pair-layer]`, `[pair-layer-direction]`, `[pair-format]`. Weights are shared through the
+converter registry, inputs come from the pair's InputSpec, tolerances from the one table (tfpt.tolerances).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tfpt.checks import pairs as P
+from tfpt.compare import assert_close
+from tfpt.match import MatchError
+from tfpt.pair import PairError
+from tfpt.testing import sessions as S
+from tfpt.tolerances import tol
+
+pytestmark = [pytest.mark.tf, pytest.mark.torch]
+
+
+def test_layers_correspond(model_pair, measurements):
+    """Every layer with parameters has its counterpart (same kind, a converter, equal parameter count)."""
+    try:
+        pm = S.built(model_pair)
+    except (MatchError, PairError) as exc:
+        pytest.fail(f"{model_pair.name}: {exc}", pytrace=False)
+    assert pm.match.params, f"{model_pair.name}: no layer with parameters found"
+    measurements[f"pair {model_pair.name} layers"] = {
+        "matched": [f"{k.name}↔{t.name}" for k, t, _ in pm.match.params],
+        "params": sum(k.param_count for k, _, _ in pm.match.params),
+        "only keras": [e.name for e in pm.match.only_keras], "only torch": [e.name for e in pm.match.only_torch]}
+
+
+def test_configurations_match(model_pair, measurements):
+    """No matched layer differs in a setting that changes the math (epsilon, momentum, padding, bias, ...)."""
+    diffs = P.config_differences(S.models(model_pair))
+    material = [f"{layer}: {d.field} Keras {d.keras!r} vs PyTorch {d.torch!r}" + (f" ({d.note})" if d.note else "")
+                for layer, d in diffs if d.material]
+    measurements[f"pair {model_pair.name} config differences"] = [f"{layer}: {d.field}" for layer, d in diffs]
+    assert not material, f"{model_pair.name}: material configuration differences: " + "; ".join(material)
+
+
+def test_layer_output_shape(model_pair, pair_layer):
+    k, t = P.outputs(S.models(model_pair), S.batch(model_pair)[0][:2])
+    assert k[pair_layer].shape == t[pair_layer].shape, \
+        f"{model_pair.name} {pair_layer}: Keras {k[pair_layer].shape}, PyTorch (in Keras' layout) {t[pair_layer].shape}"
+
+
+@pytest.mark.parametrize("direction", P.DIRECTIONS)
+def test_forward_layer(model_pair, pair_layer, direction, measurements):
+    result = S.forward(model_pair, direction)
+    row = next((r for r in result.rows if r.name == pair_layer), None)
+    assert result.structure_error is None, result.structure_error
+    measurements.setdefault(f"pair {model_pair.name} forward max |Δ| {direction}", {})[pair_layer] = row.max_abs
+    bad = result.first_divergent
+    assert row.ok, result.message()
+    assert bad is None or result.rows.index(bad) > result.rows.index(row), result.message()
+
+
+def test_weight_round_trip_is_exact(model_pair):
+    """Keras -> PyTorch -> Keras gives the Keras weights back bit for bit."""
+    pm = S.models(model_pair)
+    before = P.flat(P.keras_weights(pm))
+    P.to_torch(pm)
+    probe = P.build(model_pair, seed=S.SEED + 1)  # other weights, overwritten from PyTorch
+    probe.torch_model = pm.torch_model
+    P.to_keras(probe)
+    after = P.flat(P.keras_weights(probe))
+    differ = [n for n in before if not np.array_equal(before[n], after[n])]
+    assert not differ, f"{model_pair.name}: weights changed in the round trip: {differ}"
+
+
+def test_gradients(model_pair, measurements):
+    x, y = S.batch(model_pair)
+    (loss_k, loss_t), kg, tg = P.gradients(S.models(model_pair), x, y)
+    errors = P.relative_errors(kg, tg)
+    measurements[f"pair {model_pair.name} gradient relative error"] = {"loss_tf": loss_k, "loss_torch": loss_t, **errors}
+    limit = tol("gradient").rtol
+    assert abs(loss_k - loss_t) <= tol("forward").atol + tol("forward").rtol * abs(loss_k), (loss_k, loss_t)
+    worst = max(errors, key=errors.get)
+    assert errors[worst] <= limit, f"{model_pair.name}: gradient of {worst} differs by {errors[worst]:.3g} (relative; allowed {limit:g})"
+
+
+def test_sgd_steps(model_pair, measurements):
+    """5 plain SGD steps (lr 0.01) from shared weights on the same batches give the same weights."""
+    pm = P.shared(model_pair, "tf->torch", S.SEED)
+    x, y = S.batch(model_pair, 5 * 8)
+    batches = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)]
+    keras_after, torch_after = P.sgd_steps(pm, batches)
+    result = assert_close(keras_after, torch_after, tol("sgd_steps"), what="weight")
+    measurements[f"pair {model_pair.name} SGD 5 steps max |Δ|"] = result.max_abs
+
+
+@pytest.mark.parametrize("fw", ["tf", "torch"])
+def test_same_seed_same_model(model_pair, fw):
+    from tfpt.adapters import get
+    a, b, c = (get(fw).build(model_pair, s) for s in (S.SEED, S.SEED, S.SEED + 1))
+    x = S.batch(model_pair)[0][:4]
+    x = x if fw == "tf" else model_pair.input.to_torch_layout(x)
+    pa, pb, pc = (get(fw).predict(m, x) for m in (a, b, c))
+    np.testing.assert_array_equal(pa, pb)
+    assert not np.array_equal(pa, pc), f"{model_pair.name}: another seed built the same {fw} model"
