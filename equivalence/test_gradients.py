@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_loss_and_gradients_agree(pair, mnist, measurements):
-    from tfpt.data.datasets import as_float
-    x, y = as_float(mnist.x_train[:256]), mnist.y_train[:256]
+    from tfpt.settings import STUDY
+    x, y = STUDY.scale_inputs(mnist.x_train[:256]), mnist.y_train[:256]
     keras_model, torch_model = shared_pair(pair)
     k_loss, k_grads = keras_loss_and_grads(keras_model, x, y)
     t_loss, t_grads = torch_loss_and_grads(torch_model, x, y)

@@ -62,3 +62,47 @@ def test_same_seed_same_weights_other_seed_other_weights(fw, mnist, measurements
     measurements[f"determinism {fw}: same seed, 100 steps, max |Δ|"] = delta
     assert delta == 0.0, f"{fw}: same seed gave weights {delta:.3g} apart after 100 steps"
     assert any(not np.array_equal(x, y) for n in a for x, y in zip(a[n], c[n]))
+
+
+def test_study_pair_plumbing_without_training(monkeypatch, capsys):
+    """--pair study: each framework's worker gets the study's model and its 5 epochs by default; --pair spec,study
+    puts both pairs' columns in one table."""
+    import tfpt.cli.compare as cmp
+    from tfpt.settings import STUDY
+    calls = []
+
+    def fake_worker(fw, args, pair=None):
+        epochs = cmp.epochs_for(pair, args.epochs)
+        calls.append((fw, pair, epochs))
+        return {"framework": fw, "pair": pair, "target": 0.99, "time_to_accuracy": None, "peak_rss_mb": 1.0,
+                "params": 1, "versions": {},
+                "epochs": [{"test_acc": 0.99, "seconds": 1.0, "eval_seconds": 0.1, "loss": 0.1}] * epochs}
+
+    monkeypatch.setattr(cmp, "run_worker", fake_worker)
+    monkeypatch.setattr(cmp.datasets, "load", lambda name: None)
+    assert cmp.main(["--pair", "study"]) == 0
+    assert calls == [("tf", "study", STUDY.epochs), ("torch", "study", STUDY.epochs)] and STUDY.epochs == 5
+    calls.clear()
+    assert cmp.main(["--pair", "spec,study", "--epochs", "2"]) == 0
+    assert calls == [("tf", "spec", 2), ("torch", "spec", 2), ("tf", "study", 2), ("torch", "study", 2)]
+    header = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| |")][-1]
+    assert header == ("| | TensorFlow, spec CNN | PyTorch, spec CNN | TensorFlow, study as written | "
+                      "PyTorch, study as written |")
+
+
+@pytest.mark.slow
+@pytest.mark.train
+def test_study_as_written_trains(tmp_path, measurements):
+    """The study's two models as written (Keras: softmax head, loss on probabilities; PyTorch: extra ReLU,
+    logits), the study's settings and its 5 epochs, each in its own worker, as `tfpt-compare --pair study`."""
+    import json
+    from tfpt.cli.compare import main
+    out = tmp_path / "study.json"
+    assert main(["--pair", "study", "--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    measurements["study as written, 5 epochs, seed 0"] = {
+        fw: [e["test_acc"] for e in r["epochs"]] for fw, r in results.items()}
+    assert {r["model"] for r in results.values()} == {"study-keras", "study-torch"}
+    for fw, r in results.items():
+        assert len(r["epochs"]) == 5, fw
+        assert max(e["test_acc"] for e in r["epochs"]) >= threshold("mnist", 3), (fw, r["epochs"])

@@ -10,7 +10,7 @@ drift to ~1e-2 (see tfpt.tolerances).
 import pytest
 
 from tfpt.compare import assert_close, compare
-from tfpt.data.datasets import as_float
+from tfpt.settings import STUDY
 from tfpt.checks.pairing import shared_pair
 from tfpt.adapters.steps import keras_epsilon_hat, keras_steps, torch_steps
 from tfpt.tolerances import tol
@@ -18,8 +18,8 @@ from tfpt.tolerances import tol
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
 
-def batches(mnist, n, size=32):
-    x, y = as_float(mnist.x_train[:n * size]), mnist.y_train[:n * size]
+def batches(mnist, n, size=STUDY.batch_size):
+    x, y = STUDY.scale_inputs(mnist.x_train[:n * size]), mnist.y_train[:n * size]
     return [(x[i:i + size], y[i:i + size]) for i in range(0, n * size, size)]
 
 
@@ -29,7 +29,7 @@ def run_both(mnist, steps, optimizers, matched=False):
     keras_model, torch_model = shared_pair("spec")
     k = keras_steps(keras_model, keras_opt(), batches(mnist, steps))
     t = torch_steps(torch_model, torch_opt(torch_model.parameters()), batches(mnist, steps),
-                    keras_epsilon_hat(1e-7, 0.999) if matched else None)
+                    keras_epsilon_hat(STUDY.keras_adam.epsilon, STUDY.keras_adam.beta_2) if matched else None)
     return k, t
 
 
@@ -40,9 +40,9 @@ def sgd():
 
 
 def adam():
-    from models.keras_models import keras
-    import torch
-    return lambda: keras.optimizers.Adam(), lambda p: torch.optim.Adam(p)
+    """The study's Adam in each framework, from the one declaration of its settings."""
+    from tfpt.adapters import keras_train, torch_train
+    return lambda: keras_train.make_optimizer(STUDY), lambda p: torch_train.make_optimizer(STUDY, p)
 
 
 def test_sgd_10_steps_agree(mnist, measurements):

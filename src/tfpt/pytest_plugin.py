@@ -176,6 +176,7 @@ def pytest_runtestloop(session):
         if errors:
             tr = session.config.pluginmanager.get_plugin("terminalreporter")
             if tr is not None:
+                tr.ensure_newline()
                 tr.write_sep("=", "tfpt: loose tolerances", red=True)
                 for line in errors:
                     tr.write_line(f"ERROR {line}", red=True)

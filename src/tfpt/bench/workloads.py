@@ -2,6 +2,8 @@
 
 Each `make_*` returns (setup, body) for `benchmark.pedantic`: setup builds fresh state outside the timing, body
 is the timed work. FLOP counts come from the spec (models.spec), so the report can turn times into GFLOP/s.
+Optimizer, loss, input scaling and batch size come from the study's settings (tfpt.settings.STUDY) through the
+trainers' make_optimizer / make_loss, as in training.
 """
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ import time
 
 import numpy as np
 
-from tfpt.data.datasets import as_float
 from models.spec import CNN, forward_macs, train_flops_per_image
+from tfpt.settings import STUDY
 
-BATCH = 32
+BATCH = STUDY.batch_size
 LATENCY_BATCH = 1
 THROUGHPUT_BATCH = 1024
 
@@ -59,13 +61,14 @@ def torch_step(ds, device: str, seed: int):
     import torch
     from tfpt.adapters.devices import torch_device
     from models import torch_models
+    from tfpt.adapters.torch_train import make_loss, make_optimizer, to_tensors
     dev = torch_device(device)
     torch.manual_seed(seed)
     model = torch_models.build(CNN).to(dev).train()
-    opt = torch.optim.Adam(model.parameters())
-    x = torch.from_numpy(np.ascontiguousarray(as_float(ds.x_train[:BATCH]).transpose(0, 3, 1, 2))).to(dev)
-    y = torch.from_numpy(ds.y_train[:BATCH].astype(np.int64)).to(dev)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = make_optimizer(STUDY, model.parameters())
+    x, y = to_tensors(ds.x_train[:BATCH], ds.y_train[:BATCH], STUDY)
+    x, y = x.to(dev), y.to(dev)
+    loss_fn = make_loss(STUDY, CNN.head)
 
     def body():
         opt.zero_grad()
@@ -85,7 +88,7 @@ def torch_infer(ds, device: str, seed: int, batch: int):
     model = torch_models.build(CNN).to(dev).eval()
     reps = -(-batch // len(ds.x_test))
     x_all = np.concatenate([ds.x_test] * reps)[:batch]
-    x = torch.from_numpy(np.ascontiguousarray(as_float(x_all).transpose(0, 3, 1, 2))).to(dev)
+    x = torch.from_numpy(np.ascontiguousarray(STUDY.scale_inputs(x_all).transpose(0, 3, 1, 2))).to(dev)
 
     def body():
         with torch.inference_mode():
@@ -114,8 +117,8 @@ def tf_step(ds, device: str, seed: int):
     from tfpt.adapters.keras_train import compile_study_settings
     keras_models.keras.utils.set_random_seed(seed)
     with keras_models.tf.device(tf_device(device)):
-        model = compile_study_settings(keras_models.build(CNN))
-    x, y = as_float(ds.x_train[:BATCH]), ds.y_train[:BATCH].astype(np.int32)
+        model = compile_study_settings(keras_models.build(CNN), settings=STUDY)
+    x, y = STUDY.scale_inputs(ds.x_train[:BATCH]), ds.y_train[:BATCH].astype(np.int32)
 
     def body():
         with keras_models.tf.device(tf_device(device)):
@@ -129,7 +132,7 @@ def tf_infer(ds, device: str, seed: int, batch: int):
     keras_models.keras.utils.set_random_seed(seed)
     model = keras_models.build(CNN)
     reps = -(-batch // len(ds.x_test))
-    x = as_float(np.concatenate([ds.x_test] * reps)[:batch])
+    x = STUDY.scale_inputs(np.concatenate([ds.x_test] * reps)[:batch])
 
     def body():
         with keras_models.tf.device(tf_device(device)):

@@ -2,6 +2,12 @@
 then one side-by-side table: test accuracy, seconds per epoch, peak RSS, parameters, time to accuracy, versions.
 
     python -m tfpt.cli.compare [--dataset mnist|fashion] [--epochs 1] [--frameworks tf,torch] [--json out.json]
+    python -m tfpt.cli.compare --pair study          # the study's two models as written, its 5 epochs
+    python -m tfpt.cli.compare --pair spec,study     # both, in one table side by side
+
+--pair spec (default) trains the spec CNN in both frameworks, 1 epoch unless --epochs says otherwise; --pair study
+trains the study's Keras model (softmax head, loss on probabilities) and its PyTorch model (extra ReLU, logits,
+CrossEntropyLoss) with the study's settings (tfpt.settings.STUDY), its 5 epochs unless --epochs says otherwise.
 
 Every option (ranges, duplicate frameworks, a writable --json folder) and the data are checked before any
 worker starts; a mistake is one line on stderr, `error: <the thing>: <what was expected>; fix: <the fix>`.
@@ -22,17 +28,34 @@ from tfpt import frameworks
 from tfpt.procs import child_env
 
 STUDY = {"tf": {"test_acc": 0.9914}, "torch": {"test_acc": 0.9895}}  # the study's published 5-epoch figures
+PAIR_NAMES = {"spec": "spec CNN", "study": "study as written"}
 
 
-def run_worker(fw: str, args) -> dict:
+def epochs_for(pair: str, epochs: int | None) -> int:
+    """--epochs when given; else the study's epochs (tfpt.settings.STUDY) for its models, 1 for the spec CNN."""
+    from tfpt.settings import STUDY as SETTINGS
+    return epochs if epochs is not None else (SETTINGS.epochs if pair == "study" else 1)
+
+
+def _pair_list(text: str) -> list[str]:
+    pairs = [q.strip() for q in text.split(",") if q.strip()]
+    if not pairs or any(q not in PAIR_NAMES for q in pairs) or len(set(pairs)) != len(pairs):
+        raise argparse.ArgumentTypeError(f"expected spec and/or study (comma separated, each once), got {text!r}")
+    return pairs
+
+
+def run_worker(fw: str, args, pair: str | None = None) -> dict:
+    pair = pair or (getattr(args, "pair", None) or ["spec"])[0]
+    epochs = epochs_for(pair, args.epochs)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "tfpt.training.worker", "--framework", fw, "--dataset", args.dataset,
-               "--epochs", str(args.epochs), "--seed", str(args.seed), "--order", args.order,
-               "--target", str(args.target), "--mode", args.mode, "--out", str(out)]
+               "--epochs", str(epochs), "--seed", str(args.seed), "--order", args.order,
+               "--target", str(args.target), "--mode", args.mode, "--pair", pair, "--out", str(out)]
         if args.eval_every:
             cmd += ["--eval-every", str(args.eval_every)]
-        print(f"== {fw}: training {args.epochs} epoch(s) of {args.dataset} in its own process", file=sys.stderr, flush=True)
+        print(f"== {fw}: training the {PAIR_NAMES[pair]} {epochs} epoch(s) on {args.dataset} in its own process",
+              file=sys.stderr, flush=True)
         proc = subprocess.run(cmd, env=child_env())
         if proc.returncode != 0 or not out.is_file():
             raise SystemExit(f"the {fw} worker failed (exit {proc.returncode}); its messages are above")
@@ -44,11 +67,15 @@ def table(results: dict) -> str:
     def row(label, fn):
         return f"| {label} | " + " | ".join(fn(results[f]) for f in fws) + " |"
     names = {"tf": "TensorFlow", "torch": "PyTorch"}
-    last = {f: results[f]["epochs"][-1] for f in fws}
+    pairs = {results[f].get("pair", "spec") for f in fws}
+    label = (lambda r: f"{names[r['framework']]}, {PAIR_NAMES[r.get('pair', 'spec')]}") if len(pairs) > 1 \
+        else (lambda r: names[r["framework"]])
+    n_epochs = sorted({len(results[f]["epochs"]) for f in fws})
     lines = [
-        "| | " + " | ".join(names[f] for f in fws) + " |",
+        "| | " + " | ".join(label(results[f]) for f in fws) + " |",
         "|---|" + "---|" * len(fws),
-        row(f"test accuracy after {len(results[fws[0]]['epochs'])} epoch(s)", lambda r: f"{100 * r['epochs'][-1]['test_acc']:.2f} %"),
+        row(f"test accuracy after {n_epochs[0]} epoch(s)" if len(n_epochs) == 1 else "test accuracy (epochs)",
+            lambda r: f"{100 * r['epochs'][-1]['test_acc']:.2f} %" + ("" if len(n_epochs) == 1 else f" ({len(r['epochs'])})")),
         row("seconds per epoch (training; mean)", lambda r: f"{sum(e['seconds'] for e in r['epochs']) / len(r['epochs']):.1f} s"),
         row("seconds per epoch, each", lambda r: " / ".join(f"{e['seconds']:.1f}" for e in r["epochs"])),
         row("evaluation of 10,000 test images", lambda r: f"{r['epochs'][-1]['eval_seconds']:.1f} s"),
@@ -123,7 +150,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = Parser(prog="tfpt-compare", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
     p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
-    p.add_argument("--epochs", type=_int_at_least(1), default=1, help="epochs per framework (>= 1)")
+    p.add_argument("--epochs", type=_int_at_least(1), default=None,
+                   help="epochs per framework (>= 1); default 1 for the spec CNN, the study's 5 for --pair study")
+    p.add_argument("--pair", type=_pair_list, default=["spec"], help="spec, study or spec,study")
     p.add_argument("--frameworks", type=_framework_list, default="tf,torch",
                    help="tf and/or torch (also tensorflow/pytorch), comma or space separated, each once")
     p.add_argument("--seed", type=_int_at_least(0), default=0, help="weight init and shuffling seed (>= 0)")
@@ -156,14 +185,17 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
     try:
-        results = {fw: run_worker(fw, args) for fw in fws}
+        multi = len(args.pair) > 1
+        results = {(f"{fw}/{q}" if multi else fw): run_worker(fw, args, q) for q in args.pair for fw in fws}
     except SystemExit as exc:  # run_worker's "the <fw> worker failed": exit 5, one meaning per code
         if not isinstance(exc.code, str):
             raise
         print(f"error: {exc.code}; fix: read the worker's messages above", file=sys.stderr)
         return RUNTIME
-    print(f"\nThe study's comparison on {args.dataset}, batch 32, Adam defaults, seed {args.seed}, "
-          f"order {args.order}, mode {args.mode}; each framework in its own process:\n")
+    from tfpt.settings import STUDY as SETTINGS
+    print(f"\nThe study's comparison on {args.dataset}, batch {SETTINGS.batch_size}, Adam defaults, seed {args.seed}, "
+          f"order {args.order}, mode {args.mode}, {' and '.join(PAIR_NAMES[q] for q in args.pair)}; each framework "
+          f"in its own process:\n")
     print(table(results))
     if args.json:
         datasets.atomic_write(args.json, json.dumps(results, indent=1).encode())

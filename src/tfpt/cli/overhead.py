@@ -6,7 +6,8 @@ This machine's epoch times drift by up to 40 % between minutes; only interleaved
 
 Harness overhead = median(as-written) / median(bare) - 1. The suite side is runners.*_train.train with its
 progress lines on (what `make compare` runs); the bare side is the shortest loop that does the same training:
-DataLoader + Adam + CrossEntropyLoss, or model.fit on numpy arrays.
+DataLoader + Adam + CrossEntropyLoss, or model.fit on numpy arrays, with the study's settings
+(tfpt.settings.STUDY) through the trainers' make_optimizer / make_loss.
 """
 from __future__ import annotations
 
@@ -19,34 +20,36 @@ import time
 import numpy as np
 
 from tfpt.data import datasets
+from tfpt.settings import STUDY
 
 
 def bare_torch(ds, seed):
     import torch
     from models.torch_models import build
-    from tfpt.adapters.torch_train import native_loader, to_tensors
-    x, y = to_tensors(ds.x_train, ds.y_train)
+    from tfpt.adapters.torch_train import make_loss, make_optimizer, native_loader, to_tensors
+    x, y = to_tensors(ds.x_train, ds.y_train, STUDY)
     torch.manual_seed(seed)
     model = build()
-    opt = torch.optim.Adam(model.parameters())
-    loader = native_loader(x, y, 32, seed)
+    opt = make_optimizer(STUDY, model.parameters())
+    loss_fn = make_loss(STUDY, "logits")
+    loader = native_loader(x, y, STUDY.batch_size, seed)
     t0 = time.perf_counter()
     for xb, yb in loader:
         opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        loss_fn(model(xb), yb).backward()
         opt.step()
     return time.perf_counter() - t0
 
 
 def bare_tf(ds, seed):
     from models.keras_models import build, keras
+    from tfpt.adapters.keras_train import make_loss, make_optimizer
     keras.utils.set_random_seed(seed)
     model = build()
-    model.compile(optimizer=keras.optimizers.Adam(),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    x, y = datasets.as_float(ds.x_train), ds.y_train.astype(np.int32)
+    model.compile(optimizer=make_optimizer(STUDY), loss=make_loss(STUDY, "logits"), metrics=["accuracy"])
+    x, y = STUDY.scale_inputs(ds.x_train), ds.y_train.astype(np.int32)
     t0 = time.perf_counter()
-    model.fit(x, y, batch_size=32, epochs=1, shuffle=True, verbose=0)
+    model.fit(x, y, batch_size=STUDY.batch_size, epochs=1, shuffle=True, verbose=0)
     return time.perf_counter() - t0
 
 

@@ -44,7 +44,7 @@ def run(n: int, epochs: int, dataset: str, first_seed: int = 1) -> dict:
     for seed in range(first_seed, first_seed + n):
         for fw in ("tf", "torch"):
             args = SimpleNamespace(dataset=dataset, epochs=epochs, seed=seed, order="native", target=0.99,
-                                   eval_every=None, mode="as-written")
+                                   eval_every=None, mode="as-written", pair=["spec"])
             r = run_worker(fw, args)
             accs[fw].append(r["epochs"][-1]["test_acc"])
             times[fw].append(statistics.mean(e["seconds"] for e in r["epochs"]))
