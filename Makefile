@@ -18,7 +18,7 @@ test: data
 
 # The quick tier: every conformance test but full-data training and benchmarks.
 quick: data
-	$(PY) -m pytest -m "not slow and not train and not benchmark" $(ARGS)
+	$(PY) -m pytest -m "not slow and not train and not benchmark and not exports" $(ARGS)
 
 setup: $(STAMP)
 

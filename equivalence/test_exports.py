@@ -11,7 +11,7 @@ import pytest
 
 from tfpt.compare import assert_close
 from tfpt.data.datasets import as_float
-from tfpt.adapters.exports import TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
+from tfpt.adapters.exports import NEEDS, TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
 from tfpt.tolerances import tol
 from fixtures.trained import trained
 from models.adapters import adapter
@@ -23,9 +23,6 @@ BATCHES = (1, 7, 256)
 CASES = [pytest.param("tf", f, marks=pytest.mark.tf, id=f) for f in TF_FORMATS] + \
         [pytest.param("torch", f, marks=pytest.mark.torch, id=f) for f in TORCH_FORMATS]
 FOREIGN = {"tf": "torch", "torch": "tensorflow"}
-# What exporting and reloading each format needs beyond the framework; missing ones skip with a reason.
-NEEDS = {"onnx-tf": ("tf2onnx", "onnxruntime"), "onnx-torch": ("onnxscript", "onnxruntime"),
-         "tflite": ("ai_edge_litert",)}
 
 
 def require(fmt):

@@ -33,6 +33,7 @@ MARKERS = {
     "benchmark": "a timing/memory benchmark (pytest-benchmark); never run under xdist",
     "data": "the data loader's own tests on the full real datasets",
     "train": "trains a model on a full real dataset first (tens of seconds per framework)",
+    "exports": "exports of an untrained pair other than the quick tier's, each reloaded in a fresh process",
 }
 
 
@@ -192,6 +193,9 @@ def pytest_terminal_summary(terminalreporter):
 # ------------------------------------------------------------------------------------ model pairs
 
 GENERIC_CHECKS = Path(__file__).resolve().parent / "testing" / "pair_checks.py"
+# One pair's exports run in the quick tier (a broken exporter or deployer fails it in seconds); the other pairs'
+# carry the `exports` marker: in the default run, out of `make quick`.
+QUICK_EXPORT_PAIR = "spec"
 
 
 def _select_pairs(config) -> None:
@@ -221,7 +225,13 @@ def pytest_generate_tests(metafunc):
     if "model_pair" not in metafunc.fixturenames:
         return
     pairs = selected_pairs(metafunc.config)
-    if "pair_layer" in metafunc.fixturenames:
+    if "pair_format" in metafunc.fixturenames:
+        from tfpt.adapters.exports import FORMATS, framework_of
+        cases = [pytest.param(p, f, marks=[getattr(pytest.mark, framework_of(f))]
+                              + ([] if p.name == QUICK_EXPORT_PAIR else [pytest.mark.exports]), id=f"{p.name}-{f}")
+                 for p in pairs for f in (p.formats or FORMATS)]
+        metafunc.parametrize("model_pair, pair_format", cases)
+    elif "pair_layer" in metafunc.fixturenames:
         from tfpt.testing.sessions import point_labels
         cases = [(p, label) for p in pairs for label in point_labels(p)]
         metafunc.parametrize("model_pair, pair_layer", cases, ids=[f"{p.name}-{label}" for p, label in cases])

@@ -31,6 +31,9 @@ class Artifact:
 
 
 TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
+# What exporting and reloading each format needs beyond the framework; a missing one skips with a reason.
+NEEDS = {"onnx-tf": ("tf2onnx", "onnxruntime"), "onnx-torch": ("onnxscript", "onnxruntime"),
+         "tflite": ("ai_edge_litert",)}
 TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
 FORMATS = TF_FORMATS + TORCH_FORMATS
 
@@ -92,6 +95,19 @@ def export_tf(model, fmt: str, folder: Path) -> Artifact:
     return artifact
 
 
+@contextlib.contextmanager
+def _rnn_export_warning():
+    """torch.export of nn.LSTM/GRU (torch 2.14) warns from inside its own while_loop lowering: about torch's
+    code, not the model's (the deploy check compares the exported model's outputs)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"The \.grad attribute of a Tensor that is not a leaf Tensor")
+        # nn.RNN modules re-assign their private `_flat_weights` list on every call, which export reports
+        warnings.filterwarnings("ignore", message=r"The tensor attributes self\.\S*_flat_weights")
+        # and its own lowering calls a helper it has deprecated
+        warnings.filterwarnings("ignore", message=r"_check_is_size will be removed", category=FutureWarning)
+        yield
+
+
 def export_torch(model, fmt: str, folder: Path, example: np.ndarray) -> Artifact:
     """`example`: a batch of at least 2 samples in the model's own input layout (its shape and dtype are what
     the artifact declares, the batch axis dynamic)."""
@@ -106,13 +122,17 @@ def export_torch(model, fmt: str, folder: Path, example: np.ndarray) -> Artifact
             # torch deprecates tracing in favour of torch.export (FutureWarning in 2.14, DeprecationWarning in
             # 2.13); TorchScript is still what many deployers load, so it stays tested until it is removed
             warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated")
+            # nn.LSTM/GRU check their input's size with Python comparisons: the tracer warns that these are
+            # fixed at trace time; the deploy check runs the trace at other batch sizes and compares.
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
             torch.jit.save(torch.jit.trace(model, example), str(path))
     elif fmt == "exported-program":
         path = folder / "model.pt2"
-        torch.export.save(torch.export.export(model, (example,), dynamic_shapes=({0: batch},)), str(path))
+        with _rnn_export_warning():
+            torch.export.save(torch.export.export(model, (example,), dynamic_shapes=({0: batch},)), str(path))
     elif fmt == "onnx-torch":
         path = folder / "model-torch.onnx"
-        with contextlib.redirect_stdout(io.StringIO()):  # the exporter narrates each stage on stdout
+        with contextlib.redirect_stdout(io.StringIO()), _rnn_export_warning():  # the exporter narrates on stdout
             torch.onnx.export(model, (example,), str(path), dynamo=True, input_names=["input"],
                               output_names=["output"], dynamic_shapes=({0: batch},), external_data=False)
     else:
@@ -124,3 +144,11 @@ def export_torch(model, fmt: str, folder: Path, example: np.ndarray) -> Artifact
 
 def to_layout(x_nhwc: np.ndarray, layout: str) -> np.ndarray:
     return np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2) if layout == "NCHW" else x_nhwc)
+
+
+def framework_of(fmt: str) -> str:
+    if fmt in TF_FORMATS:
+        return "tf"
+    if fmt in TORCH_FORMATS:
+        return "torch"
+    raise ValueError(f"unknown export format {fmt!r}; choose from {FORMATS}")

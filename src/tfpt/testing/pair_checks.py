@@ -5,6 +5,10 @@ converter registry, inputs come from the pair's InputSpec, tolerances from the o
 """
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -12,6 +16,7 @@ from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
 from tfpt.match import MatchError
 from tfpt.pair import PairError
+from tfpt.procs import child_env
 from tfpt.testing import sessions as S
 from tfpt.tolerances import tol
 
@@ -100,3 +105,26 @@ def test_same_seed_same_model(model_pair, fw):
     pa, pb, pc = (get(fw).predict(m, x) for m in (a, b, c))
     np.testing.assert_array_equal(pa, pb)
     assert not np.array_equal(pa, pc), f"{model_pair.name}: another seed built the same {fw} model"
+
+
+def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path, measurements):
+    """The untrained seeded model, exported and reloaded by the deployer in a process that imports only the
+    format's runtime, gives the in-memory model's outputs at batch 1 and 7."""
+    from tfpt.adapters import exports, get
+    for module in exports.NEEDS.get(pair_format, ()):
+        pytest.importorskip(module, reason=f"{module} is not installed: the {pair_format} export cannot be checked")
+    fw, pm = exports.framework_of(pair_format), S.models(model_pair)
+    x = S.batch(model_pair)[0][:7]
+    model, x = (pm.keras_model, x) if fw == "tf" else (pm.torch_model, model_pair.input.to_torch_layout(x))
+    artifact = exports.export_tf(model, pair_format, tmp_path / "art") if fw == "tf" else \
+        exports.export_torch(model, pair_format, tmp_path / "art", x)
+    np.save(tmp_path / "in.npy", x)
+    proc = subprocess.run([sys.executable, "-m", "tfpt.deploy", pair_format, str(artifact.path), str(tmp_path / "in.npy"),
+                           str(tmp_path / "out.npz"), "1,7"], capture_output=True, text=True, timeout=300, env=child_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert ("torch" if fw == "tf" else "tensorflow") not in info["loaded"], info["loaded"]
+    got, expected = np.load(tmp_path / "out.npz"), get(fw).predict(model, x)
+    kind = "export-tflite" if pair_format == "tflite" else "export"
+    result = assert_close({f"b{n}": expected[:n] for n in (1, 7)}, {f"b{n}": got[f"b{n}"] for n in (1, 7)}, tol(kind), "batch")
+    measurements[f"pair {model_pair.name} export {pair_format} max |Δ|"] = result.max_abs
