@@ -2,4 +2,5 @@
 Options, markers, skips, seeds and measurements come from the installed plugin, tfpt.pytest_plugin, which pytest
 loads first (it also imports torch before TensorFlow: see that module for why)."""
 
-pytest_plugins = ["fixtures.data"]
+import models.pairs  # noqa: F401  (registers this repository's pairs for every generic check and benchmark)
+from fixtures.data import fashion, mnist, mnist_batch, tiny  # noqa: F401  (fixtures, registered by import)

@@ -1,5 +1,4 @@
-"""The generic checks over every registered pair (models/pairs.py): layer correspondence, output shapes,
+"""The generic checks over every registered pair (models/pairs.py, registered by the root conftest): layer correspondence, output shapes,
 per-layer forward both ways, exact weight round trip, gradients, SGD steps, determinism. The tests themselves
 live in the package (tfpt.testing.pair_checks) so that `pytest --pair mymodule:my_pair` runs them anywhere."""
-import models.pairs  # noqa: F401  - registers this repository's pairs
 from tfpt.testing.pair_checks import *  # noqa: F401,F403

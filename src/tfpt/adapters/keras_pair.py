@@ -120,3 +120,14 @@ def sgd_steps(model, batches, head: str, lr: float) -> None:
             loss = loss_fn(y, model(x, training=False))
         grads = tape.gradient(loss, model.trainable_weights)
         opt.apply_gradients(zip(grads, model.trainable_weights))
+
+
+def step_fn(model, x: np.ndarray, y: np.ndarray, head: str):
+    """One training step (Adam with Keras' defaults, train mode) as a compiled call, for the benchmarks."""
+    model.compile(optimizer=keras.optimizers.Adam(), loss=_loss_fn(head))
+    return lambda: model.train_on_batch(x, y)
+
+
+def infer_fn(model, x: np.ndarray):
+    """Inference on one batch, as the as-written code calls the model (eager call, inference mode)."""
+    return lambda: np.asarray(model(x, training=False))

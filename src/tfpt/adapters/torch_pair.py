@@ -142,3 +142,28 @@ def sgd_steps(model, batches, head: str, lr: float) -> None:
         opt.zero_grad()
         _loss(model(torch.from_numpy(x)), y, head).backward()
         opt.step()
+
+
+def step_fn(model, x: np.ndarray, y: np.ndarray, head: str):
+    """One training step (Adam with PyTorch's defaults, train mode), for the benchmarks."""
+    model.train()
+    opt = torch.optim.Adam(model.parameters())
+    xt = torch.from_numpy(x)
+
+    def step():
+        opt.zero_grad()
+        loss = _loss(model(xt), y, head)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def infer_fn(model, x: np.ndarray):
+    model.eval()
+    xt = torch.from_numpy(x)
+
+    def infer():
+        with torch.inference_mode():
+            return model(xt)
+    return infer
