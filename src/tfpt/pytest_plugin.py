@@ -38,6 +38,8 @@ MARKERS = {
 
 
 def pytest_addoption(parser):
+    parser.addini("tfpt_tolerance_gate", type="bool", default=False,
+                  help="fail a whole run in which a tolerance is more than 100x above the worst figure measured for it")
     group = parser.getgroup("tfpt", "TensorFlow vs PyTorch conformance")
     group.addoption("--pair", action="append", default=[], metavar="MODULE:ATTR",
                     help="check this ModelPair (e.g. mymodule:my_pair) with every generic check; repeatable")
@@ -173,7 +175,7 @@ def pytest_runtestloop(session):
     from tfpt.tolerances import loose_entries, tightness_table
     if MEASURED:
         _MEASURED["tolerance tightness"] = tightness_table(MEASURED)
-        errors = loose_entries(MEASURED)
+        errors = loose_entries(MEASURED) if _tolerance_gate_applies(session.config) else []
         if errors:
             tr = session.config.pluginmanager.get_plugin("terminalreporter")
             if tr is not None:
@@ -182,6 +184,14 @@ def pytest_runtestloop(session):
                 for line in errors:
                     tr.write_line(f"ERROR {line}", red=True)
             session.testsfailed += len(errors)
+
+
+def _tolerance_gate_applies(config) -> bool:
+    """The gate needs the run whose figures justify the table: on where the project's ini says so
+    (`tfpt_tolerance_gate = true`, this repository's pytest.ini) and the run was not narrowed to a subset by
+    paths or -k (a subset measures smaller worst figures; a user's own pair is not the table's evidence)."""
+    return bool(config.getini("tfpt_tolerance_gate")) and not config.getoption("keyword") and \
+        config.args_source != pytest.Config.ArgsSource.ARGS and not getattr(config, "_tfpt_pairs", None)
 
 
 def pytest_terminal_summary(terminalreporter):
