@@ -49,7 +49,7 @@ def test_user_dir_with_keras_npz(mnist, tmp_path):
 
 
 def test_user_dir_without_data_names_the_folder(tmp_path):
-    with pytest.raises(DataError, match=rf"{tmp_path}.*holds neither.*Fix"):
+    with pytest.raises(DataError, match=rf"{tmp_path}: .*holds neither; fix:"):
         datasets.load("mnist", data_dir=tmp_path, cache_dir=tmp_path / "cache")
 
 
@@ -61,7 +61,7 @@ def test_wrong_digest_names_file_both_digests_and_fix(mnist, tmp_path):
         datasets.load("mnist", data_dir=tmp_path / "user", cache_dir=tmp_path / "cache")
     msg = str(err.value)
     assert "t10k-images-idx3-ubyte" in msg and INFO["mnist"].digests["x_test"] in msg
-    assert datasets.digest(x) in msg and "Fix:" in msg
+    assert datasets.digest(x) in msg and "fix:" in msg
     assert not (tmp_path / "cache").exists()  # nothing cached from a bad source
 
 
@@ -77,14 +77,14 @@ def test_cache_byte_flip_detected_on_next_load(cached, tmp_path):
     data = bytearray(path.read_bytes())
     data[1000] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.*expected sha256 741c9888.*got sha256.*Fix: the cache file is corrupt: delete it"):
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.*expected sha256 741c9888.*got sha256.*fix: the cache file is corrupt: delete it"):
         datasets.load("mnist", cache_dir=tmp_path / "cache")
 
 
 def test_cache_truncated_file_detected(cached, tmp_path):
     path = cached["y_test"]
     path.write_bytes(path.read_bytes()[:-10])
-    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte: truncated or padded IDX file.*delete it"):
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte: truncated or padded IDX file.*fix: delete it"):
         datasets.load("mnist", cache_dir=tmp_path / "cache")
 
 

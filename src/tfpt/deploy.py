@@ -29,6 +29,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -124,6 +125,8 @@ def parser() -> argparse.ArgumentParser:
     p = Parser(prog="tfpt-deploy", formatter_class=Formatter,
                description=__doc__,
                epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
+    # "-1,0" is a (wrong) BATCHES value, not an option: let it reach parse_batches, which names the mistake
+    p._negative_number_matcher = re.compile(r"^-[\d.,]+$")
     p.add_argument("format", metavar="FORMAT", choices=FORMATS, help=f"one of: {', '.join(FORMATS)}")
     p.add_argument("artifact", metavar="ARTIFACT", type=Path,
                    help="the exported model (a folder for savedmodel, a file otherwise)")
@@ -165,7 +168,8 @@ def open_input(path: Path) -> np.ndarray:
     try:
         x = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
-        raise BadInput(f"input {path}", f"a .npy array file ({_one_line(exc, 120)})",
+        reason = "it holds Python objects" if "Python objects" in str(exc) or "pickle" in str(exc) else _one_line(exc, 120)
+        raise BadInput(f"input {path}", f"a .npy array file of numbers ({reason})",
                        "save the batch with np.save(path, x)") from None
     if not isinstance(x, np.ndarray):
         if hasattr(x, "close"):

@@ -165,9 +165,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="as-written: the study's code paths; tuned: same math, faster feeding (see README)")
     p.add_argument("--json", type=Path, default=None, help="also write all results as JSON here")
     args = p.parse_args(argv)
-    missing = [f for f in args.frameworks if not frameworks.installed(f)]
-    if missing:
-        p.error("; ".join(frameworks.missing_reason(f) for f in missing))
+    for fw in args.frameworks:
+        if not frameworks.installed(fw):
+            hidden = fw in frameworks.hidden()
+            raise UserError(f"--frameworks {fw}", f"an installed framework, but {frameworks.missing_reason(fw)}",
+                            "unset TFPT_HIDE_FRAMEWORKS" if hidden else "install it (see requirements.txt)"
+                            f", or leave {fw} out of --frameworks", USAGE)
     if args.json is not None:
         check_json_target(args.json)
     return args

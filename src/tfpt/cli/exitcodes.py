@@ -53,7 +53,12 @@ def report(exc: UserError) -> int:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with the suite's one-line error format (still exit 2, as argparse does)."""
+    """argparse with the suite's one-line error format (still exit 2, as argparse does), and no abbreviated
+    options: `--epoch 1` is an error, not a silent `--epochs 1`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, text: str):  # noqa: D401 - argparse API
         self.exit(USAGE, f"error: {text}; fix: see `{self.prog} --help`\n")

