@@ -77,7 +77,7 @@ class Declared:
 
     def describe(self) -> str:
         dims = ", ".join(["N", *map(str, self.sample_shape)])
-        return f"{self.dtype} ({dims}){' in ' + self.layout if self.layout else ''}"
+        return f"{self.dtype} ({dims}){' in ' + self.layout if self.layout in ('NHWC', 'NCHW') else ''}"
 
 
 def _one_line(exc: BaseException, limit: int = 240) -> str:
