@@ -85,8 +85,8 @@ def installed(fw: str) -> bool:
 
 def missing_reason(fw: str) -> str:
     if fw in hidden():
-        return (f"{_MODULE[fw]} is hidden by TFPT_HIDE_FRAMEWORKS={os.environ.get('TFPT_HIDE_FRAMEWORKS')!r} "
-                f"(the suite behaves as if it is not installed in this environment); unset it to run the {fw} tests")
+        return (f"{_MODULE[fw]} is hidden by TFPT_HIDE_FRAMEWORKS={os.environ.get('TFPT_HIDE_FRAMEWORKS')!r}: the "
+                f"suite behaves as if {_MODULE[fw]} is not installed in this environment; unset it to run the {fw} tests")
     return (f"{_MODULE[fw]} is not installed in this environment ({sys.executable}); "
             f"install it (see requirements.txt) to run the {fw} tests")
 
