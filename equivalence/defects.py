@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.layouts import flatten_source_shape, keras_to_torch, param_layers
-from models.spec import CNN, Layer, ModelSpec
+from tfpt.study.layouts import flatten_source_shape, keras_to_torch, param_layers
+from tfpt.study.spec import CNN, Layer, ModelSpec
 
 
 def _load(torch_model, weights, convert):
     import torch
-    from models.torch_models import param_module, spec_of
+    from tfpt.adapters.study_torch import param_module, spec_of
     spec = spec_of(torch_model)
     with torch.no_grad():
         for layer in param_layers(spec):

@@ -3,7 +3,7 @@ same outputs as the model that saved them."""
 import pytest
 
 from tfpt.checks.pairing import assert_forward_equal
-from models.adapters import PAIRS, adapter
+from tfpt.adapters.study import PAIRS, adapter
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 

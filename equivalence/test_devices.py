@@ -6,8 +6,8 @@ from tfpt.adapters import devices
 from tfpt.compare import assert_close
 from fixtures.params import fw_device_params
 from tfpt.tolerances import tol
-from models.adapters import adapter
-from models.spec import CNN, input_shape_of
+from tfpt.adapters.study import adapter
+from tfpt.study.spec import CNN, input_shape_of
 
 
 @pytest.mark.parametrize("fw, device", fw_device_params())

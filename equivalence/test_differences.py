@@ -5,7 +5,7 @@ import pytest
 from tfpt.compare import assert_close
 from tfpt.checks.pairing import shared_pair, softmax
 from tfpt.tolerances import tol
-from models.adapters import PAIRS, adapter
+from tfpt.adapters.study import PAIRS, adapter
 from models.differences import DIFFERENCES
 
 PROOFS = {}
@@ -90,7 +90,7 @@ def test_adam_default_epsilons_differ():
 @pytest.mark.tf
 @pytest.mark.torch
 def test_native_shuffles_differ():
-    from tfpt.training.order import native_first_batch
+    from tfpt.adapters.native_order import native_first_batch
     assert not np.array_equal(native_first_batch("tf", seed=0), native_first_batch("torch", seed=0))
 
 

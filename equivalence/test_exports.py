@@ -14,7 +14,7 @@ from tfpt.data.datasets import as_float
 from tfpt.adapters.exports import NEEDS, TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
 from tfpt.tolerances import tol
 from fixtures.trained import trained
-from models.adapters import adapter
+from tfpt.adapters.study import adapter
 from tfpt import deploy
 from tfpt.procs import child_env
 

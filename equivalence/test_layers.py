@@ -2,8 +2,8 @@
 figures derived from the framework-neutral spec (so the two frameworks equal each other)."""
 import pytest
 
-from models.adapters import PAIRS, adapter
-from models.spec import CNN, layer_table, total_params
+from tfpt.adapters.study import PAIRS, adapter
+from tfpt.study.spec import CNN, layer_table, total_params
 
 
 def _layer_cases():

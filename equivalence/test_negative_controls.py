@@ -3,7 +3,7 @@ import pytest
 
 from equivalence import defects
 from tfpt.checks.pairing import compare_forward, shared_pair
-from models.adapters import adapter
+from tfpt.adapters.study import adapter
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 

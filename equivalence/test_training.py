@@ -48,7 +48,7 @@ def test_mnist_best_of_3_epochs_threshold(fw, mnist, request, measurements):
 
 def first_steps(fw, mnist, seed, steps=100):
     """Weights after `steps` training steps on the first steps*32 real training images, canonical layout."""
-    from models.adapters import adapter
+    from tfpt.adapters.study import adapter
     small = dataclasses.replace(mnist, x_train=mnist.x_train[:steps * 32], y_train=mnist.y_train[:steps * 32],
                                 x_test=mnist.x_test[:100], y_test=mnist.y_test[:100])
     model, _ = trainer(fw).train(small, epochs=1, seed=seed, progress=False)

@@ -34,7 +34,7 @@ def run_both(mnist, steps, optimizers, matched=False):
 
 
 def sgd():
-    from models.keras_models import keras
+    from tfpt.adapters.study_keras import keras
     import torch
     return lambda: keras.optimizers.SGD(learning_rate=0.01), lambda p: torch.optim.SGD(p, lr=0.01)
 

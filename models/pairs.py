@@ -35,24 +35,24 @@ def _torch():
 # --------------------------------------------------------------------------------- the study's CNN
 
 def spec_keras():
-    from models import keras_models
-    from models.spec import CNN
+    from tfpt.adapters import study_keras as keras_models
+    from tfpt.study.spec import CNN
     return keras_models.build_spec(CNN)
 
 
 def spec_torch():
-    from models import torch_models
-    from models.spec import CNN
+    from tfpt.adapters import study_torch as torch_models
+    from tfpt.study.spec import CNN
     return torch_models.SpecNet(CNN)
 
 
 def study_keras():
-    from models import keras_models
+    from tfpt.adapters import study_keras as keras_models
     return keras_models.study_model()
 
 
 def study_torch():
-    from models import torch_models
+    from tfpt.adapters import study_torch as torch_models
     return torch_models.StudyNet()
 
 

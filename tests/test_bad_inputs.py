@@ -38,7 +38,7 @@ def artifacts(tmp_path_factory):
     root = tmp_path_factory.mktemp("artifacts")
     from tfpt.adapters import exports
     if frameworks.installed("torch"):
-        from models.adapters import adapter
+        from tfpt.adapters.study import adapter
         model = adapter("torch").build(seed=0)
         params = inspect.signature(exports.export_torch).parameters
         extra = (np.zeros((2, 1, 28, 28), np.float32),) if len(params) > 3 else ()
@@ -48,7 +48,7 @@ def artifacts(tmp_path_factory):
             except ImportError:
                 pass
     if frameworks.installed("tf"):
-        from models.adapters import adapter
+        from tfpt.adapters.study import adapter
         model = adapter("tf").build(seed=0)
         for fmt in exports.TF_FORMATS:
             try:

@@ -28,7 +28,7 @@ CASES = [pytest.param("tf", "spec", marks=pytest.mark.tf, id="tf-spec"),
 
 def start(fw: str, pair: str, seed: int):
     """(spec, initial canonical weights) of `fw`'s model of `pair`, built with `seed`."""
-    from models.adapters import PAIRS, adapter
+    from tfpt.adapters.study import PAIRS, adapter
     spec = PAIRS[pair][fw]
     return spec, adapter(fw).get_weights(adapter(fw).build(spec, seed=seed))
 
@@ -99,8 +99,13 @@ def test_loose_tolerance_fails_the_pytest_run(tmp_path):
             assert_close({"a": np.zeros(4, np.float32)}, {"a": np.full(4, 1e-8, np.float32)}, tol("forward"))
     """))
     env = {**os.environ, "TFPT_HIDE_FRAMEWORKS": "tf,torch"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_loose.py"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+    def run(gate: str):
+        (tmp_path / "pytest.ini").write_text(f"[pytest]\ntestpaths = .\ntfpt_tolerance_gate = {gate}\n")
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    proc = run("true")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "1 passed" in out and "ERROR tolerance float32/forward is loose" in out, out
+    assert run("false").returncode == 0  # a project that does not ask for the gate (a user's) is not failed

@@ -43,3 +43,14 @@ def torch_device(dev: str):
 
 def tf_device(dev: str) -> str:
     return "/GPU:0" if dev == "gpu" else "/CPU:0"
+
+
+def peak_memory_mb(framework: str, device: str) -> float | None:
+    """Peak accelerator memory from the framework's own counters (None on the CPU)."""
+    if device != "gpu":
+        return None
+    if framework == "torch":
+        import torch
+        return torch.cuda.max_memory_allocated() / 2**20
+    import tensorflow as tf
+    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20

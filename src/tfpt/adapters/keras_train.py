@@ -6,13 +6,14 @@ a `TrainSettings` by `make_optimizer` / `make_loss` here and nowhere else."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_tf, keras as _keras
-from models import keras_models
-from models.spec import CNN
+from tfpt.adapters import study_keras as keras_models
+from tfpt.study.spec import CNN
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order
 from tfpt.settings import STUDY, TrainSettings
@@ -21,8 +22,10 @@ tf = import_tf()
 keras = _keras()
 
 
-def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray, settings: TrainSettings = STUDY) -> float:
-    return float((keras_models.predict(model, settings.scale_inputs(x_test_uint8)).argmax(1) == y_test).mean())
+def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray, settings: TrainSettings = STUDY,
+             batch: int = 1000) -> float:
+    """Test accuracy, predicting `batch` images per call (the peak RSS of evaluation grows with it)."""
+    return float((keras_models.predict(model, settings.scale_inputs(x_test_uint8), batch).argmax(1) == y_test).mean())
 
 
 def make_optimizer(settings: TrainSettings = STUDY):
@@ -137,69 +140,147 @@ class _Hooks(keras.callbacks.Callback):
             self.on_eval(step)
 
 
-def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
-          spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
-          model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",
-          options: dict | None = None, settings: TrainSettings = STUDY, recorder=None) -> tuple[object, RunResult]:
-    """Train with `settings` (the study's by default; `order` and `batch_size` override theirs when given);
-    `evaluate_epochs=False` skips the per-epoch test evaluation (benchmarks time training alone); `device` is
-    "cpu" or "gpu"; `mode` "as-written" or "tuned" (or explicit `options`); `recorder` sees every step's batch,
-    loss and weights (one step per execution only)."""
+EVAL_BATCH = 1000  # test images per predict call in `evaluate` (tfpt-compare --eval-batch)
+WARMUP_STEPS = 10  # steps `prepare` runs and undoes, so fit's first trace is not inside epoch 1's time
+
+
+@dataclass
+class TrainState:
+    """Everything `epoch` needs; built by `prepare` (model, compile, data conversion, first trace)."""
+    model: object
+    ds: Dataset
+    settings: TrainSettings
+    opts: dict
+    x: np.ndarray
+    y: np.ndarray
+    steps: int
+    epochs: int
+    seed: int
+    eval_every: int | None
+    evaluate_epochs: bool
+    eval_batch: int
+    device: str
+    record: list
+    progress: bool
+    result: RunResult
+    bar: Progress
+    done: int = 0  # epochs trained so far
+    start: float | None = None  # perf_counter at the start of epoch 1 (time to accuracy counts from here)
+    on_trained: object = None  # called between an epoch's training and its evaluation (the worker's RSS phases)
+
+
+def prepare(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
+            spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
+            model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",
+            options: dict | None = None, settings: TrainSettings = STUDY, recorder=None,
+            eval_batch: int = EVAL_BATCH, warmup_steps: int = WARMUP_STEPS) -> TrainState:
+    """Everything before the first timed epoch: seed, build, compile, inputs scaled to float32, and
+    `warmup_steps` training steps that trace fit's train function, then are undone (weights and optimizer
+    variables restored, so the run trains exactly as without them; none with a recorder)."""
     from tfpt.adapters.devices import tf_device
     settings = settings.changed(**{k: v for k, v in (("order", order), ("batch_size", batch_size)) if v is not None})
     opts = {**MODES[mode], **(options or {})}
     if recorder is not None and (opts["steps_per_execution"] != 1 or opts["data"] != "numpy"):
         raise ValueError("a recorder sees each step only with steps_per_execution 1 and numpy data (as-written)")
     with tf.device(tf_device(device)):
-        return _train(ds, epochs, seed, settings, spec, target, eval_every, progress, model,
-                      evaluate_epochs, mode, opts, recorder)
-
-
-def _train(ds, epochs, seed, settings, spec, target, eval_every, progress, model, evaluate_epochs,
-           mode, opts, recorder):
-    keras.utils.set_random_seed(seed)
-    order, batch_size = settings.order, settings.batch_size
-    model = compile_study_settings(model if model is not None else keras_models.build(spec),
-                                   opts["jit_compile"], opts["steps_per_execution"], settings)
-    x, y = settings.scale_inputs(ds.x_train), ds.y_train.astype(np.int32)
+        keras.utils.set_random_seed(seed)
+        model = compile_study_settings(model if model is not None else keras_models.build(spec),
+                                       opts["jit_compile"], opts["steps_per_execution"], settings)
+        x, y = settings.scale_inputs(ds.x_train), ds.y_train.astype(np.int32)
+        if warmup_steps and recorder is None:
+            _warm_up(model, x, y, settings.batch_size, warmup_steps, opts)
+        record = [attach_recorder(model, recorder)] if recorder is not None else []
     steps = settings.steps_per_epoch(len(x))
-    record = [attach_recorder(model, recorder)] if recorder is not None else []
-    result = RunResult("tf", ds.name, seed, order, target=target, mode=mode)
-    bar = Progress("tf", epochs, steps, enabled=progress)
-    start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        eval_time = [0.0]
+    return TrainState(model, ds, settings, opts, x, y, steps, epochs, seed, eval_every, evaluate_epochs, eval_batch,
+                      device, record, progress, RunResult("tf", ds.name, seed, settings.order, target=target, mode=mode),
+                      Progress("tf", epochs, steps, enabled=progress))
 
-        def on_eval(step, epoch=epoch):
-            e0 = time.perf_counter()
-            acc = evaluate(model, ds.x_test, ds.y_test, settings)
-            eval_time[0] += time.perf_counter() - e0
-            result.record_eval((epoch - 1) * steps + step, time.perf_counter() - start, acc)
 
-        if order == "native":
-            xs, ys, shuffle = x, y, True
-        else:
-            idx = shared_order(len(x), seed, epoch)
-            xs, ys, shuffle = x[idx], y[idx], False
-        hooks = ([_Hooks(bar, epoch, steps, eval_every, on_eval)] if (progress or eval_every) else []) + record
-        t0 = time.perf_counter()
-        if opts["data"] == "tf.data":
-            data = _tf_dataset(xs, ys, batch_size, shuffle, seed + epoch)
-            hist = model.fit(data, epochs=1, verbose=0, callbacks=hooks)
-        else:
-            hist = model.fit(xs, ys, batch_size=batch_size, epochs=1, shuffle=shuffle, verbose=0, callbacks=hooks)
-        seconds = time.perf_counter() - t0
+def _warm_up(model, x, y, batch_size, steps, opts):
+    """Trace fit's train function on `steps` batches fed as an epoch feeds them, then restore the weights and the
+    optimizer's variables (built first, so they exist to restore). Unshuffled: no random draw is consumed."""
+    n = min(len(x), batch_size * max(steps, opts["steps_per_execution"]))
+    model.optimizer.build(model.trainable_variables)
+    weights = model.get_weights()
+    opt_values = [v.numpy() for v in model.optimizer.variables]
+    if opts["data"] == "tf.data":
+        model.fit(_tf_dataset(x[:n], y[:n], batch_size, False, 0), epochs=1, verbose=0)
+    else:
+        model.fit(x[:n], y[:n], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+    model.set_weights(weights)
+    for v, value in zip(model.optimizer.variables, opt_values):
+        v.assign(value)
+
+
+def epoch(state: TrainState) -> EpochLog:
+    """One epoch: training timed with time.perf_counter around exactly model.fit (mid-epoch evaluations for
+    time to accuracy subtracted), then the test evaluation (timed apart) unless evaluate_epochs is off."""
+    from tfpt.adapters.devices import tf_device
+    with tf.device(tf_device(state.device)):
+        return _epoch(state)
+
+
+def _epoch(state: TrainState) -> EpochLog:
+    model, ds, settings, result = state.model, state.ds, state.settings, state.result
+    state.done += 1
+    n, steps, seed = state.done, state.steps, state.seed
+    if state.start is None:
+        state.start = time.perf_counter()
+    start = state.start
+    eval_time = [0.0]
+
+    def on_eval(step):
         e0 = time.perf_counter()
-        acc = evaluate(model, ds.x_test, ds.y_test, settings) if evaluate_epochs else float("nan")
-        eval_seconds = time.perf_counter() - e0
-        if evaluate_epochs:
-            result.record_eval(epoch * steps, time.perf_counter() - start, acc)
-        h = hist.history
-        log = EpochLog(epoch, float(h["loss"][-1]), float(h.get("accuracy", h.get("acc"))[-1]), acc,
-                       seconds - eval_time[0], eval_seconds + eval_time[0])
-        result.epochs.append(log)
-        bar.epoch(log)
-    return model, result
+        acc = evaluate(model, ds.x_test, ds.y_test, settings, state.eval_batch)
+        eval_time[0] += time.perf_counter() - e0
+        result.record_eval((n - 1) * steps + step, time.perf_counter() - start, acc)
+
+    if settings.order == "native":
+        xs, ys, shuffle = state.x, state.y, True
+    else:
+        idx = shared_order(len(state.x), seed, n)
+        xs, ys, shuffle = state.x[idx], state.y[idx], False
+    hooks = ([_Hooks(state.bar, n, steps, state.eval_every, on_eval)] if (state.progress or state.eval_every)
+             else []) + state.record
+    if state.opts["data"] == "tf.data":
+        data = _tf_dataset(xs, ys, settings.batch_size, shuffle, seed + n)
+        t0 = time.perf_counter()
+        hist = model.fit(data, epochs=1, verbose=0, callbacks=hooks)
+    else:
+        t0 = time.perf_counter()
+        hist = model.fit(xs, ys, batch_size=settings.batch_size, epochs=1, shuffle=shuffle, verbose=0,
+                         callbacks=hooks)
+    seconds = time.perf_counter() - t0
+    if state.on_trained is not None:
+        state.on_trained(state)
+    e0 = time.perf_counter()
+    acc = evaluate(model, ds.x_test, ds.y_test, settings, state.eval_batch) if state.evaluate_epochs else float("nan")
+    eval_seconds = time.perf_counter() - e0
+    if state.evaluate_epochs:
+        result.record_eval(n * steps, time.perf_counter() - start, acc)
+    h = hist.history
+    log = EpochLog(n, float(h["loss"][-1]), float(h.get("accuracy", h.get("acc"))[-1]), acc,
+                   seconds - eval_time[0], eval_seconds + eval_time[0])
+    result.epochs.append(log)
+    state.bar.epoch(log)
+    return log
+
+
+def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
+          spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
+          model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",
+          options: dict | None = None, settings: TrainSettings = STUDY, recorder=None,
+          eval_batch: int = EVAL_BATCH, warmup_steps: int = WARMUP_STEPS) -> tuple[object, RunResult]:
+    """Train with `settings` (the study's by default; `order` and `batch_size` override theirs when given);
+    `evaluate_epochs=False` skips the per-epoch test evaluation (benchmarks time training alone); `device` is
+    "cpu" or "gpu"; `mode` "as-written" or "tuned" (or explicit `options`); `recorder` sees every step's batch,
+    loss and weights (one step per execution only). `prepare` then `epoch` per epoch: the same two calls the
+    worker and the epoch benchmark make, so every recorded second is the same measurement."""
+    state = prepare(ds, epochs, seed, order, batch_size, spec, target, eval_every, progress, model, evaluate_epochs,
+                    device, mode, options, settings, recorder, eval_batch, warmup_steps)
+    for _ in range(epochs):
+        epoch(state)
+    return state.model, state.result
 
 
 def recorded_batches(x: np.ndarray, batch_size: int, seed: int, shuffle: bool) -> list:

@@ -5,13 +5,14 @@ Test accuracy on the full test set per epoch. The optimizer, loss, scaling and b
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_torch
-from models import torch_models
-from models.spec import CNN
+from tfpt.adapters import study_torch as torch_models
+from tfpt.study.spec import CNN
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order
 from tfpt.settings import STUDY, TrainSettings
@@ -77,11 +78,13 @@ def shared_loader(x, y, batch_size: int, seed: int, epoch: int):
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, sampler=shared_order(len(x), seed, epoch).tolist())
 
 
-def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray, settings: TrainSettings = STUDY) -> float:
+def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray, settings: TrainSettings = STUDY,
+             batch: int = 1000) -> float:
+    """Test accuracy, `batch` images per forward pass (the peak RSS of evaluation grows with it)."""
     device = next(model.parameters()).device
     if device.type != "cpu":
         model = model.to("cpu")
-    acc = float((torch_models.predict(model, settings.scale_inputs(x_test_uint8)).argmax(1) == y_test).mean())
+    acc = float((torch_models.predict(model, settings.scale_inputs(x_test_uint8), batch).argmax(1) == y_test).mean())
     model.to(device)
     return acc
 
@@ -117,17 +120,47 @@ def epoch_batches(x, y, batch_size, seed, epoch, order, loader):
     return preloaded_batches(x, y, batch_size, perm)
 
 
-def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
-          spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
-          model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",
-          options: dict | None = None, settings: TrainSettings = STUDY, recorder=None) -> tuple[object, RunResult]:
-    """Train with `settings` (the study's by default; `order` and `batch_size` override theirs when given);
-    `evaluate_epochs=False` skips the per-epoch test evaluation (benchmarks time training alone); `device` is
-    "cpu" or "gpu"; `mode` "as-written" or "tuned" (or explicit `options`); `recorder` sees every step's batch,
-    loss and weights."""
+EVAL_BATCH = 1000  # test images per forward pass in `evaluate` (tfpt-compare --eval-batch)
+WARMUP_STEPS = 10  # steps `prepare` runs on a copy of the model, so first-call kernel set-up is not in epoch 1
+
+
+@dataclass
+class TrainState:
+    """Everything `epoch` needs; built by `prepare` (model, optimizer, data conversion, warm-up)."""
+    model: object
+    step_model: object
+    optimizer: object
+    loss_fn: object
+    ds: Dataset
+    settings: TrainSettings
+    opts: dict
+    dev: object
+    x: object
+    y: object
+    steps: int
+    epochs: int
+    seed: int
+    eval_every: int | None
+    evaluate_epochs: bool
+    eval_batch: int
+    recorder: object
+    result: RunResult
+    bar: Progress
+    done: int = 0
+    start: float | None = None
+    on_trained: object = None  # called between an epoch's training and its evaluation (the worker's RSS phases)
+
+
+def prepare(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
+            spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
+            model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",
+            options: dict | None = None, settings: TrainSettings = STUDY, recorder=None,
+            eval_batch: int = EVAL_BATCH, warmup_steps: int = WARMUP_STEPS) -> TrainState:
+    """Everything before the first timed epoch: seed, build, optimizer, loss, the 60k images as tensors, and
+    `warmup_steps` steps on a deep copy of the model with its own optimizer (the trained model, the global RNG
+    and the data order are untouched; skipped with torch.compile, whose copy would compile apart)."""
     from tfpt.adapters.devices import torch_device
     settings = settings.changed(**{k: v for k, v in (("order", order), ("batch_size", batch_size)) if v is not None})
-    order, batch_size = settings.order, settings.batch_size
     opts = {**MODES[mode], **(options or {})}
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -141,51 +174,100 @@ def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None,
         recorder.on_start(config={**optimizer_config(optimizer), **loss_config(loss_fn)},
                           weights=torch_models.get_weights(model))
     x, y = to_tensors(ds.x_train, ds.y_train, settings)
+    if warmup_steps and not opts["compile"]:
+        _warm_up(model, loss_fn, settings, x, y, dev, warmup_steps, opts, seed)
     steps = settings.steps_per_epoch(len(x))
-    result = RunResult("torch", ds.name, seed, order, target=target, mode=mode)
-    bar = Progress("torch", epochs, steps, enabled=progress)
-    start = time.perf_counter()
-    eval_time = 0.0
-    for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
-        loader = epoch_batches(x, y, batch_size, seed, epoch, order, opts["loader"])
-        model.train()
-        loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
-        for step, (xb, yb) in enumerate(loader, 1):
-            if dev.type != "cpu":
-                xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
-            if opts["channels_last"]:
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            optimizer.zero_grad()
-            out = step_model(xb)
-            loss = loss_fn(out, yb)
-            loss.backward()
-            optimizer.step()
-            if recorder is not None:
-                recorder.on_batch(xb.detach().cpu().permute(0, 2, 3, 1).numpy(), yb.cpu().numpy())
-                recorder.on_loss(float(loss.detach()))
-                recorder.on_step(torch_models.get_weights(model))
-            loss_sum += loss.detach() * len(yb)
-            correct += (out.detach().argmax(1) == yb).sum()
-            seen += len(yb)
-            if step % bar.every == 0:
-                bar.step(epoch, step, loss_sum.item() / seen, correct.item() / seen)
-            if eval_every and step % eval_every == 0 and step != steps:
-                e0 = time.perf_counter()
-                acc = evaluate(model, ds.x_test, ds.y_test, settings)
-                eval_time += time.perf_counter() - e0
-                result.record_eval((epoch - 1) * steps + step, time.perf_counter() - start, acc)
-                model.train()
+    return TrainState(model, step_model, optimizer, loss_fn, ds, settings, opts, dev, x, y, steps, epochs, seed,
+                      eval_every, evaluate_epochs, eval_batch, recorder,
+                      RunResult("torch", ds.name, seed, settings.order, target=target, mode=mode),
+                      Progress("torch", epochs, steps, enabled=progress))
+
+
+def _warm_up(model, loss_fn, settings, x, y, dev, steps, opts, seed):
+    import copy
+    twin = copy.deepcopy(model).train()
+    opt = make_optimizer(settings, twin.parameters())
+    n = min(len(x), steps * settings.batch_size)
+    batches = epoch_batches(x[:n], y[:n], settings.batch_size, seed, 0, "shared", opts["loader"])
+    for xb, yb in batches:
+        xb, yb = xb.to(dev), yb.to(dev)
+        if opts["channels_last"]:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        opt.zero_grad()
+        loss_fn(twin(xb), yb).backward()
+        opt.step()
+    if dev.type != "cpu":
+        torch.cuda.synchronize()
+
+
+def epoch(state: TrainState) -> EpochLog:
+    """One epoch: training timed with time.perf_counter around exactly the batch loop (mid-epoch evaluations for
+    time to accuracy subtracted), then the test evaluation (timed apart) unless evaluate_epochs is off."""
+    model, step_model, optimizer, loss_fn = state.model, state.step_model, state.optimizer, state.loss_fn
+    ds, settings, opts, dev, recorder, result, bar = (state.ds, state.settings, state.opts, state.dev,
+                                                      state.recorder, state.result, state.bar)
+    state.done += 1
+    n, steps, eval_every = state.done, state.steps, state.eval_every
+    if state.start is None:
+        state.start = time.perf_counter()
+    start, eval_time = state.start, 0.0
+    t0 = time.perf_counter()
+    loader = epoch_batches(state.x, state.y, settings.batch_size, state.seed, n, settings.order, opts["loader"])
+    model.train()
+    loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
+    for step, (xb, yb) in enumerate(loader, 1):
         if dev.type != "cpu":
-            torch.cuda.synchronize()
-        seconds = time.perf_counter() - t0
-        e0 = time.perf_counter()
-        acc = evaluate(model, ds.x_test, ds.y_test, settings) if evaluate_epochs else float("nan")
-        eval_seconds = time.perf_counter() - e0
-        if evaluate_epochs:
-            result.record_eval(epoch * steps, time.perf_counter() - start, acc)
-        log = EpochLog(epoch, loss_sum.item() / seen, correct.item() / seen, acc, seconds - eval_time, eval_seconds + eval_time)
-        eval_time = 0.0
-        result.epochs.append(log)
-        bar.epoch(log)
-    return model, result
+            xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
+        if opts["channels_last"]:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        optimizer.zero_grad()
+        out = step_model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        optimizer.step()
+        if recorder is not None:
+            recorder.on_batch(xb.detach().cpu().permute(0, 2, 3, 1).numpy(), yb.cpu().numpy())
+            recorder.on_loss(float(loss.detach()))
+            recorder.on_step(torch_models.get_weights(model))
+        loss_sum += loss.detach() * len(yb)
+        correct += (out.detach().argmax(1) == yb).sum()
+        seen += len(yb)
+        if step % bar.every == 0:
+            bar.step(n, step, loss_sum.item() / seen, correct.item() / seen)
+        if eval_every and step % eval_every == 0 and step != steps:
+            e0 = time.perf_counter()
+            acc = evaluate(model, ds.x_test, ds.y_test, settings, state.eval_batch)
+            eval_time += time.perf_counter() - e0
+            result.record_eval((n - 1) * steps + step, time.perf_counter() - start, acc)
+            model.train()
+    if dev.type != "cpu":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - t0
+    if state.on_trained is not None:
+        state.on_trained(state)
+    e0 = time.perf_counter()
+    acc = evaluate(model, ds.x_test, ds.y_test, settings, state.eval_batch) if state.evaluate_epochs else float("nan")
+    eval_seconds = time.perf_counter() - e0
+    if state.evaluate_epochs:
+        result.record_eval(n * steps, time.perf_counter() - start, acc)
+    log = EpochLog(n, loss_sum.item() / seen, correct.item() / seen, acc, seconds - eval_time, eval_seconds + eval_time)
+    result.epochs.append(log)
+    bar.epoch(log)
+    return log
+
+
+def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
+          spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
+          model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",
+          options: dict | None = None, settings: TrainSettings = STUDY, recorder=None,
+          eval_batch: int = EVAL_BATCH, warmup_steps: int = WARMUP_STEPS) -> tuple[object, RunResult]:
+    """Train with `settings` (the study's by default; `order` and `batch_size` override theirs when given);
+    `evaluate_epochs=False` skips the per-epoch test evaluation (benchmarks time training alone); `device` is
+    "cpu" or "gpu"; `mode` "as-written" or "tuned" (or explicit `options`); `recorder` sees every step's batch,
+    loss and weights. `prepare` then `epoch` per epoch: the same two calls the worker and the epoch benchmark
+    make, so every recorded second is the same measurement."""
+    state = prepare(ds, epochs, seed, order, batch_size, spec, target, eval_every, progress, model, evaluate_epochs,
+                    device, mode, options, settings, recorder, eval_batch, warmup_steps)
+    for _ in range(epochs):
+        epoch(state)
+    return state.model, state.result

@@ -1,6 +1,6 @@
 """Building a model pair with one framework's weights copied into the other, and comparing them layer by layer.
 
-Direction "tf->torch" builds both models, copies the Keras weights into PyTorch through models.layouts, and
+Direction "tf->torch" builds both models, copies the Keras weights into PyTorch through tfpt.study.layouts, and
 asserts the weights equal (after conversion) before anything numeric is compared; "torch->tf" the reverse.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from tfpt.compare import Comparison, assert_close, compare
 from tfpt.tolerances import Tol, tol
-from models.adapters import PAIRS, adapter
+from tfpt.adapters.study import PAIRS, adapter
 
 DIRECTIONS = ("tf->torch", "torch->tf")
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from models.spec import CNN, train_flops_per_image
+from tfpt.study.spec import CNN, train_flops_per_image
 from tfpt.procs import child_env
 
 CANDIDATES = {
@@ -41,7 +41,7 @@ CANDIDATES = {
 
 def matmul_gflops(reps: int = 10) -> float:
     """The same float32 2048^3 multiply the benchmarks' `peak` group times (torch if installed, else numpy)."""
-    from tfpt.bench.workloads import matmul_peak
+    from tfpt.adapters.workloads import matmul_peak
     body, flop = matmul_peak()
     body()
     t0 = time.perf_counter()

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from tfpt.convert import Context, ConversionError, Converter, Difference, LayerRecord, _conform, register
+from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform, register
 
 
 def _tuple(v, n: int) -> tuple:

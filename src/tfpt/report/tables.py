@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.spec import CNN, total_params
+from tfpt.study.spec import CNN, total_params
 
 # The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
 STUDY = {"tf": {"acc": 99.14, "epoch_s": 11.19, "ram_gb": 1.7}, "torch": {"acc": 98.95, "epoch_s": 7.67, "ram_gb": 3.5}}
@@ -224,9 +224,9 @@ def version_table(runs, folder: Path) -> str:
         f = cols[k]["fig"].get(name)
         return pick(f) if f is not None else "-"
     rows.append("| forward max abs diff, spec tf->torch | " + " | ".join(
-        fig(k, "forward max |Δ| spec tf->torch", lambda f: f"{max(f.values()):.2g}") for k in keys) + " |")
+        fig(k, "pair spec forward max |Δ| tf->torch", lambda f: f"{max(f.values()):.2g}") for k in keys) + " |")
     rows.append("| gradient max rel. error, spec | " + " | ".join(
-        fig(k, "gradient relative error spec", lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}") for k in keys) + " |")
+        fig(k, "pair spec gradient relative error", lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}") for k in keys) + " |")
     for fw in ("tf", "torch"):
         rows.append(f"| MNIST 1 epoch {NAMES[fw]} | " + " | ".join(
             fig(k, f"mnist 1 epoch {fw}", lambda f: f"{100 * f['test_acc']:.2f} %") for k in keys) + " |")

@@ -11,7 +11,7 @@ from tfpt.match import MatchError
 from tfpt.pair import ModelPair, PairError
 
 SEED = 0
-BATCH = 32
+BATCH = 256  # samples for the forward and gradient checks (real MNIST test images for the study's pairs)
 
 
 def built(pair: ModelPair, direction: str = "tf->torch") -> P.PairModels:

@@ -143,8 +143,8 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
     """Run `fw`'s trainer one epoch over the first `steps * settings.batch_size` training images of `ds`, order
     shared, from `initial_weights` (canonical, by layer), with `trainer_settings` (default: `settings`), and
     compare it with the reference of `settings`."""
-    from models.adapters import adapter
-    from models.spec import CNN
+    from tfpt.adapters.study import adapter
+    from tfpt.study.spec import CNN
     from tfpt.adapters import trainer as _trainer
     from tfpt.adapters import steps as fw_steps
 

@@ -13,14 +13,3 @@ ORDERS = ("native", "shared")
 
 def shared_order(n: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
-
-
-def native_first_batch(fw: str, seed: int, n: int = 1024, batch_size: int = 32) -> np.ndarray:
-    """The sample indices of the first batch each framework's native shuffle yields for `seed`."""
-    if fw == "torch":
-        from tfpt.adapters.torch_train import native_loader
-        import torch
-        xs = torch.arange(n, dtype=torch.float32)[:, None]
-        return next(iter(native_loader(xs, torch.zeros(n, dtype=torch.long), batch_size, seed)))[0][:, 0].long().numpy()
-    from tfpt.adapters.keras_train import recorded_batches
-    return recorded_batches(np.arange(n, dtype=np.float32)[:, None], batch_size, seed, shuffle=True)[0][:, 0].astype(int)

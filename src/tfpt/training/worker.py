@@ -2,14 +2,29 @@
 peak RSS it reports belongs to this framework alone. Writes a JSON result; progress goes to stderr.
 
     python -m tfpt.training.worker --framework torch --dataset mnist --epochs 1 --out result.json
+    python -m tfpt.training.worker --framework tf --serve      # the epoch benchmark's timed epochs (below)
 
 --pair spec (default) trains the spec CNN; --pair study trains that framework's model of the study as written
 (Keras: softmax head, sparse cross-entropy on probabilities; PyTorch: StudyNet with its extra ReLU, logits,
 CrossEntropyLoss), each with the study's settings (tfpt.settings.STUDY).
+
+Timing: the trainer's `prepare` (build, compile, data conversion, a warm-up that traces and is undone) runs
+before any clock starts; each epoch's seconds are time.perf_counter around exactly the trainer's `epoch` training
+loop, the figure tfpt-compare reports and the epoch benchmark times.
+
+Memory: `phases` holds, at each boundary (after import, after data load, after model + optimizer (with the
+float32 copy of the training images and the warm-up), after training, after evaluation), the kernel's exact peak
+RSS so far (getrusage ru_maxrss, monotonic) and the current RSS (/proc/self/status VmRSS). `--eval-batch` sets
+how many test images one forward pass of the evaluation takes (default 1000, what both trainers did).
+
+--serve: prepare, print `{"ready": ...}` as one JSON line on stdout, then for each stdin line `epoch` train one
+epoch and print `{"seconds": ...}`; `done` evaluates and prints the whole result. The framework's own stdout
+output is sent to stderr so the protocol lines stay clean.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -18,55 +33,149 @@ import time
 from pathlib import Path
 
 from tfpt.data import datasets
+from tfpt.adapters import devices
 from tfpt import frameworks
-from models.adapters import PAIRS
-from models.spec import total_params
+from tfpt.adapters.study import PAIRS
+from tfpt.study.spec import total_params
+
+PHASES = ("import", "data", "model", "train", "eval")  # the order a run passes them
+PHASE_NAMES = {"import": "after import", "data": "after data load",
+               "model": "after model + optimizer", "train": "after training", "eval": "after evaluation"}
+EVAL_BATCH = 1000
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def device_peak_mb(framework: str, device: str) -> float | None:
-    """Peak accelerator memory from the framework's own counters (None on the CPU)."""
-    if device != "gpu":
+def rss_mb() -> float | None:
+    """Current resident set size from /proc/self/status (VmRSS, kB); psutil where /proc is absent."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    try:
+        import psutil
+        return psutil.Process().memory_info().rss / 2**20
+    except ImportError:
         return None
-    if framework == "torch":
-        import torch
-        return torch.cuda.max_memory_allocated() / 2**20
-    import tensorflow as tf
-    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+
+
+class Phases:
+    """Peak and current RSS at each phase boundary, with seconds since the process started its run."""
+
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.marks: dict = {}
+
+    def mark(self, phase: str) -> None:
+        self.marks[phase] = {"peak_rss_mb": peak_rss_mb(), "rss_mb": rss_mb(),
+                             "seconds": time.perf_counter() - self.t0}
+
+
+def limited(ds: datasets.Dataset, limit: int | None) -> datasets.Dataset:
+    """The first `limit` training and test images (tests of the plumbing; never for figures)."""
+    if not limit:
+        return ds
+    return dataclasses.replace(ds, x_train=ds.x_train[:limit], y_train=ds.y_train[:limit],
+                               x_test=ds.x_test[:limit], y_test=ds.y_test[:limit])
+
+
+def start(framework: str, dataset: str, epochs: int, seed: int, order: str, target: float | None,
+          eval_every: int | None, progress: bool = True, device: str = "cpu", mode: str = "as-written",
+          options: dict | None = None, evaluate_epochs: bool = True, pair: str = "spec",
+          eval_batch: int = EVAL_BATCH, limit: int | None = None, phases: Phases | None = None):
+    """Import the framework, load the data, `prepare` the trainer: (trainer module, state, info, phases)."""
+    if not frameworks.installed(framework):
+        raise SystemExit(frameworks.missing_reason(framework))
+    phases = phases or Phases()
+    t0 = time.perf_counter()
+    from tfpt.adapters import trainer as _trainer
+    trainer = _trainer(framework)
+    phases.mark("import")
+    ds = limited(datasets.load(dataset) if dataset != "synthetic" else datasets.synthetic(), limit)
+    phases.mark("data")
+    spec = PAIRS[pair][framework]
+    state = trainer.prepare(ds, epochs=epochs, seed=seed, order=order, target=target, eval_every=eval_every,
+                            progress=progress, device=device, mode=mode, options=options,
+                            evaluate_epochs=evaluate_epochs, spec=spec, eval_batch=eval_batch)
+    phases.mark("model")
+    # after the last epoch's training, before its evaluation (earlier epochs' evaluations count as training)
+    state.on_trained = lambda st: phases.mark("train") if st.done == st.epochs else None
+    info = {"pair": pair, "model": spec.name, "params": total_params(spec), "device": device,
+            "eval_batch": eval_batch, "limit": limit, "setup_seconds": time.perf_counter() - t0}
+    return trainer, state, info, phases
+
+
+def finish(framework: str, trainer, state, info: dict, phases: Phases) -> dict:
+    """The result: the trainer's RunResult, the phases (an evaluation is run here when the epochs had none)."""
+    if "train" not in phases.marks:
+        phases.mark("train")
+    if not state.evaluate_epochs or not state.result.epochs:
+        e0 = time.perf_counter()
+        acc = trainer.evaluate(state.model, state.ds.x_test, state.ds.y_test, state.settings, state.eval_batch)
+        info["final_eval"] = {"test_acc": acc, "seconds": time.perf_counter() - e0}
+    phases.mark("eval")
+    out = state.result.as_dict()
+    out.update(info, peak_rss_mb=peak_rss_mb(), phases={p: phases.marks[p] for p in PHASES},
+               device_peak_mb=devices.peak_memory_mb(framework, info["device"]),
+               versions=frameworks.versions(), other_framework_loaded=_other_loaded(framework), pid=os.getpid())
+    return out
 
 
 def run(framework: str, dataset: str, epochs: int, seed: int, order: str, target: float | None,
         eval_every: int | None, progress: bool = True, device: str = "cpu", mode: str = "as-written",
-        options: dict | None = None, evaluate_epochs: bool = True, pair: str = "spec") -> dict:
-    if not frameworks.installed(framework):
-        raise SystemExit(frameworks.missing_reason(framework))
-    t0 = time.perf_counter()
-    ds = datasets.load(dataset)
-    from tfpt.adapters import trainer as _trainer
-    trainer = _trainer(framework)
-    setup_seconds = time.perf_counter() - t0
-    spec = PAIRS[pair][framework]
-    _, result = trainer.train(ds, epochs=epochs, seed=seed, order=order, target=target, eval_every=eval_every,
-                              progress=progress, device=device, mode=mode, options=options,
-                              evaluate_epochs=evaluate_epochs, spec=spec)
-    out = result.as_dict()
-    out.update(pair=pair, model=spec.name, params=total_params(spec), peak_rss_mb=peak_rss_mb(), setup_seconds=setup_seconds, device=device,
-               device_peak_mb=device_peak_mb(framework, device),
-               versions=frameworks.versions(), other_framework_loaded=_other_loaded(framework), pid=os.getpid())
-    return out
+        options: dict | None = None, evaluate_epochs: bool = True, pair: str = "spec",
+        eval_batch: int = EVAL_BATCH, limit: int | None = None) -> dict:
+    trainer, state, info, phases = start(framework, dataset, epochs, seed, order, target, eval_every, progress,
+                                         device, mode, options, evaluate_epochs, pair, eval_batch, limit)
+    for _ in range(epochs):
+        trainer.epoch(state)
+    return finish(framework, trainer, state, info, phases)
+
+
+def serve(a, proto) -> int:
+    """The epoch benchmark's side: one JSON line per request on `proto`."""
+    trainer, state, info, phases = start(a.framework, a.dataset, a.epochs, a.seed, a.order, None, None, False,
+                                         a.device, a.mode, a.options, False, a.pair, a.eval_batch, a.limit)
+
+    def say(obj):
+        proto.write(json.dumps(obj) + "\n")
+        proto.flush()
+    say({"ready": True, "pid": os.getpid(), "other_framework_loaded": _other_loaded(a.framework)})
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "epoch":
+            state.epochs = state.done + 1
+            log = trainer.epoch(state)
+            say({"epoch": log.epoch, "seconds": log.seconds, "loss": log.loss})
+        elif cmd == "done":
+            say(finish(a.framework, trainer, state, info, phases))
+            return 0
+        else:
+            say({"error": f"unknown request {cmd!r}; expected epoch or done"})
+    return 1
 
 
 def _other_loaded(framework: str) -> bool:
     return ("torch" if framework == "tf" else "tensorflow") in sys.modules
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--framework", choices=frameworks.FRAMEWORKS, required=True)
-    p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
+    p.add_argument("--dataset", choices=sorted(datasets.INFO) + ["synthetic"], default="mnist",
+                   help="synthetic: the tiny seeded stand-in (plumbing tests only)")
     p.add_argument("--pair", choices=sorted(PAIRS), default="spec", help="spec: the spec CNN; study: the study's "
                    "model of this framework as written")
     p.add_argument("--epochs", type=int, default=1)
@@ -74,15 +183,28 @@ def main(argv=None) -> int:
     p.add_argument("--order", choices=("native", "shared"), default="native")
     p.add_argument("--target", type=float, default=None)
     p.add_argument("--eval-every", type=int, default=None)
+    p.add_argument("--eval-batch", type=_positive, default=EVAL_BATCH,
+                   help=f"test images per forward pass of the evaluation (default {EVAL_BATCH})")
+    p.add_argument("--limit", type=_positive, default=None,
+                   help="train and test on the first N images only (plumbing tests; never for figures)")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written")
     p.add_argument("--options", type=json.loads, default=None, help="JSON: override single tuning options")
     p.add_argument("--no-eval", action="store_true", help="skip the per-epoch test evaluation")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--serve", action="store_true", help="timed epochs on request (the epoch benchmark)")
+    p.add_argument("--out", type=Path, default=None, help="where to write the JSON result (required unless --serve)")
     a = p.parse_args(argv)
+    if a.out is None and not a.serve:
+        p.error("--out is required unless --serve")
     try:
+        if a.serve:
+            proto = os.fdopen(os.dup(1), "w")
+            os.dup2(2, 1)  # anything the framework prints goes to stderr; stdout carries the protocol alone
+            sys.stdout = sys.stderr
+            return serve(a, proto)
         result = run(a.framework, a.dataset, a.epochs, a.seed, a.order, a.target, a.eval_every, device=a.device,
-                     mode=a.mode, options=a.options, evaluate_epochs=not a.no_eval, pair=a.pair)
+                     mode=a.mode, options=a.options, evaluate_epochs=not a.no_eval, pair=a.pair,
+                     eval_batch=a.eval_batch, limit=a.limit)
     except datasets.DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """What the benchmarks time, per framework and device, kept apart from pytest (the fixture only calls these).
 
 Each `make_*` returns (setup, body) for `benchmark.pedantic`: setup builds fresh state outside the timing, body
-is the timed work. FLOP counts come from the spec (models.spec), so the report can turn times into GFLOP/s.
+is the timed work. FLOP counts come from the spec (tfpt.study.spec), so the report can turn times into GFLOP/s.
 Optimizer, loss, input scaling and batch size come from the study's settings (tfpt.settings.STUDY) through the
 trainers' make_optimizer / make_loss, as in training.
 """
@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from models.spec import CNN, forward_macs, train_flops_per_image
+from tfpt.study.spec import CNN, forward_macs, train_flops_per_image
 from tfpt.settings import STUDY
 
 BATCH = STUDY.batch_size
@@ -60,7 +60,7 @@ def torch_epoch(ds, device: str, seed: int, mode: str = "as-written"):
 def torch_step(ds, device: str, seed: int):
     import torch
     from tfpt.adapters.devices import torch_device
-    from models import torch_models
+    from tfpt.adapters import study_torch as torch_models
     from tfpt.adapters.torch_train import make_loss, make_optimizer, to_tensors
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -82,7 +82,7 @@ def torch_step(ds, device: str, seed: int):
 def torch_infer(ds, device: str, seed: int, batch: int):
     import torch
     from tfpt.adapters.devices import torch_device
-    from models import torch_models
+    from tfpt.adapters import study_torch as torch_models
     dev = torch_device(device)
     torch.manual_seed(seed)
     model = torch_models.build(CNN).to(dev).eval()
@@ -113,7 +113,7 @@ def tf_epoch(ds, device: str, seed: int, mode: str = "as-written"):
 
 def tf_step(ds, device: str, seed: int):
     from tfpt.adapters.devices import tf_device
-    from models import keras_models
+    from tfpt.adapters import study_keras as keras_models
     from tfpt.adapters.keras_train import compile_study_settings
     keras_models.keras.utils.set_random_seed(seed)
     with keras_models.tf.device(tf_device(device)):
@@ -128,7 +128,7 @@ def tf_step(ds, device: str, seed: int):
 
 def tf_infer(ds, device: str, seed: int, batch: int):
     from tfpt.adapters.devices import tf_device
-    from models import keras_models
+    from tfpt.adapters import study_keras as keras_models
     keras_models.keras.utils.set_random_seed(seed)
     model = keras_models.build(CNN)
     reps = -(-batch // len(ds.x_test))

@@ -1,4 +1,4 @@
-"""Keras side: the spec CNN built from `models.spec`, the study's `Sequential` as written, and layer taps.
+"""Keras side: the spec CNN built from `tfpt.study.spec`, the study's `Sequential` as written, and layer taps.
 
 Works with Keras 3 (TF >= 2.16) and with tf.keras of Keras 2 (TF <= 2.15): only APIs common to both are used.
 """
@@ -9,8 +9,8 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.frameworks import import_tf, keras as _keras
-from models.layouts import param_layers
-from models.spec import CNN, STUDY_KERAS, ModelSpec
+from tfpt.study.layouts import param_layers
+from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec
 
 tf = import_tf()
 keras = _keras()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.spec import ModelSpec, input_shape_of
+from tfpt.study.spec import ModelSpec, input_shape_of
 
 
 def flatten_source_shape(spec: ModelSpec, layer_name: str) -> tuple | None:

@@ -1,4 +1,4 @@
-"""PyTorch side: the spec CNN built from `models.spec`, the study's `nn.Module` as written, and layer taps.
+"""PyTorch side: the spec CNN built from `tfpt.study.spec`, the study's `nn.Module` as written, and layer taps.
 
 `layer_outputs` returns every spec layer's activation converted to the suite's one layout, channels-last
 (N, H, W, C) and Flatten in H, W, C order, so it compares directly with Keras.
@@ -10,8 +10,8 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.frameworks import import_torch
-from models.layouts import flatten_source_shape, keras_to_torch, param_layers, torch_to_keras
-from models.spec import CNN, STUDY_TORCH, ModelSpec, input_shape_of
+from tfpt.study.layouts import flatten_source_shape, keras_to_torch, param_layers, torch_to_keras
+from tfpt.study.spec import CNN, STUDY_TORCH, ModelSpec, input_shape_of
 
 torch = import_torch()
 nn = torch.nn

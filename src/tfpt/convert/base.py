@@ -1,0 +1,230 @@
+"""The converter registry's types and registry: LayerRecord, Context, Difference, ConversionError, Converter,
+register/find, and the kind normaliser shared by both frameworks' traces. Numpy only."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    framework: str  # "tf" | "torch"
+    name: str  # Keras layer name, or the PyTorch module's qualified name ("features.0")
+    cls: str  # class name: "Conv2D", "Conv2d", "LSTM", ...
+    config: dict = field(default_factory=dict)  # plain values (kernel_size, strides, padding, epsilon, ...)
+    weights: "OrderedDict[str, np.ndarray]" = field(default_factory=OrderedDict)  # short names, framework order
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a converter may need beyond the two layers. `flatten_source`: the channels-first shape (C, H, W) or
+    (C, L) of the PyTorch tensor that was flattened into this Dense/Linear's input, when a flatten feeds it
+    directly (Keras flattens the same values channels-last, so the kernel's input rows need a permutation).
+
+    `pad_before`: explicit zero padding the PyTorch model applies directly before this conv (an nn.ZeroPad2d or
+    F.pad), per spatial dimension as (before, after), e.g. ((0, 1), (0, 1)) for nn.ZeroPad2d((0, 1, 0, 1)).
+    `input_spatial`: the conv's spatial input size (H, W) or (L,), when known; Keras' 'same' padding with a
+    stride > 1 depends on it (without it the size is assumed divisible by the stride, as 28, 32 or 224 are)."""
+    flatten_source: tuple | None = None
+    pad_before: tuple | None = None
+    input_spatial: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Difference:
+    field: str
+    keras: object
+    torch: object
+    material: bool  # True: changes the outputs or the training (e.g. epsilon); False: informational
+    note: str = ""  # what it means or how to match it, one line
+
+
+class ConversionError(ValueError):
+    """A pair that cannot be converted: names the pair, what was expected, and the fix, on one line."""
+
+    def __init__(self, k: LayerRecord | None, t: LayerRecord | None, expected: str, fix: str):
+        pair = f"{_label(k)} <-> {_label(t)}"
+        super().__init__(f"{pair}: {expected}; fix: {fix}")
+        self.pair, self.expected, self.fix = pair, expected, fix
+
+
+def _label(r: LayerRecord | None) -> str:
+    return "?" if r is None else f"{r.cls} {r.name!r}"
+
+
+class Converter:
+    """Converts one Keras layer kind's weights to one PyTorch module kind's and back, exactly.
+
+    Subclasses implement `_to_torch(k, t, ctx)` and `_to_keras(t, k, ctx)` returning {name: array}; the public
+    `to_torch` / `to_keras` check the result holds every entry of the target record with its shape, and cast to
+    its dtype (float32 to float32 is a no-op: the conversion stays bit for bit)."""
+
+    name: str = ""
+    keras_classes: tuple[str, ...] = ()
+    torch_classes: tuple[str, ...] = ()
+
+    def differences(self, k: LayerRecord, t: LayerRecord, ctx: Context | None = None) -> list[Difference]:
+        """Config differences between the pair; `material=True` where outputs or training change. Raises
+        ConversionError for a pair PyTorch cannot express at all."""
+        return []
+
+    def to_torch(self, k: LayerRecord, t: LayerRecord, ctx: Context | None = None) -> dict[str, np.ndarray]:
+        return _conform(self._to_torch(k, t, ctx or Context()), t, k, t)
+
+    def to_keras(self, t: LayerRecord, k: LayerRecord, ctx: Context | None = None) -> dict[str, np.ndarray]:
+        return _conform(self._to_keras(t, k, ctx or Context()), k, k, t)
+
+    def grads_to_keras(self, torch_grads: dict, k: LayerRecord, t: LayerRecord,
+                       ctx: Context | None = None) -> dict[str, np.ndarray]:
+        """Gradients of the PyTorch parameters, in Keras' layout, to compare with Keras' own gradients. The
+        layout maps are linear, so by default this is `to_keras` applied to the gradients."""
+        return self.to_keras(replace(t, weights=OrderedDict(torch_grads)), k, ctx)
+
+    def _to_torch(self, k: LayerRecord, t: LayerRecord, ctx: Context) -> dict[str, np.ndarray]:
+        raise NotImplementedError(f"{type(self).__name__} does not implement _to_torch")
+
+    def _to_keras(self, t: LayerRecord, k: LayerRecord, ctx: Context) -> dict[str, np.ndarray]:
+        raise NotImplementedError(f"{type(self).__name__} does not implement _to_keras")
+
+    def __repr__(self) -> str:
+        return f"<Converter {self.name}: {'/'.join(self.keras_classes)} <-> {'/'.join(self.torch_classes)}>"
+
+
+def _conform(out: dict, target: LayerRecord, k: LayerRecord, t: LayerRecord) -> "OrderedDict[str, np.ndarray]":
+    """`out` in `target`'s names and order, each with the target's shape and dtype, or a ConversionError."""
+    missing = [n for n in target.weights if n not in out]
+    extra = [n for n in out if n not in target.weights]
+    if missing or extra:
+        raise ConversionError(k, t, f"{target.framework} weights {list(target.weights)}, converter produced "
+                                    f"{list(out)}", "the converter must return exactly the target's weights")
+    result = OrderedDict()
+    for name, ref in target.weights.items():
+        value = np.asarray(out[name])
+        if value.shape != ref.shape:
+            raise ConversionError(k, t, f"{target.framework} {name} of shape {ref.shape}, converted {value.shape}",
+                                  "build both layers with the same sizes (units, channels, kernel size)")
+        result[name] = value.astype(ref.dtype, copy=True)
+    return result
+
+
+_REGISTRY: list[Converter] = []
+
+
+def register(converter):
+    """Add a converter (an instance, or a Converter subclass, instantiated here); returns it, so it also works as
+    a class decorator. Later registrations take precedence in `find`."""
+    inst = converter() if isinstance(converter, type) else converter
+    if not isinstance(inst, Converter):
+        raise TypeError(f"register() takes a tfpt.convert.Converter, got {type(inst).__name__}")
+    if not inst.name or not inst.keras_classes or not inst.torch_classes:
+        raise ValueError(f"{type(inst).__name__} needs a name, keras_classes and torch_classes")
+    _REGISTRY.append(inst)
+    return converter
+
+
+def unregister(converter: Converter) -> None:
+    _REGISTRY.remove(converter)
+
+
+def converters() -> list[Converter]:
+    """Registered converters, latest first (the order `find` tries them)."""
+    return list(reversed(_REGISTRY))
+
+
+def find(keras_cls: str, torch_cls: str) -> Converter | None:
+    """The converter for this Keras class and PyTorch class (names, classes or instances), or None."""
+    kc, tc = _cls_name(keras_cls), _cls_name(torch_cls)
+    return next((c for c in converters() if kc in c.keras_classes and tc in c.torch_classes), None)
+
+
+def converter_for(k: LayerRecord, t: LayerRecord) -> Converter:
+    """`find` for two records, raising a ConversionError that lists what is registered when nothing matches."""
+    found = find(k.cls, t.cls)
+    if found is None:
+        known = ", ".join(f"{'/'.join(c.keras_classes)}<->{'/'.join(c.torch_classes)}" for c in converters())
+        raise ConversionError(k, t, f"a registered converter for this pair (registered: {known})",
+                              "register a tfpt.convert.Converter for these classes")
+    return found
+
+
+# What each class or functional op computes. Keys are lower-cased class names / op names.
+_KERAS_KINDS = {
+    "conv": ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D",
+             "Conv1DTranspose", "Conv2DTranspose", "Convolution1D", "Convolution2D"),
+    "dense": ("Dense", "EinsumDense"),
+    "batchnorm": ("BatchNormalization",),
+    "layernorm": ("LayerNormalization",),
+    "embedding": ("Embedding",),
+    "lstm": ("LSTM",),
+    "gru": ("GRU",),
+    "maxpool": ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D"),
+    "avgpool": ("AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D"),
+    "globalavgpool": ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D"),
+    "globalmaxpool": ("GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPool1D", "GlobalMaxPool2D"),
+    "relu": ("ReLU",),
+    "activation": ("Activation", "LeakyReLU", "ELU", "PReLU"),
+    "softmax": ("Softmax",),
+    "flatten": ("Flatten",),
+    "reshape": ("Reshape", "Permute"),
+    "dropout": ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianDropout", "AlphaDropout"),
+    "pad": ("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"),
+    "input": ("InputLayer",),
+    "add": ("Add",),
+    "concat": ("Concatenate",),
+}
+_TORCH_KINDS = {
+    "conv": ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "conv1d", "conv2d", "conv3d"),
+    "dense": ("Linear", "linear", "addmm", "matmul"),
+    "batchnorm": ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "batch_norm"),
+    "layernorm": ("LayerNorm", "layer_norm"),
+    "embedding": ("Embedding", "embedding"),
+    "lstm": ("LSTM",),
+    "gru": ("GRU",),
+    "maxpool": ("MaxPool1d", "MaxPool2d", "MaxPool3d", "max_pool1d", "max_pool2d", "max_pool3d"),
+    "avgpool": ("AvgPool1d", "AvgPool2d", "AvgPool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"),
+    "globalavgpool": ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"),
+    "globalmaxpool": ("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"),
+    "relu": ("ReLU", "relu"),
+    "activation": ("Sigmoid", "Tanh", "GELU", "SiLU", "ELU", "LeakyReLU", "PReLU", "Hardswish", "sigmoid", "tanh",
+                   "gelu", "silu", "elu", "leaky_relu", "hardswish"),
+    "softmax": ("Softmax", "LogSoftmax", "softmax", "log_softmax"),
+    "flatten": ("Flatten", "flatten"),
+    "reshape": ("Unflatten", "view", "reshape", "permute", "transpose", "unflatten"),
+    "dropout": ("Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "dropout", "dropout1d", "dropout2d"),
+    "pad": ("ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "pad"),
+    "identity": ("Identity",),
+    "add": ("add", "iadd"),
+    "concat": ("cat", "concat"),
+}
+_KINDS = {fw: {name.lower(): kind for kind, names in table.items() for name in names}
+          for fw, table in (("tf", _KERAS_KINDS), ("torch", _TORCH_KINDS))}
+# Kinds whose layers hold weights: only these need a converter. "relu", "flatten", "pool", ... carry none.
+PARAMETRIC_KINDS = frozenset({"conv", "dense", "batchnorm", "layernorm", "embedding", "lstm", "gru"})
+
+
+def _cls_name(cls_or_op) -> str:
+    if isinstance(cls_or_op, str):
+        return cls_or_op
+    if isinstance(cls_or_op, type) or callable(cls_or_op) and hasattr(cls_or_op, "__name__"):
+        return cls_or_op.__name__
+    return type(cls_or_op).__name__
+
+
+def kind_of(framework: str, cls_or_op) -> str | None:
+    """The kind ("conv", "dense", "relu", "flatten", ...) of a Keras class or a PyTorch module class or functional
+    op, given as a name ("Conv2d", "torch.nn.functional.max_pool2d", "relu_"), a class, a function or an
+    instance; None when unknown. `framework` is "tf" (also "keras") or "torch"."""
+    fw = {"keras": "tf"}.get(framework, framework)
+    if fw not in _KINDS:
+        raise ValueError(f"unknown framework {framework!r}; use 'tf' or 'torch'")
+    name = _cls_name(cls_or_op).rsplit(".", 1)[-1]
+    if fw == "torch" and name.endswith("_") and not name.endswith("__"):
+        name = name[:-1]  # in-place variants: relu_, dropout_
+    name = name.strip("_")  # Tensor dunders: __add__
+    return _KINDS[fw].get(name.lower())
+
+
+def needs_converter(kind: str | None) -> bool:
+    return kind in PARAMETRIC_KINDS

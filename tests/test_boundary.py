@@ -1,0 +1,25 @@
+"""One framework boundary: inside the package only the adapters (plus the import guard and the deployer) import
+TensorFlow, Keras or torch; nothing in it imports this repository's folders; no module-level import circle."""
+from tests.boundary import boundary_violations, cycles, package_graph, package_sources
+
+
+def test_only_the_adapters_import_a_framework():
+    bad = boundary_violations(package_sources())
+    assert not bad, "\n".join(bad)
+
+
+def test_no_import_circle_in_the_package():
+    found = cycles(package_graph())
+    assert not found, "import circles: " + "; ".join(" -> ".join(c + c[:1]) for c in found)
+
+
+def test_checker_catches_a_framework_import_outside_the_adapters():
+    """Negative control: a library module that imports torch, and one that imports the repository's models."""
+    bad = boundary_violations({"checks/x.py": "def f():\n    import torch\n",
+                               "report/y.py": "from models.pairs import SPEC\n",
+                               "adapters/z.py": "import tensorflow as tf\n"})
+    assert [line.split(" ")[0] for line in bad] == ["checks/x.py", "report/y.py"]
+
+
+def test_cycle_finder_finds_a_circle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
