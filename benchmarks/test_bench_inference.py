@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from tfpt.bench import workloads
+from tfpt.adapters import workloads
 from fixtures.params import fw_device_params
 
 pytestmark = pytest.mark.benchmark
