@@ -2,12 +2,21 @@
 then one side-by-side table: test accuracy, seconds per epoch, peak RSS, parameters, time to accuracy, versions.
 
     python -m tfpt.cli.compare [--dataset mnist|fashion] [--epochs 1] [--frameworks tf,torch] [--json out.json]
+    python -m tfpt.cli.compare --repeats 5           # 5 fresh workers per framework, alternating tf, torch, ...
     python -m tfpt.cli.compare --pair study          # the study's two models as written, its 5 epochs
     python -m tfpt.cli.compare --pair spec,study     # both, in one table side by side
 
 --pair spec (default) trains the spec CNN in both frameworks, 1 epoch unless --epochs says otherwise; --pair study
 trains the study's Keras model (softmax head, loss on probabilities) and its PyTorch model (extra ReLU, logits,
 CrossEntropyLoss) with the study's settings (tfpt.settings.STUDY), its 5 epochs unless --epochs says otherwise.
+
+--repeats N (default 3) runs N fresh workers per framework, alternating (tf, torch, tf, torch, ...), so slow drift
+of the machine falls on both; the table gives the median epoch time, peak RSS and accuracy of each framework with a
+95 % bootstrap interval (tfpt.stats), and the TF / PyTorch ratio of the medians with its interval: "faster" or
+"smaller" only when that interval excludes 1, else "no difference resolved". Each epoch's seconds are the
+trainer's own (time.perf_counter around exactly its `epoch` call's training loop; build, compile, data
+conversion and the first trace are outside it), the figure the epoch benchmark times. Peak RSS is the kernel's
+exact figure (getrusage ru_maxrss) per phase. --eval-batch sets the test images per evaluation forward pass.
 
 Every option (ranges, duplicate frameworks, a writable --json folder) and the data are checked before any
 worker starts; a mistake is one line on stderr, `error: <the thing>: <what was expected>; fix: <the fix>`.
@@ -22,10 +31,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
+from tfpt import stats
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.data import datasets
 from tfpt import frameworks
 from tfpt.procs import child_env
+from tfpt.training.worker import PHASE_NAMES
 
 STUDY = {"tf": {"test_acc": 0.9914}, "torch": {"test_acc": 0.9895}}  # the study's published 5-epoch figures
 PAIR_NAMES = {"spec": "spec CNN", "study": "study as written"}
@@ -54,42 +67,129 @@ def run_worker(fw: str, args, pair: str | None = None) -> dict:
                "--target", str(args.target), "--mode", args.mode, "--pair", pair, "--out", str(out)]
         if args.eval_every:
             cmd += ["--eval-every", str(args.eval_every)]
-        print(f"== {fw}: training the {PAIR_NAMES[pair]} {epochs} epoch(s) on {args.dataset} in its own process",
-              file=sys.stderr, flush=True)
+        if getattr(args, "eval_batch", None):
+            cmd += ["--eval-batch", str(args.eval_batch)]
+        print(f"== {fw}: training the {PAIR_NAMES[pair]} {epochs} epoch(s) on {args.dataset} in its own process"
+              + (f" (repeat {args.repeat})" if getattr(args, "repeat", None) else ""), file=sys.stderr, flush=True)
         proc = subprocess.run(cmd, env=child_env())
         if proc.returncode != 0 or not out.is_file():
             raise SystemExit(f"the {fw} worker failed (exit {proc.returncode}); its messages are above")
         return json.loads(out.read_text())
 
 
-def table(results: dict) -> str:
-    fws = list(results)
+NAMES = {"tf": "TensorFlow", "torch": "PyTorch"}
+
+
+def epoch_seconds(r: dict) -> float:
+    """One run's figure: its mean training seconds per epoch (each the trainer's own perf_counter figure)."""
+    return sum(e["seconds"] for e in r["epochs"]) / len(r["epochs"])
+
+
+def summarize(runs: dict) -> dict:
+    """{key: [one result per repeat]} -> {key: {figure: Estimate dict}} and the TF / PyTorch ratios per pair."""
+    per = {}
+    for key, rs in runs.items():
+        per[key] = {"epoch_s": stats.median([epoch_seconds(r) for r in rs]),
+                    "peak_rss_mb": stats.median([r["peak_rss_mb"] for r in rs]),
+                    "test_acc": stats.median([r["epochs"][-1]["test_acc"] for r in rs])}
+    ratios = {}
+    for key in runs:
+        if runs[key][0]["framework"] != "tf":
+            continue
+        other = key.replace("tf", "torch", 1)
+        if other in runs:
+            t = ratio_figures(runs[key], runs[other])
+            ratios[runs[key][0].get("pair", "spec")] = t
+    return {"per_framework": per, "ratios": ratios}
+
+
+def ratio_figures(tf_runs: list, torch_runs: list) -> dict:
+    """TF / PyTorch ratio of the medians of epoch seconds and of peak RSS, each with its verdict."""
+    t = stats.ratio([epoch_seconds(r) for r in tf_runs], [epoch_seconds(r) for r in torch_runs])
+    m = stats.ratio([r["peak_rss_mb"] for r in tf_runs], [r["peak_rss_mb"] for r in torch_runs])
+    return {"epoch_s": t, "epoch_verdict": stats.verdict(t, "PyTorch faster", "TensorFlow faster"),
+            "peak_rss_mb": m, "rss_verdict": stats.verdict(m, "PyTorch smaller", "TensorFlow smaller")}
+
+
+def run_repeats(args, fws: list) -> tuple[dict, list]:
+    """--repeats rounds; in each, every pair and framework once, in order (tf, torch, tf, torch, ...), each a
+    fresh worker process. Returns ({key: [result per repeat]}, [keys in the order they ran])."""
+    multi = len(args.pair) > 1
+    runs, order = {}, []
+    for rep in range(1, args.repeats + 1):
+        args.repeat = f"{rep}/{args.repeats}"
+        for q in args.pair:
+            for fw in fws:
+                key = f"{fw}/{q}" if multi else fw
+                runs.setdefault(key, []).append(run_worker(fw, args, q))
+                order.append(key)
+    return runs, order
+
+
+def table(runs: dict) -> str:
+    """The side-by-side table: medians over the repeats with 95 % bootstrap intervals, then the ratios."""
+    keys = list(runs)
+    first = {k: runs[k][0] for k in keys}
+    summary = summarize(runs)
+    est = summary["per_framework"]
+
     def row(label, fn):
-        return f"| {label} | " + " | ".join(fn(results[f]) for f in fws) + " |"
-    names = {"tf": "TensorFlow", "torch": "PyTorch"}
-    pairs = {results[f].get("pair", "spec") for f in fws}
-    label = (lambda r: f"{names[r['framework']]}, {PAIR_NAMES[r.get('pair', 'spec')]}") if len(pairs) > 1 \
-        else (lambda r: names[r["framework"]])
-    n_epochs = sorted({len(results[f]["epochs"]) for f in fws})
+        return f"| {label} | " + " | ".join(fn(k) for k in keys) + " |"
+
+    def med(values, fmt="{:.1f}"):
+        return fmt.format(float(np.median(values))) if values else "-"
+    pairs = {first[k].get("pair", "spec") for k in keys}
+    label = (lambda r: f"{NAMES[r['framework']]}, {PAIR_NAMES[r.get('pair', 'spec')]}") if len(pairs) > 1 \
+        else (lambda r: NAMES[r["framework"]])
+    n_epochs = sorted({len(first[k]["epochs"]) for k in keys})
+    n_rep = sorted({len(runs[k]) for k in keys})
+    reps = f"{n_rep[0]} repeat(s)" if len(n_rep) == 1 else "repeats"
     lines = [
-        "| | " + " | ".join(label(results[f]) for f in fws) + " |",
-        "|---|" + "---|" * len(fws),
-        row(f"test accuracy after {n_epochs[0]} epoch(s)" if len(n_epochs) == 1 else "test accuracy (epochs)",
-            lambda r: f"{100 * r['epochs'][-1]['test_acc']:.2f} %" + ("" if len(n_epochs) == 1 else f" ({len(r['epochs'])})")),
-        row("seconds per epoch (training; mean)", lambda r: f"{sum(e['seconds'] for e in r['epochs']) / len(r['epochs']):.1f} s"),
-        row("seconds per epoch, each", lambda r: " / ".join(f"{e['seconds']:.1f}" for e in r["epochs"])),
-        row("evaluation of 10,000 test images", lambda r: f"{r['epochs'][-1]['eval_seconds']:.1f} s"),
-        row(f"time to {100 * results[fws[0]]['target']:.1f} % test accuracy",
-            lambda r: f"{r['time_to_accuracy']:.1f} s" if r["time_to_accuracy"] is not None else "not reached"),
-        row("final training loss", lambda r: f"{r['epochs'][-1]['loss']:.4f}"),
-        row("peak RSS of the process", lambda r: f"{r['peak_rss_mb']:.0f} MB"),
-        row("parameters", lambda r: f"{r['params']:,}"),
-        row("version", lambda r: (f"TF {r['versions'].get('tensorflow')} / Keras {r['versions'].get('keras')}"
-                                  if r["framework"] == "tf" else f"torch {r['versions'].get('torch')}")),
+        "| | " + " | ".join(label(first[k]) for k in keys) + " |",
+        "|---|" + "---|" * len(keys),
+        row(f"test accuracy after {n_epochs[0]} epoch(s), median [95 % CI]" if len(n_epochs) == 1
+            else "test accuracy, median [95 % CI] (epochs)",
+            lambda k: est[k]["test_acc"].text("{:.2%}").replace("%", " %")
+            + ("" if len(n_epochs) == 1 else f" ({len(first[k]['epochs'])})")),
+        row(f"seconds per epoch (training), median of {reps} [95 % CI]", lambda k: est[k]["epoch_s"].text("{:.2f}", " s")),
+        row("seconds per epoch, each repeat", lambda k: " / ".join(f"{epoch_seconds(r):.2f}" for r in runs[k])),
+        row("peak RSS (ru_maxrss), median [95 % CI]", lambda k: est[k]["peak_rss_mb"].text("{:.0f}", " MB")),
     ]
-    if all(f in STUDY for f in fws):
-        lines.append(row("the study (5 epochs, its machine)", lambda r: f"{100 * STUDY[r['framework']]['test_acc']:.2f} %"))
+    for phase in ("import", "data", "model", "train", "eval"):
+        if all("phases" in r for k in keys for r in runs[k]):
+            lines.append(row(f"peak RSS {PHASE_NAMES[phase]}, median",
+                             lambda k, p=phase: med([r["phases"][p]["peak_rss_mb"] for r in runs[k]], "{:.0f} MB")))
+    lines += [
+        row(f"evaluation of the test images (batch {first[keys[0]].get('eval_batch', 1000)}), median",
+            lambda k: med([r["epochs"][-1]["eval_seconds"] for r in runs[k]], "{:.1f} s")),
+        row(f"time to {100 * first[keys[0]]['target']:.1f} % test accuracy, median of those reaching it",
+            lambda k: (med([r["time_to_accuracy"] for r in runs[k] if r["time_to_accuracy"] is not None], "{:.1f} s")
+                       + f" ({sum(r['time_to_accuracy'] is not None for r in runs[k])}/{len(runs[k])})")),
+        row("final training loss, median", lambda k: med([r["epochs"][-1]["loss"] for r in runs[k]], "{:.4f}")),
+        row("parameters", lambda k: f"{first[k]['params']:,}"),
+        row("version", lambda k: (f"TF {first[k]['versions'].get('tensorflow')} / Keras {first[k]['versions'].get('keras')}"
+                                  if first[k]["framework"] == "tf" else f"torch {first[k]['versions'].get('torch')}")),
+    ]
+    if all(first[k]["framework"] in STUDY for k in keys):
+        lines.append(row("the study (5 epochs, its machine)", lambda k: f"{100 * STUDY[first[k]['framework']]['test_acc']:.2f} %"))
+    if summary["ratios"]:
+        lines += ["", "| TF / PyTorch | " + ("pair | " if len(pairs) > 1 else "")
+                  + "ratio of medians [95 % CI] | verdict |", "|---|" + ("---|" if len(pairs) > 1 else "") + "---|---|"]
+        for pair, r in summary["ratios"].items():
+            p = f"{PAIR_NAMES[pair]} | " if len(pairs) > 1 else ""
+            lines.append(f"| seconds per epoch | {p}{r['epoch_s'].text()} | {r['epoch_verdict']} |")
+            lines.append(f"| peak RSS | {p}{r['peak_rss_mb'].text()} | {r['rss_verdict']} |")
+        lines.append("\n(the paper the study cites: 11.19 s / 7.67 s = 1.46 per epoch, 1.7 GB / 3.5 GB = 0.49 RAM)")
     return "\n".join(lines)
+
+
+def to_json(runs: dict, order: list) -> dict:
+    """Every repeat's full result, the run order, and the medians / ratios with their intervals."""
+    summary = summarize(runs)
+    return {"repeats": max(len(v) for v in runs.values()), "run_order": order, "runs": runs,
+            "summary": {k: {f: e.as_dict() for f, e in v.items()} for k, v in summary["per_framework"].items()},
+            "ratios_tf_over_torch": {pair: {f: (v.as_dict() if isinstance(v, stats.Estimate) else v)
+                                            for f, v in r.items()} for pair, r in summary["ratios"].items()}}
 
 
 def _int_at_least(low: int):
@@ -163,7 +263,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="also evaluate every N steps (time-to-accuracy; N >= 1)")
     p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written",
                    help="as-written: the study's code paths; tuned: same math, faster feeding (see README)")
-    p.add_argument("--json", type=Path, default=None, help="also write all results as JSON here")
+    p.add_argument("--repeats", type=_int_at_least(1), default=3,
+                   help="fresh workers per framework, alternating tf, torch, ... (>= 1); medians with 95 %% "
+                        "bootstrap intervals need 3 or more")
+    p.add_argument("--eval-batch", type=_int_at_least(1), default=1000,
+                   help="test images per evaluation forward pass (>= 1); default 1000, what both trainers do")
+    p.add_argument("--json", type=Path, default=None, help="also write every repeat's results as JSON here")
     args = p.parse_args(argv)
     for fw in args.frameworks:
         if not frameworks.installed(fw):
@@ -188,8 +293,7 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
     try:
-        multi = len(args.pair) > 1
-        results = {(f"{fw}/{q}" if multi else fw): run_worker(fw, args, q) for q in args.pair for fw in fws}
+        runs, order = run_repeats(args, fws)
     except SystemExit as exc:  # run_worker's "the <fw> worker failed": exit 5, one meaning per code
         if not isinstance(exc.code, str):
             raise
@@ -197,11 +301,11 @@ def main(argv=None) -> int:
         return RUNTIME
     from tfpt.settings import STUDY as SETTINGS
     print(f"\nThe study's comparison on {args.dataset}, batch {SETTINGS.batch_size}, Adam defaults, seed {args.seed}, "
-          f"order {args.order}, mode {args.mode}, {' and '.join(PAIR_NAMES[q] for q in args.pair)}; each framework "
-          f"in its own process:\n")
-    print(table(results))
+          f"order {args.order}, mode {args.mode}, {' and '.join(PAIR_NAMES[q] for q in args.pair)}; "
+          f"{args.repeats} repeat(s), each framework in a fresh process, alternating:\n")
+    print(table(runs))
     if args.json:
-        datasets.atomic_write(args.json, json.dumps(results, indent=1).encode())
+        datasets.atomic_write(args.json, json.dumps(to_json(runs, order), indent=1).encode())
     return 0
 
 

@@ -1,0 +1,57 @@
+"""Medians of repeated runs with percentile-bootstrap 95 % intervals, and the TF / PyTorch ratio of medians with
+its interval; a difference is called only when the ratio's interval excludes 1. numpy only.
+
+The resampling itself is the report's (tfpt.report.tables.bootstrap: percentile bootstrap of the median, or of
+median(a) / median(b) with a and b resampled independently), reused here with 10,000 resamples and a fixed seed,
+so tfpt-compare and the report compute intervals one way. With fewer than 3 values on a side there is no interval.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from tfpt.report.tables import bootstrap
+
+RESAMPLES = 10_000
+SEED = 0
+UNRESOLVED = "no difference resolved"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float  # median of the values, or ratio of the two medians
+    lo: float | None  # 95 % percentile-bootstrap interval; None with fewer than 3 values on a side
+    hi: float | None
+    n: int  # values (the smaller side for a ratio)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def text(self, fmt: str = "{:.2f}", unit: str = "") -> str:
+        ci = f" [{fmt.format(self.lo)}, {fmt.format(self.hi)}]" if self.lo is not None else ""
+        return f"{fmt.format(self.value)}{unit}{ci}"
+
+
+def median(values, n: int = RESAMPLES, seed: int = SEED) -> Estimate:
+    v = np.asarray(values, float)
+    ci = bootstrap(v, n=n, seed=seed)
+    return Estimate(float(np.median(v)), *(ci or (None, None)), len(v))
+
+
+def ratio(a, b, n: int = RESAMPLES, seed: int = SEED) -> Estimate:
+    """median(a) / median(b) with the bootstrap interval of that ratio."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    ci = bootstrap(a, b, n=n, seed=seed)
+    return Estimate(float(np.median(a) / np.median(b)), *(ci or (None, None)), min(len(a), len(b)))
+
+
+def verdict(r: Estimate, above: str, below: str) -> str:
+    """`above` when the ratio's whole interval is above 1, `below` when below 1, else no difference resolved."""
+    if r.lo is None:
+        return f"{UNRESOLVED} (fewer than 3 repeats: no interval)"
+    if r.lo > 1:
+        return above
+    if r.hi < 1:
+        return below
+    return f"{UNRESOLVED} (interval includes 1)"
