@@ -1,7 +1,8 @@
 """What the benchmarks time, per framework and device, kept apart from pytest (the fixture only calls these).
 
-Each `make_*` returns (setup, body) for `benchmark.pedantic`: setup builds fresh state outside the timing, body
-is the timed work. FLOP counts come from the spec (tfpt.study.spec), so the report can turn times into GFLOP/s.
+Each `*_step` / `*_infer` returns the body `benchmark.pedantic` times, its state built outside the timing. The epoch
+is timed in a worker process holding one framework (`EpochWorker`), through the trainer's `epoch` call: the same
+measurement tfpt-compare reports. FLOP counts come from the spec (tfpt.study.spec), so the report can turn times into GFLOP/s.
 Optimizer, loss, input scaling and batch size come from the study's settings (tfpt.settings.STUDY) through the
 trainers' make_optimizer / make_loss, as in training.
 """
@@ -12,7 +13,7 @@ import time
 
 import numpy as np
 
-from tfpt.study.spec import CNN, forward_macs, train_flops_per_image
+from tfpt.study.spec import CNN, forward_macs, output_shape
 from tfpt.settings import STUDY
 
 BATCH = STUDY.batch_size
@@ -37,6 +38,28 @@ def _slowed(body):
     return slowed
 
 
+def layer_macs(spec=CNN) -> list:
+    """Multiply-adds of one image's forward pass per conv / dense layer, in order."""
+    out, shape = [], spec.input_shape
+    for layer in spec.layers:
+        nxt = output_shape(layer, shape)
+        if layer.kind == "conv2d":
+            out.append(nxt[0] * nxt[1] * layer.kernel * layer.kernel * shape[-1] * layer.filters)
+        elif layer.kind == "dense":
+            out.append(shape[-1] * layer.units)
+        shape = nxt
+    return out
+
+
+def train_flops_per_image(spec=CNN) -> int:
+    """FLOPs one training step computes per image, 2 per multiply-add: forward, the weight gradient of every
+    layer, and the input gradient of every layer but the first (the images need no gradient, and neither
+    framework computes it). The spec's 3 x forward counts that one too: 22.8 M instead of 21.9 M for the CNN.
+    Checked against torch.utils.flop_counter.FlopCounterMode in tests/test_headline_figures.py."""
+    macs = layer_macs(spec)
+    return 2 * (sum(macs) + sum(macs) + sum(macs[1:]))
+
+
 def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
     if quantity == "epoch":
         return float(train_flops_per_image(CNN)) * samples
@@ -46,16 +69,6 @@ def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
 
 
 # ------------------------------------------------------------------------------------------- PyTorch
-
-def torch_epoch(ds, device: str, seed: int, mode: str = "as-written"):
-    from tfpt.adapters import torch_train
-    state = {}
-
-    def body():
-        state["model"], state["result"] = torch_train.train(ds, epochs=1, seed=seed, progress=False,
-                                                            evaluate_epochs=False, device=device, mode=mode)
-    return _slowed(body), state
-
 
 def torch_step(ds, device: str, seed: int):
     import torch
@@ -101,16 +114,6 @@ def torch_infer(ds, device: str, seed: int, batch: int):
 
 # ---------------------------------------------------------------------------------------- TensorFlow
 
-def tf_epoch(ds, device: str, seed: int, mode: str = "as-written"):
-    from tfpt.adapters import keras_train
-    state = {}
-
-    def body():
-        state["model"], state["result"] = keras_train.train(ds, epochs=1, seed=seed, progress=False,
-                                                            evaluate_epochs=False, device=device, mode=mode)
-    return _slowed(body), state
-
-
 def tf_step(ds, device: str, seed: int):
     from tfpt.adapters.devices import tf_device
     from tfpt.adapters import study_keras as keras_models
@@ -153,4 +156,61 @@ def matmul_peak(n: int = 2048):
 
 STEP = {"tf": tf_step, "torch": torch_step}
 INFER = {"tf": tf_infer, "torch": torch_infer}
-EPOCH = {"tf": tf_epoch, "torch": torch_epoch}
+
+
+class EpochWorker:
+    """The epoch benchmark's timed epochs, run in a worker process that holds one framework
+    (`python -m tfpt.training.worker --serve`): start() prepares (build, compile, data conversion, warm-up: all
+    before any clock); each epoch() asks for one epoch and returns the worker's own perf_counter seconds of it,
+    the figure tfpt-compare reports; the caller's timer around epoch() adds only a pipe round trip."""
+
+    def __init__(self, fw: str, device: str = "cpu", seed: int = 0, mode: str = "as-written",
+                 dataset: str = "mnist", limit: int | None = None, eval_batch: int | None = None):
+        import subprocess
+        import sys
+        from tfpt.procs import child_env
+        cmd = [sys.executable, "-m", "tfpt.training.worker", "--serve", "--framework", fw, "--device", device,
+               "--seed", str(seed), "--mode", mode, "--dataset", dataset]
+        cmd += ["--limit", str(limit)] if limit else []
+        cmd += ["--eval-batch", str(eval_batch)] if eval_batch else []
+        self.proc = subprocess.Popen(cmd, env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.ready = self._read()
+
+    def _read(self) -> dict:
+        import json
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            raise RuntimeError(f"the epoch worker exited ({self.proc.returncode}); its messages are above")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return reply
+
+    def _ask(self, cmd: str) -> dict:
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def epoch(self) -> float:
+        """One epoch in the worker; its own seconds (time.perf_counter around exactly the training loop)."""
+        pause = injected_sleep()
+        if pause:
+            time.sleep(pause)
+        return self._ask("epoch")["seconds"]
+
+    def finish(self) -> dict:
+        """Evaluate and end the worker: its whole result (RunResult, phases, versions)."""
+        out = self._ask("done")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        return out
+
+    def close(self) -> None:
+        """End the worker if it still runs (a failed round) and close the pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe and not pipe.closed:
+                pipe.close()
