@@ -16,9 +16,10 @@ test: data
 	@$(PY) -m pytest $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; exit $$rc
 
-# The quick tier: every conformance test but full-data training and benchmarks.
+# The quick tier: every conformance test but full-data training, benchmarks, other pairs' exports and the
+# command-line tests that run subprocesses.
 quick: data
-	$(PY) -m pytest -m "not slow and not train and not benchmark and not exports" $(ARGS)
+	$(PY) -m pytest -m "not slow and not train and not benchmark and not exports and not cli" $(ARGS)
 
 setup: $(STAMP)
 

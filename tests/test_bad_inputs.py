@@ -22,6 +22,8 @@ from tfpt.procs import child_env
 
 from tests.bad_input_cases import CASES, FORMATS, TF_FORMATS, Ctx, IDX
 
+pytestmark = pytest.mark.cli  # runs commands in subprocesses: the default run, not the quick tier
+
 REPO = Path(__file__).resolve().parent.parent
 
 

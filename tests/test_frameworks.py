@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from tfpt.procs import child_env
 
+pytestmark = pytest.mark.cli  # runs commands in subprocesses: the default run, not the quick tier
+
 REPO = Path(__file__).resolve().parent.parent
 
 

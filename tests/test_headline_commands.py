@@ -9,6 +9,8 @@ import pytest
 from tfpt.pytest_plugin import NOTHING_SAVED
 from tfpt.procs import child_env
 
+pytestmark = pytest.mark.cli  # runs commands in subprocesses: the default run, not the quick tier
+
 REPO = Path(__file__).resolve().parent.parent
 
 

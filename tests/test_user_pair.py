@@ -10,7 +10,7 @@ import pytest
 from tfpt.procs import child_env
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "my_pair.py"
-pytestmark = [pytest.mark.tf, pytest.mark.torch]
+pytestmark = [pytest.mark.tf, pytest.mark.torch, pytest.mark.cli]
 
 
 def pytest_in(folder: Path, *args):
