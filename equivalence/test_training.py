@@ -80,10 +80,10 @@ def test_study_pair_plumbing_without_training(monkeypatch, capsys):
 
     monkeypatch.setattr(cmp, "run_worker", fake_worker)
     monkeypatch.setattr(cmp.datasets, "load", lambda name: None)
-    assert cmp.main(["--pair", "study"]) == 0
+    assert cmp.main(["--pair", "study", "--repeats", "1"]) == 0
     assert calls == [("tf", "study", STUDY.epochs), ("torch", "study", STUDY.epochs)] and STUDY.epochs == 5
     calls.clear()
-    assert cmp.main(["--pair", "spec,study", "--epochs", "2"]) == 0
+    assert cmp.main(["--pair", "spec,study", "--epochs", "2", "--repeats", "1"]) == 0
     assert calls == [("tf", "spec", 2), ("torch", "spec", 2), ("tf", "study", 2), ("torch", "study", 2)]
     header = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| |")][-1]
     assert header == ("| | TensorFlow, spec CNN | PyTorch, spec CNN | TensorFlow, study as written | "
