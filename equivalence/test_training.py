@@ -64,6 +64,8 @@ def test_same_seed_same_weights_other_seed_other_weights(fw, mnist, measurements
     assert any(not np.array_equal(x, y) for n in a for x, y in zip(a[n], c[n]))
 
 
+@pytest.mark.tf  # the comparison checks both frameworks are installed before any worker
+@pytest.mark.torch
 def test_study_pair_plumbing_without_training(monkeypatch, capsys):
     """--pair study: each framework's worker gets the study's model and its 5 epochs by default; --pair spec,study
     puts both pairs' columns in one table."""

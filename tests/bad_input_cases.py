@@ -253,7 +253,7 @@ for _fmt in FORMATS:
 
 def _json_under_file(c: Ctx) -> list:
     (c.tmp / "afile").write_text("x")
-    return ["--json", str(c.tmp / "afile" / "out.json")]
+    return ["--frameworks", "torch", "--json", str(c.tmp / "afile" / "out.json")]
 
 
 CASES += [
@@ -286,15 +286,16 @@ CASES += [
     Case("compare-order-unknown", COMPARE, lambda c: ["--order", "random"], USAGE, r"argument --order: invalid choice"),
     Case("compare-mode-unknown", COMPARE, lambda c: ["--mode", "fast"], USAGE, r"argument --mode: invalid choice"),
     Case("compare-unknown-option", COMPARE, lambda c: ["--epoch", "1"], USAGE, r"error: unrecognized arguments: --epoch"),
-    Case("compare-json-folder-missing", COMPARE, lambda c: ["--json", str(c.tmp / "no" / "r.json")], BAD_INPUT,
-         r"error: --json .*r\.json: a file in an existing folder; .*/no does not exist; fix: mkdir -p",
-         absent=lambda c: [c.tmp / "no"]),
-    Case("compare-json-is-a-folder", COMPARE, lambda c: ["--json", str(c.tmp)], BAD_INPUT,
-         r"error: --json .*: a file path, got an existing folder"),
+    Case("compare-json-folder-missing", COMPARE, lambda c: ["--frameworks", "torch", "--json", str(c.tmp / "no" / "r.json")],
+         BAD_INPUT, r"error: --json .*r\.json: a file in an existing folder; .*/no does not exist; fix: mkdir -p",
+         absent=lambda c: [c.tmp / "no"], needs=("torch",)),
+    Case("compare-json-is-a-folder", COMPARE, lambda c: ["--frameworks", "torch", "--json", str(c.tmp)], BAD_INPUT,
+         r"error: --json .*: a file path, got an existing folder", needs=("torch",)),
     Case("compare-json-under-a-file", COMPARE, _json_under_file, BAD_INPUT,
-         r"error: --json .*afile/out\.json: a file in an existing folder"),
-    Case("compare-json-unwritable", COMPARE, lambda c: ["--json", "/sys/kernel/tfpt-results.json"], BAD_INPUT,
-         r"error: --json /sys/kernel/tfpt-results\.json: a folder this user can write", needs=("sys-readonly",)),
+         r"error: --json .*afile/out\.json: a file in an existing folder", needs=("torch",)),
+    Case("compare-json-unwritable", COMPARE, lambda c: ["--frameworks", "torch", "--json", "/sys/kernel/tfpt-results.json"],
+         BAD_INPUT, r"error: --json /sys/kernel/tfpt-results\.json: a folder this user can write",
+         needs=("sys-readonly", "torch")),
     Case("compare-data-dir-missing", COMPARE, lambda c: ["--frameworks", "torch"], BAD_INPUT,
          r"error: --data-dir/TFPT_DATA_DIR .*nowhere: an existing folder, got nothing there",
          env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "nowhere")), needs=("torch",),

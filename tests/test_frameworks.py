@@ -43,7 +43,7 @@ def test_suite_runs_with_one_framework(hide, present):
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "equivalence/test_layers.py",
          "equivalence/test_differences.py"],
-        cwd=REPO, capture_output=True, text=True, timeout=600, env={**os.environ, "TFPT_HIDE_FRAMEWORKS": hide})
+        cwd=REPO, capture_output=True, text=True, timeout=600, env=child_env(TFPT_HIDE_FRAMEWORKS=hide))
     assert proc.returncode == 0, proc.stdout[-3000:]
     module = {"tf": "tensorflow", "torch": "torch"}[hide]
     assert f"{module} is not installed in this environment" in proc.stdout

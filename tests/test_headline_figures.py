@@ -105,6 +105,8 @@ def _fake_runs(monkeypatch, tf_s=12.0, torch_s=8.0, spread=0.1):
     return cmp, calls
 
 
+@pytest.mark.tf  # the comparison checks both frameworks are installed before any worker
+@pytest.mark.torch
 def test_repeats_alternate_frameworks_in_fresh_workers(monkeypatch, capsys, tmp_path):
     cmp, calls = _fake_runs(monkeypatch)
     out = tmp_path / "r.json"
@@ -122,6 +124,8 @@ def test_repeats_alternate_frameworks_in_fresh_workers(monkeypatch, capsys, tmp_
     assert "no difference resolved (fewer than 3 repeats" in capsys.readouterr().out
 
 
+@pytest.mark.tf  # the comparison checks both frameworks are installed before any worker
+@pytest.mark.torch
 def test_overlapping_repeats_print_no_difference(monkeypatch, capsys):
     cmp, _ = _fake_runs(monkeypatch, tf_s=10.0, torch_s=10.1, spread=1.0)
     assert cmp.main(["--repeats", "3", "--frameworks", "tf,torch"]) == 0

@@ -7,5 +7,8 @@ from pathlib import Path
 
 
 def child_env(**extra: str) -> dict:
+    """The caller's environment with its folder on PYTHONPATH, less the variables that make a pytest-xdist
+    worker (a pytest run in the child is a session of its own, not a worker of the caller's)."""
     paths = [str(Path.cwd())] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths)), **extra}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST_", "PYTEST_CURRENT_TEST"))}
+    return {**env, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths)), **extra}

@@ -214,7 +214,8 @@ def epoch(state: TrainState) -> EpochLog:
     t0 = time.perf_counter()
     loader = epoch_batches(state.x, state.y, settings.batch_size, state.seed, n, settings.order, opts["loader"])
     model.train()
-    loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
+    # on the training device: a CPU accumulator beside GPU losses fails (found on an H200)
+    loss_sum, correct, seen = torch.zeros((), device=dev), torch.zeros((), dtype=torch.long, device=dev), 0
     for step, (xb, yb) in enumerate(loader, 1):
         if dev.type != "cpu":
             xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
