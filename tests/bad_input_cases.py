@@ -458,3 +458,16 @@ CASES += [
          env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")), needs=("mnist",),
          absent=lambda c: [c.tmp / "cache" / "FashionMNIST"]),
 ]
+
+# ---------------------------------------------------------------- the other commands: seeds, tune, overhead
+CASES += [
+    Case("seeds-n-one", "tfpt.cli.seeds", lambda c: ["--n", "1"], USAGE, r"argument --n: expected a whole number >= 2"),
+    Case("seeds-epochs-zero", "tfpt.cli.seeds", lambda c: ["--epochs", "0"], USAGE,
+         r"argument --epochs: expected a whole number >= 1"),
+    Case("tune-frameworks-twice", "tfpt.cli.tune", lambda c: ["--frameworks", "tf,tf"], USAGE,
+         r"argument --frameworks: expected each framework once"),
+    Case("overhead-repeats-zero", "tfpt.cli.overhead", lambda c: ["--framework", "tf", "--repeats", "0"], USAGE,
+         r"argument --repeats: expected a whole number >= 1"),
+    Case("overhead-framework-missing", "tfpt.cli.overhead", lambda c: [], USAGE,
+         r"the following arguments are required: --framework"),
+]

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from tfpt import stats
+from tfpt.cli.args import framework_list, int_at_least
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.data import datasets
 from tfpt import frameworks
@@ -192,19 +193,6 @@ def to_json(runs: dict, order: list) -> dict:
                                             for f, v in r.items()} for pair, r in summary["ratios"].items()}}
 
 
-def _int_at_least(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
-        return value
-    parse.__name__ = f"integer >= {low}"
-    return parse
-
-
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -213,19 +201,6 @@ def _fraction(text: str) -> float:
     if not 0 < value <= 1:  # also refuses nan
         raise argparse.ArgumentTypeError(f"expected a test accuracy in (0, 1], e.g. 0.99, got {text}")
     return value
-
-
-def _framework_list(text: str) -> list[str]:
-    try:
-        fws = frameworks.parse_names(text, "--frameworks")
-    except frameworks.FrameworkNameError:
-        raise argparse.ArgumentTypeError(f"expected tf and/or torch (comma or space separated), got {text!r}") from None
-    if not fws:
-        raise argparse.ArgumentTypeError("expected at least one of tf, torch; got nothing")
-    dupes = sorted({f for f in fws if fws.count(f) > 1})
-    if dupes:
-        raise argparse.ArgumentTypeError(f"expected each framework once, got {', '.join(dupes)} twice in {text!r}")
-    return fws
 
 
 def check_json_target(path: Path) -> None:
@@ -250,23 +225,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = Parser(prog="tfpt-compare", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
     p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
-    p.add_argument("--epochs", type=_int_at_least(1), default=None,
+    p.add_argument("--epochs", type=int_at_least(1), default=None,
                    help="epochs per framework (>= 1); default 1 for the spec CNN, the study's 5 for --pair study")
     p.add_argument("--pair", type=_pair_list, default=["spec"], help="spec, study or spec,study")
-    p.add_argument("--frameworks", type=_framework_list, default="tf,torch",
+    p.add_argument("--frameworks", type=framework_list, default="tf,torch",
                    help="tf and/or torch (also tensorflow/pytorch), comma or space separated, each once")
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="weight init and shuffling seed (>= 0)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="weight init and shuffling seed (>= 0)")
     p.add_argument("--order", choices=("native", "shared"), default="native",
                    help="native: each framework shuffles as the study did; shared: both see one seeded order")
     p.add_argument("--target", type=_fraction, default=0.99, help="test accuracy for time-to-accuracy, in (0, 1]")
-    p.add_argument("--eval-every", type=_int_at_least(1), default=None,
+    p.add_argument("--eval-every", type=int_at_least(1), default=None,
                    help="also evaluate every N steps (time-to-accuracy; N >= 1)")
     p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written",
                    help="as-written: the study's code paths; tuned: same math, faster feeding (see README)")
-    p.add_argument("--repeats", type=_int_at_least(1), default=3,
+    p.add_argument("--repeats", type=int_at_least(1), default=3,
                    help="fresh workers per framework, alternating tf, torch, ... (>= 1); medians with 95 %% "
                         "bootstrap intervals need 3 or more")
-    p.add_argument("--eval-batch", type=_int_at_least(1), default=1000,
+    p.add_argument("--eval-batch", type=int_at_least(1), default=1000,
                    help="test images per evaluation forward pass (>= 1); default 1000, what both trainers do")
     p.add_argument("--json", type=Path, default=None, help="also write every repeat's results as JSON here")
     args = p.parse_args(argv)

@@ -22,6 +22,8 @@ import numpy as np
 from tfpt.data import datasets
 from tfpt.settings import STUDY
 from tfpt.adapters.bare_loops import bare_tf, bare_torch
+from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
+from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, epilog  # noqa: F401
 
 
 def suite(fw, ds, seed, mode="as-written"):
@@ -31,9 +33,10 @@ def suite(fw, ds, seed, mode="as-written"):
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--framework", choices=("tf", "torch"), required=True)
-    p.add_argument("--repeats", type=int, default=2)
+    p = Parser(prog="python -m tfpt.cli.overhead", description=__doc__, formatter_class=Formatter,
+               epilog=epilog(OK, USAGE, RUNTIME))
+    p.add_argument("--framework", choices=("tf", "torch"), required=True, help="which framework's loop")
+    p.add_argument("--repeats", type=int_at_least(1), default=2, help="interleaved repeats of each loop")
     a = p.parse_args(argv)
     if a.framework == "torch":
         from tfpt.frameworks import import_torch

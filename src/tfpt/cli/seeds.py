@@ -13,6 +13,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from tfpt.data import datasets
+from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
+from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, epilog  # noqa: F401
 
 
 def summarize(accs: dict, times: dict) -> dict:
@@ -53,9 +55,10 @@ def run(n: int, epochs: int, dataset: str, first_seed: int = 1) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=5, help="seeds per framework (default 5)")
-    p.add_argument("--epochs", type=int, default=1)
+    p = Parser(prog="python -m tfpt.cli.seeds", description=__doc__, formatter_class=Formatter,
+               epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
+    p.add_argument("--n", type=int_at_least(2), default=5, help="seeds per framework (>= 2: a t-test needs two)")
+    p.add_argument("--epochs", type=int_at_least(1), default=1, help="epochs per run")
     p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
     p.add_argument("--json", type=Path, default=None)
     a = p.parse_args(argv)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from tfpt.study.spec import CNN, train_flops_per_image
 from tfpt.procs import child_env
+from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
+from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, epilog  # noqa: F401
 
 CANDIDATES = {
     "torch": {
@@ -63,16 +65,17 @@ def measure(fw: str, options: dict, epochs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--frameworks", default="torch,tf")
+    p = Parser(prog="python -m tfpt.cli.tune", description=__doc__, formatter_class=Formatter,
+               epilog=epilog(OK, USAGE, RUNTIME))
+    p.add_argument("--epochs", type=int_at_least(1), default=2, help="epochs per configuration")
+    p.add_argument("--frameworks", type=framework_list, default="torch,tf", help="tf and/or torch")
     p.add_argument("--only", default=None, help="comma-separated configuration labels to run (default: all)")
     a = p.parse_args(argv)
     peak = matmul_gflops()
     flop = train_flops_per_image(CNN) * 60000
     print(f"float32 2048^3 matmul: {peak:.0f} GFLOP/s; one epoch = {flop / 1e12:.2f} TFLOP")
     print("| framework | configuration | seconds per epoch | GFLOP/s (last) | % of peak |\n|---|---|---|---|---|")
-    for fw in a.frameworks.split(","):
+    for fw in a.frameworks:
         for label, options in CANDIDATES[fw].items():
             if a.only and label not in a.only.split(","):
                 continue
