@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from tfpt.study.spec import CNN, forward_macs, output_shape
+from tfpt.study.spec import CNN, forward_macs, layer_macs, train_flops_per_image  # noqa: F401  (re-exported)
 from tfpt.settings import STUDY
 
 BATCH = STUDY.batch_size
@@ -36,28 +36,6 @@ def _slowed(body):
         time.sleep(pause)
         return body(*args, **kwargs)
     return slowed
-
-
-def layer_macs(spec=CNN) -> list:
-    """Multiply-adds of one image's forward pass per conv / dense layer, in order."""
-    out, shape = [], spec.input_shape
-    for layer in spec.layers:
-        nxt = output_shape(layer, shape)
-        if layer.kind == "conv2d":
-            out.append(nxt[0] * nxt[1] * layer.kernel * layer.kernel * shape[-1] * layer.filters)
-        elif layer.kind == "dense":
-            out.append(shape[-1] * layer.units)
-        shape = nxt
-    return out
-
-
-def train_flops_per_image(spec=CNN) -> int:
-    """FLOPs one training step computes per image, 2 per multiply-add: forward, the weight gradient of every
-    layer, and the input gradient of every layer but the first (the images need no gradient, and neither
-    framework computes it). The spec's 3 x forward counts that one too: 22.8 M instead of 21.9 M for the CNN.
-    Checked against torch.utils.flop_counter.FlopCounterMode in tests/test_headline_figures.py."""
-    macs = layer_macs(spec)
-    return 2 * (sum(macs) + sum(macs) + sum(macs[1:]))
 
 
 def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
