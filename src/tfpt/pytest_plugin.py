@@ -190,9 +190,18 @@ def pytest_runtestloop(session):
 def _tolerance_gate_applies(config) -> bool:
     """The gate needs the run whose figures justify the table: on where the project's ini says so
     (`tfpt_tolerance_gate = true`, this repository's pytest.ini) and the run was not narrowed to a subset by
-    paths or -k (a subset measures smaller worst figures; a user's own pair is not the table's evidence)."""
+    paths, -k or another -m than the ini's (a subset measures smaller worst figures; a user's own pair is not
+    the table's evidence)."""
     return bool(config.getini("tfpt_tolerance_gate")) and not config.getoption("keyword") and \
-        config.args_source != pytest.Config.ArgsSource.ARGS and not getattr(config, "_tfpt_pairs", None)
+        config.args_source != pytest.Config.ArgsSource.ARGS and not getattr(config, "_tfpt_pairs", None) and \
+        config.getoption("markexpr") == _ini_markexpr(config)
+
+
+def _ini_markexpr(config) -> str:
+    """The marker selection the project's ini gives (`-m "not slow"` in this repository): a run with another
+    one (the quick tier, `-m gpu`) is a subset, whose worst figures are not the table's evidence."""
+    opts = config.getini("addopts")
+    return next((opts[i + 1] for i, o in enumerate(opts[:-1]) if o == "-m"), "")
 
 
 def pytest_terminal_summary(terminalreporter):
