@@ -471,3 +471,7 @@ CASES += [
     Case("overhead-framework-missing", "tfpt.cli.overhead", lambda c: [], USAGE,
          r"the following arguments are required: --framework"),
 ]
+CASES += [
+    Case("seeds-json-folder-missing", "tfpt.cli.seeds", lambda c: ["--json", str(c.tmp / "no" / "s.json")], BAD_INPUT,
+         r"error: --json .*s\.json: a file in an existing folder", absent=lambda c: [c.tmp / "no"]),
+]

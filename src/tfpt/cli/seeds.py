@@ -14,7 +14,8 @@ from types import SimpleNamespace
 
 from tfpt.data import datasets
 from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
-from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, epilog  # noqa: F401
+from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report  # noqa: F401
+from tfpt.cli.compare import check_json_target
 
 
 def summarize(accs: dict, times: dict) -> dict:
@@ -60,10 +61,17 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int_at_least(2), default=5, help="seeds per framework (>= 2: a t-test needs two)")
     p.add_argument("--epochs", type=int_at_least(1), default=1, help="epochs per run")
     p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
-    p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--json", type=Path, default=None, help="also write the study's figures as JSON here")
     a = p.parse_args(argv)
-    if a.n < 2:
-        p.error("--n must be at least 2 for a standard deviation")
+    try:
+        if a.json:
+            check_json_target(a.json)  # before any training: a long study never ends on an unwritable path
+        datasets.load(a.dataset)
+    except UserError as exc:
+        return report(exc)
+    except datasets.DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
     result = run(a.n, a.epochs, a.dataset)
     for fw, s in result["per_framework"].items():
         print(f"{fw}: accuracy {100 * s['acc_mean']:.2f} ± {100 * s['acc_std']:.2f} %, "
