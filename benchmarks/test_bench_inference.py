@@ -10,20 +10,20 @@ pytestmark = pytest.mark.benchmark
 
 @pytest.mark.benchmark(group="latency")
 @pytest.mark.parametrize("fw, device", fw_device_params())
-def test_latency(fw, device, benchmark, describe, mnist, seed):
+def test_latency(fw, device, timed, describe, mnist, seed):
     body = workloads.INFER[fw](mnist, device, seed, workloads.LATENCY_BATCH)
     out = body()
-    benchmark.pedantic(body, rounds=200, iterations=1, warmup_rounds=10)
+    timed(body, rounds=200, warmup_rounds=10, device=device)
     describe(fw, device, "latency", workloads.flops("latency", workloads.LATENCY_BATCH), batch=workloads.LATENCY_BATCH)
     assert tuple(out.shape) == (1, 10)  # a tensor on the device (torch-gpu) or an array
 
 
 @pytest.mark.benchmark(group="throughput")
 @pytest.mark.parametrize("fw, device", fw_device_params())
-def test_throughput(fw, device, benchmark, describe, mnist, seed):
+def test_throughput(fw, device, timed, describe, mnist, seed):
     body = workloads.INFER[fw](mnist, device, seed, workloads.THROUGHPUT_BATCH)
     body()
-    benchmark.pedantic(body, rounds=10, iterations=1, warmup_rounds=1)
+    timed(body, rounds=10, warmup_rounds=1, device=device)
     describe(fw, device, "throughput", workloads.flops("throughput", workloads.THROUGHPUT_BATCH),
              batch=workloads.THROUGHPUT_BATCH)
 

@@ -18,7 +18,7 @@ def _inputs(pair, fw, n):
 
 @pytest.mark.parametrize("quantity", list(QUANTITIES))
 @pytest.mark.parametrize("fw", FRAMEWORKS)
-def test_pair_cost(model_pair, fw, quantity, benchmark):
+def test_pair_cost(model_pair, fw, quantity, benchmark, timed):
     adapter, n = get(fw), QUANTITIES[quantity]
     model = adapter.build(model_pair, 0)
     x, y = _inputs(model_pair, fw, n)
@@ -26,6 +26,6 @@ def test_pair_cost(model_pair, fw, quantity, benchmark):
     body = adapter.step_fn(model, x, y, head) if quantity == "pair-step" else adapter.infer_fn(model, x)
     body()  # first call builds graphs and allocates
     benchmark.group = f"{quantity}-{model_pair.name}"
-    benchmark.pedantic(body, rounds=20 if quantity == "pair-step" else 50, iterations=1, warmup_rounds=2)
+    timed(body, rounds=20 if quantity == "pair-step" else 50, warmup_rounds=2)
     benchmark.extra_info.update(quantity=quantity, framework=fw, device="cpu", pair=model_pair.name, batch=n)
     assert np.isfinite(np.asarray(body() if quantity != "pair-step" else 0.0)).all()

@@ -43,13 +43,22 @@ def memory(fw: str, rss_mb: float) -> dict:
     return b
 
 
+YARDSTICK_S = 0.012  # the 1024³ multiply timed between rounds
+
+
 def suite(rng, noise=0.02, scale=1.0, add=0.0, slower=None, rss=1.0) -> list[dict]:
     """One run of the whole suite: every round = median x (1 + noise x N(0,1)) x scale + add; `slower` maps a
-    benchmark name to an extra factor on its rounds; `rss` scales peak RSS."""
+    benchmark name to an extra factor on its rounds (not on the yardstick samples beside them); `rss` scales peak
+    RSS. Each benchmark carries its interleaved yardstick samples (the machine's speed: x scale), as saved."""
     out = []
     for name, q, fw, mode, median, rounds in SUITE:
-        data = median * (1 + noise * rng.standard_normal(rounds)) * scale * (slower or {}).get(name, 1.0) + add
+        machine = scale
+        data = median * (1 + noise * rng.standard_normal(rounds)) * machine * (slower or {}).get(name, 1.0) + add
         extra = {"test_acc": 0.985} if q == "epoch" else {}
+        if q != "peak":
+            every = max(1, rounds // 20)
+            extra.update(yardstick_every=every, yardstick_flops=2 * 1024.0 ** 3, yardstick_s=list(
+                YARDSTICK_S * machine * (1 + noise * rng.standard_normal(-(-rounds // every)))))
         out.append(bench(name, data, q, fw, mode, flops=FLOPS[q], **extra))
     out += [memory(fw, mb * rss * (1 + 0.01 * rng.standard_normal())) for fw, mb in RSS_MB.items()]
     return out

@@ -52,8 +52,13 @@ def pytest_addoption(parser):
     group.addoption("--bench-sleep", type=float, default=None,
                     help="test hook: add this many seconds to every benchmarked body (env TFPT_BENCH_SLEEP), "
                          "to prove the report's regression gate fires")
+    group.addoption("--bench-slower", type=float, default=None,
+                    help="test hook: make every timed epoch this fraction slower (0.2 = 20 %%; env "
+                         "TFPT_BENCH_SLOWER), to prove the report's regression gate fires")
     group.addoption("--seeds", type=int, default=5, help="seeds per framework in the multi-seed study (slow)")
-    group.addoption("--bench-epoch-rounds", type=int, default=2, help="timed rounds of the epoch benchmark")
+    group.addoption("--bench-epoch-rounds", type=int, default=6,
+                    help="timed rounds of the epoch benchmark (6 + 6 rounds: the fewest whose Mann-Whitney p can "
+                         "pass the false-discovery control over a whole run's benchmarks)")
     group.addoption("--seed", type=int, default=int(os.environ.get("TFPT_SEED", "1234")),
                     help="base seed; each test gets seed + crc32(test id) (env TFPT_SEED)")
 
@@ -67,8 +72,9 @@ def pytest_configure(config):
             os.environ[env] = str(config.getoption(opt))  # worker processes inherit the choice
     if config.getoption("allow_download"):
         os.environ["TFPT_DOWNLOAD"] = "1"
-    if config.getoption("bench_sleep") is not None:
-        os.environ["TFPT_BENCH_SLEEP"] = str(config.getoption("bench_sleep"))
+    for opt, env in (("bench_sleep", "TFPT_BENCH_SLEEP"), ("bench_slower", "TFPT_BENCH_SLOWER")):
+        if config.getoption(opt) is not None:
+            os.environ[env] = str(config.getoption(opt))
     _benchmarks_on_when_saving(config)
 
 

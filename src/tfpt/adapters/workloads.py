@@ -27,6 +27,12 @@ def injected_sleep() -> float:
     return float(os.environ.get("TFPT_BENCH_SLEEP", "0") or 0)
 
 
+def injected_slowdown() -> float:
+    """The planted-slowdown hook for the epoch: every timed epoch is made this fraction slower (TFPT_BENCH_SLOWER,
+    set by --bench-slower). Zero unless asked for."""
+    return float(os.environ.get("TFPT_BENCH_SLOWER", "0") or 0)
+
+
 def _slowed(body):
     pause = injected_sleep()
     if not pause:
@@ -132,6 +138,42 @@ def matmul_peak(n: int = 2048):
         return lambda: a @ b, 2.0 * n ** 3
 
 
+class Yardstick:
+    """The drift-robust clock: a float32 1024³ matrix multiply timed between a benchmark's rounds (every `every`-th
+    round, in pedantic's untimed setup), so each round is divided by the machine's speed of the same seconds.
+    On this project's 2-core box, whose speed drifts 30-40 % between minutes, a matmul measured once per run moved
+    39 % against the workloads' 4-20 % and gave false regressions; measured beside the rounds it moves with them.
+    On a GPU device the multiply runs there (synchronised), so GPU rounds are divided by GPU speed."""
+
+    N = 1024
+
+    def __init__(self, device: str = "cpu", every: int = 1, warmup_rounds: int = 0):
+        self.every, self.skip, self.calls, self.seconds = max(1, every), warmup_rounds, 0, []
+        try:
+            import torch
+            dev = "cuda" if device == "gpu" else "cpu"
+            a, b = torch.rand(self.N, self.N, device=dev), torch.rand(self.N, self.N, device=dev)
+            sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+            self._body = lambda: (torch.mm(a, b), sync())
+        except ImportError:
+            a, b = (np.random.rand(self.N, self.N).astype(np.float32) for _ in range(2))
+            self._body = lambda: a @ b
+        self._body()  # first call allocates
+
+    def sample(self) -> None:
+        """pedantic's setup: called before every round (warm-up rounds too); times the multiply every `every`-th
+        timed round."""
+        i, self.calls = self.calls - self.skip, self.calls + 1
+        if i >= 0 and i % self.every == 0:
+            t0 = time.perf_counter()
+            self._body()
+            self.seconds.append(time.perf_counter() - t0)
+
+    def info(self) -> dict:
+        """What a saved run carries: the samples and which rounds each belongs to (round j -> sample j // every)."""
+        return {"yardstick_s": list(self.seconds), "yardstick_every": self.every, "yardstick_flops": 2.0 * self.N ** 3}
+
+
 STEP = {"tf": tf_step, "torch": torch_step}
 INFER = {"tf": tf_infer, "torch": torch_infer}
 
@@ -175,7 +217,10 @@ class EpochWorker:
         pause = injected_sleep()
         if pause:
             time.sleep(pause)
-        return self._ask("epoch")["seconds"]
+        seconds = self._ask("epoch")["seconds"]
+        if injected_slowdown():
+            time.sleep(injected_slowdown() * seconds)
+        return seconds
 
     def finish(self) -> dict:
         """Evaluate and end the worker: its whole result (RunResult, phases, versions)."""

@@ -83,22 +83,23 @@ def _write(path: Path, text: str) -> None:
 
 
 def _gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
-    parts = [f"\n## Regressions (slower by > {100 * factor:.0f} % and Mann-Whitney U p < {alpha} after "
-             f"Benjamini-Hochberg over all gated benchmarks; peak RSS: > +{100 * rss_bound:.0f} %)\n"]
+    parts = [f"\n## Regressions (slower by > {100 * factor:.0f} % in seconds and ÷ matmul, Mann-Whitney U p < {alpha} "
+             f"on both after Benjamini-Hochberg over all gated benchmarks; peak RSS: > +{100 * rss_bound:.0f} %)\n"]
     for before, after, verdicts in comparisons:
         if before is None:
             parts.append(f"{after.label}: only one run of this machine, versions and env: nothing to compare yet.\n")
             continue
         parts.append(f"### {before.path.stem} -> {after.label}\n")
-        parts.append("| benchmark | gated on | median before | median after | ratio | p | p (BH) | verdict |\n"
-                     "|---|---|---|---|---|---|---|---|")
+        parts.append("| benchmark | gated on | median before | median after | ratio | ratio (s) | p | p (BH) | verdict |\n"
+                     "|---|---|---|---|---|---|---|---|---|")
         for v in verdicts:
             unit = "MiB" if v.basis == "peak RSS" else "s"
             verdict = ("**REGRESSION**" if v.regressed else "ok") + (f" ({v.note})" if v.note else "")
             p = f"{v.p_value:.3g}" if v.p_value is not None else "-"
             pa = f"{v.p_adjusted:.3g}" if v.p_adjusted is not None else "-"
+            rs = f"{v.ratio_s:.3f}" if v.ratio_s is not None else "-"
             parts.append(f"| {v.name} | {v.basis} | {v.before:.4g} {unit} | {v.after:.4g} {unit} | {v.ratio:.3f} "
-                         f"| {p} | {pa} | {verdict} |")
+                         f"| {rs} | {p} | {pa} | {verdict} |")
         parts.append("")
     return parts
 

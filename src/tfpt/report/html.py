@@ -69,7 +69,7 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
             continue
         parts.append(f"<h3>{escape(before.path.stem)} → {escape(after.label)}</h3>")
         rows = ["<tr><th>benchmark</th><th>gated on</th><th>median before</th><th>median after</th>"
-                "<th>ratio</th><th>p</th><th>p (BH)</th><th>verdict</th></tr>"]
+                "<th>ratio</th><th>ratio (s)</th><th>p</th><th>p (BH)</th><th>verdict</th></tr>"]
         for v in verdicts:
             k = f"gate.{i}.{v.name}"
             unit = "MiB" if v.basis == "peak RSS" else "s"
@@ -78,7 +78,8 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
                 verdict += f' <span class="note">{escape(v.note)}</span>'
             rows.append(f"<tr><td>{escape(v.name)}</td><td>{escape(v.basis)}</td>"
                         f"<td>{fig(k + '.before', v.before)} {unit}</td><td>{fig(k + '.after', v.after)} {unit}</td>"
-                        f"<td>{fig(k + '.ratio', v.ratio, '{:.3f}')}</td><td>{fig(k + '.p', v.p_value, '{:.3g}')}</td>"
+                        f"<td>{fig(k + '.ratio', v.ratio, '{:.3f}')}</td><td>{fig(k + '.ratio_s', v.ratio_s, '{:.3f}')}</td>"
+                        f"<td>{fig(k + '.p', v.p_value, '{:.3g}')}</td>"
                         f"<td>{fig(k + '.p_bh', v.p_adjusted, '{:.3g}')}</td><td style='text-align:left'>{verdict}</td></tr>")
         parts.append("<table>" + "".join(rows) + "</table>")
     return "\n".join(parts)

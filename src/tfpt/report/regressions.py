@@ -1,11 +1,15 @@
 """The regression gate every headline figure passes through.
 
-Times: a benchmark regressed only if it got slower by more than `factor` (default 10 %) AND the slowdown is
-significant: a one-sided Mann-Whitney U test on the saved raw rounds, with the p-values of all gated benchmarks
-of the comparison adjusted for false discoveries (Benjamini-Hochberg, `scipy.stats.false_discovery_control`),
-adjusted p < alpha. Where both runs hold the matmul yardstick (the `peak` group, measured in the same run),
-each time is gated as its ratio to that run's yardstick median, so a machine that got slower (or faster) as a
-whole does not read as a regression; the verdict says which basis it used.
+Times: a benchmark regressed only if it got slower by more than `factor` (default 10 %) both in seconds and as
+its ratio to a matmul yardstick, AND the slowdown is significant on both: one-sided Mann-Whitney U tests on the
+saved raw rounds, the larger p of the two (an intersection-union test) adjusted with the p-values of all gated
+benchmarks of the comparison for false discoveries (Benjamini-Hochberg, `scipy.stats.false_discovery_control`),
+adjusted p < alpha. The seconds keep the yardstick's own noise out (unchanged workloads beside a matmul that
+happened to run faster are not slower); the yardstick keeps machine drift out (a machine slower as a whole).
+The yardstick is the closest one both runs hold (the verdict says which): "÷ matmul beside rounds" where both
+benchmarks saved the 1024³ multiply timed between their own rounds (the benchmark's median divided by the median
+of those samples), else "÷ matmul of run" (the `peak` group's median, measured once per run: on a drifting
+machine it moves unlike the workloads), else seconds alone.
 
 Peak RSS is one number per run (no rounds, no test): it regressed if it grew by more than `rss_bound`
 (default 10 %, above the run-to-run spread of a sampled peak RSS).
@@ -35,6 +39,7 @@ class Verdict:
     regressed: bool = False
     note: str = ""
     rounds: tuple = (0, 0)  # raw rounds saved before / after
+    ratio_s: float | None = None  # after / before in seconds (ratio is on the gated basis)
 
 
 def yardstick(run) -> float | None:
@@ -54,35 +59,61 @@ def min_p(n: int, m: int) -> float:
     return 1.0 / math.comb(n + m, n)
 
 
+BASES = ("both", "seconds", "yardstick")
+
+
 def compare_runs(before, after, factor: float = 0.10, alpha: float = 0.05, rss_bound: float = RSS_BOUND,
-                 use_yardstick: bool = True) -> list[Verdict]:
+                 basis: str = "both") -> list[Verdict]:
     """The gate for one comparison (previous run -> newest run of one key)."""
-    return gate([(before, after)], factor, alpha, rss_bound, use_yardstick)[0]
+    return gate([(before, after)], factor, alpha, rss_bound, basis)[0]
 
 
 def gate(pairs, factor: float = 0.10, alpha: float = 0.05, rss_bound: float = RSS_BOUND,
-         use_yardstick: bool = True) -> list[list[Verdict]]:
-    """Verdicts for each (before, after) pair; the false-discovery control spans every gated time of them all."""
+         basis: str = "both") -> list[list[Verdict]]:
+    """Verdicts for each (before, after) pair; the false-discovery control spans every gated time of them all.
+    `basis`: "both" (default: slower in seconds and relative to the yardstick), "seconds" or "yardstick" alone."""
     from scipy.stats import false_discovery_control
 
-    per_pair = [_verdicts(b, a, rss_bound, use_yardstick, alpha) for b, a in pairs]
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
+    per_pair = [_verdicts(b, a, rss_bound, basis, alpha) for b, a in pairs]
     tested = [v for vs in per_pair for v in vs if v.p_value is not None]
     if tested:
         adjusted = false_discovery_control([v.p_value for v in tested], method="bh")
         n = len(tested)
         for v, p_adj in zip(tested, adjusted):
             v.p_adjusted = float(p_adj)
-            v.regressed = v.ratio > 1 + factor and v.p_adjusted < alpha
+            both = basis != "both" or v.ratio_s is None or v.ratio_s > 1 + factor
+            v.regressed = v.ratio > 1 + factor and both and v.p_adjusted < alpha
             if not v.note and n > 1 and min_p(*v.rounds) * n >= alpha:
                 v.note = f"few rounds: can pass the control over {n} benchmarks only if others also moved"
     return per_pair
 
 
-def _verdicts(before, after, rss_bound, use_yardstick, alpha) -> list[Verdict]:
-    from scipy.stats import mannwhitneyu
+BESIDE, OF_RUN, SECONDS = "÷ matmul beside rounds", "÷ matmul of run", "seconds"
 
-    ya, yb = (yardstick(before), yardstick(after)) if use_yardstick else (None, None)
-    scale_a, scale_b, basis = (ya, yb, "÷ matmul") if ya and yb else (1.0, 1.0, "seconds")
+
+def beside(bench) -> float | None:
+    """Median seconds of the yardstick samples the benchmark timed between its own rounds, or None."""
+    ys = bench.get("extra_info", {}).get("yardstick_s")
+    return float(np.median(ys)) if ys and min(ys) > 0 else None
+
+
+def _scales(a, b, ya, yb):
+    """The closest yardstick both benchmarks have: (scale before, scale after, basis)."""
+    sa, sb = beside(a), beside(b)
+    if sa and sb and a["extra_info"].get("yardstick_flops") == b["extra_info"].get("yardstick_flops"):
+        return sa, sb, BESIDE
+    return (ya, yb, OF_RUN) if ya and yb else (1.0, 1.0, SECONDS)
+
+
+def _one_sided_p(before, after) -> float:
+    from scipy.stats import mannwhitneyu
+    return float(mannwhitneyu(np.asarray(after), np.asarray(before), alternative="greater").pvalue)
+
+
+def _verdicts(before, after, rss_bound, basis, alpha) -> list[Verdict]:
+    ya, yb = (yardstick(before), yardstick(after)) if basis != "seconds" else (None, None)
     prev = before.by_name()
     out = []
     for name, bench in after.by_name().items():
@@ -101,8 +132,9 @@ def _verdicts(before, after, rss_bound, use_yardstick, alpha) -> list[Verdict]:
             out.append(Verdict(name, q, "seconds", sa["median"], sb["median"], _ratio(sa["median"], sb["median"]),
                                note="the yardstick: machine speed, not gated"))
             continue
-        v = Verdict(name, q, basis, sa["median"], sb["median"],
-                    _ratio(sa["median"] / scale_a, sb["median"] / scale_b))
+        ka, kb, used = _scales(a, b, ya, yb) if basis != "seconds" else (1.0, 1.0, SECONDS)
+        v = Verdict(name, q, used, sa["median"], sb["median"], _ratio(sa["median"] / ka, sb["median"] / kb),
+                    ratio_s=_ratio(sa["median"], sb["median"]))
         da, db = sa.get("data"), sb.get("data")
         v.rounds = (len(da or []), len(db or []))
         if not da or not db:
@@ -110,8 +142,10 @@ def _verdicts(before, after, rss_bound, use_yardstick, alpha) -> list[Verdict]:
         elif len(da) < 2 or len(db) < 2:
             v.note = f"{len(da)} and {len(db)} rounds: too few for a significance test"
         else:
-            v.p_value = float(mannwhitneyu(np.asarray(db) / scale_b, np.asarray(da) / scale_a,
-                                           alternative="greater").pvalue)
+            p_yard = _one_sided_p([d / ka for d in da], [d / kb for d in db])
+            # "both": a regression must show in seconds and survive the division by machine speed (the larger
+            # p of the two one-sided tests is a valid p for "both slower": an intersection-union test)
+            v.p_value = max(p_yard, _one_sided_p(da, db)) if basis == "both" and used != SECONDS else p_yard
             if min_p(len(da), len(db)) >= alpha:
                 v.note = f"{len(da)} and {len(db)} rounds: no p < {alpha} is possible; save more rounds to gate it"
         out.append(v)
