@@ -1,31 +1,35 @@
-"""Inference per framework x device: latency at batch 1, throughput at batch 1024."""
-import numpy as np
+"""Inference per framework x device x mode: latency at batch 1, throughput at batch 1024. "as-written" is the
+study's plain call, "tuned" the measured-fastest way to run the same model (tfpt.adapters.workloads)."""
 import pytest
 
 from tfpt.adapters import workloads
 from fixtures.params import fw_device_params
 
 pytestmark = pytest.mark.benchmark
+MODES = pytest.mark.parametrize("mode", ["as-written", "tuned", "tuned-bf16"])
 
 
 @pytest.mark.benchmark(group="latency")
+@MODES
 @pytest.mark.parametrize("fw, device", fw_device_params())
-def test_latency(fw, device, timed, describe, mnist, seed):
-    body = workloads.INFER[fw](mnist, device, seed, workloads.LATENCY_BATCH)
+def test_latency(fw, device, mode, timed, describe, mnist, seed):
+    body = workloads.INFER[fw](mnist, device, seed, workloads.LATENCY_BATCH, mode)
     out = body()
     timed(body, rounds=200, warmup_rounds=10, device=device)
-    describe(fw, device, "latency", workloads.flops("latency", workloads.LATENCY_BATCH), batch=workloads.LATENCY_BATCH)
+    describe(fw, device, "latency", workloads.flops("latency", workloads.LATENCY_BATCH),
+             batch=workloads.LATENCY_BATCH)["mode"] = mode
     assert tuple(out.shape) == (1, 10)  # a tensor on the device (torch-gpu) or an array
 
 
 @pytest.mark.benchmark(group="throughput")
+@MODES
 @pytest.mark.parametrize("fw, device", fw_device_params())
-def test_throughput(fw, device, timed, describe, mnist, seed):
-    body = workloads.INFER[fw](mnist, device, seed, workloads.THROUGHPUT_BATCH)
-    body()
+def test_throughput(fw, device, mode, timed, describe, mnist, seed):
+    body = workloads.INFER[fw](mnist, device, seed, workloads.THROUGHPUT_BATCH, mode)
+    assert tuple(body().shape) == (workloads.THROUGHPUT_BATCH, 10)
     timed(body, rounds=10, warmup_rounds=1, device=device)
     describe(fw, device, "throughput", workloads.flops("throughput", workloads.THROUGHPUT_BATCH),
-             batch=workloads.THROUGHPUT_BATCH)
+             batch=workloads.THROUGHPUT_BATCH)["mode"] = mode
 
 
 @pytest.mark.benchmark(group="peak")

@@ -1,6 +1,6 @@
 """Peak memory per framework, each in a process that never loads the other framework (a process holding both
 says nothing about either): a worker trains one MNIST epoch and reports the kernel's exact peak RSS
-(getrusage ru_maxrss) at each phase (after import, data load, model + optimizer, training, evaluation); the
+(/proc/self/status VmHWM) at each phase (after import, data load, model + optimizer, training, evaluation); the
 memory-profiler figure (RSS sampled every 0.2 s from outside) is kept beside it. The evaluation batch is a
 parameter: 1,000 test images per forward pass (what the trainers do) and 10,000 (all in one). On a GPU the worker
 also reports the framework's own peak device-memory counter."""

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.benchmark
 
 
 @pytest.mark.benchmark(group="epoch")
-@pytest.mark.parametrize("mode", ["as-written", "tuned"])
+@pytest.mark.parametrize("mode", ["as-written", "tuned", "tuned-bf16"])
 @pytest.mark.parametrize("fw, device", fw_device_params())
 def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig):
     """Successive training epochs (1, 2, ...) in a worker process that holds `fw` alone, through the trainer's
@@ -35,9 +35,10 @@ def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig)
 
 
 @pytest.mark.benchmark(group="step")
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 @pytest.mark.parametrize("fw, device", fw_device_params())
-def test_step(fw, device, timed, describe, mnist, seed):
-    body = workloads.STEP[fw](mnist, device, seed)
+def test_step(fw, device, dtype, timed, describe, mnist, seed):
+    body = workloads.STEP[fw](mnist, device, seed, dtype)
     body()  # first call builds graphs / allocates; not what a step costs
     timed(body, rounds=50, warmup_rounds=5, device=device)
-    describe(fw, device, "step", workloads.flops("step"), batch=workloads.BATCH)
+    describe(fw, device, "step", workloads.flops("step"), batch=workloads.BATCH, dtype=dtype)

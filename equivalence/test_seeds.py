@@ -18,7 +18,7 @@ def test_study_drives_one_worker_per_seed_and_framework(monkeypatch):
     import tfpt.cli.compare
     calls = []
 
-    def fake_worker(fw, args):
+    def fake_worker(fw, args, threads=None):
         calls.append((fw, args.seed, args.dataset, args.epochs, args.order, args.target, args.mode, args.eval_every))
         acc = 0.98 + 0.001 * args.seed + (0.002 if fw == "tf" else 0.0)
         return {"epochs": [{"test_acc": acc, "seconds": 10.0 + args.seed}]}
@@ -27,6 +27,21 @@ def test_study_drives_one_worker_per_seed_and_framework(monkeypatch):
     out = run(3, epochs=1, dataset="mnist")
     assert [(c[0], c[1]) for c in calls] == [(fw, s) for s in (1, 2, 3) for fw in ("tf", "torch")]
     assert out["per_framework"]["tf"]["n"] == 3 and "Welch" in out["sentence"]
+
+
+def test_parallel_jobs_divide_the_cores_and_keep_each_seed_with_its_framework(monkeypatch):
+    import tfpt.cli.compare
+    seen = []
+
+    def fake_worker(fw, args, threads=None):
+        seen.append(threads)
+        return {"epochs": [{"test_acc": 0.9 + 0.01 * args.seed + (0.001 if fw == "tf" else 0.0), "seconds": 1.0}]}
+
+    monkeypatch.setattr(tfpt.cli.compare, "run_worker", fake_worker)
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    out = run(4, epochs=1, dataset="mnist", jobs=4)
+    assert set(seen) == {4} and out["threads_per_job"] == 4 and out["seeds_per_hour"] > 0
+    assert out["per_framework"]["tf"]["acc_mean"] - out["per_framework"]["torch"]["acc_mean"] == pytest.approx(0.001)
 
 
 @pytest.mark.slow

@@ -22,12 +22,14 @@ def test_one_epoch_threshold(fw, dataset, request, measurements):
 
 
 @pytest.mark.train
+@pytest.mark.parametrize("mode", ["tuned", "tuned-bf16"])
 @pytest.mark.parametrize("fw", FRAMEWORKS)
-def test_tuned_mode_passes_the_same_threshold(fw, mnist, request, measurements):
-    """The tuned mode changes how work is fed and run, not the math: it must train as well."""
-    _, result = trainer(fw).train(mnist, epochs=1, seed=request.config.getoption("seed"), mode="tuned",
+def test_tuned_mode_passes_the_same_threshold(fw, mode, mnist, request, measurements):
+    """The tuned mode changes how work is fed and run, not the math: it must train as well; in bfloat16 mixed
+    precision too (bf16 compute, float32 weights), the same threshold."""
+    _, result = trainer(fw).train(mnist, epochs=1, seed=request.config.getoption("seed"), mode=mode,
                                   progress=False)
-    measurements[f"mnist 1 epoch {fw} tuned"] = dataclasses.asdict(result.epochs[-1])
+    measurements[f"mnist 1 epoch {fw} {mode}"] = dataclasses.asdict(result.epochs[-1])
     assert result.epochs[-1].test_acc >= threshold("mnist", 1)
 
 

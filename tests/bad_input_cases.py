@@ -462,6 +462,8 @@ CASES += [
 # ---------------------------------------------------------------- the other commands: seeds, tune, overhead
 CASES += [
     Case("seeds-n-one", "tfpt.cli.seeds", lambda c: ["--n", "1"], USAGE, r"argument --n: expected a whole number >= 2"),
+    Case("seeds-jobs-zero", "tfpt.cli.seeds", lambda c: ["--jobs", "0"], USAGE,
+         r"argument --jobs: expected a whole number >= 1"),
     Case("seeds-epochs-zero", "tfpt.cli.seeds", lambda c: ["--epochs", "0"], USAGE,
          r"argument --epochs: expected a whole number >= 1"),
     Case("tune-frameworks-twice", "tfpt.cli.tune", lambda c: ["--frameworks", "tf,tf"], USAGE,

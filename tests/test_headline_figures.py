@@ -27,12 +27,24 @@ def test_worker_reports_monotonic_phases(fw, tmp_path):
     r = json.loads(out.read_text())
     assert list(r["phases"]) == PHASES and r["eval_batch"] == 64 and r["limit"] == 256
     peaks = [r["phases"][p]["peak_rss_mb"] for p in PHASES]
-    assert peaks == sorted(peaks), r["phases"]  # ru_maxrss never falls
+    assert peaks == sorted(peaks), r["phases"]  # a high-water mark never falls
     assert all(r["phases"][p]["rss_mb"] <= r["phases"][p]["peak_rss_mb"] + 1 for p in PHASES), r["phases"]
     assert peaks[-1] == pytest.approx(r["peak_rss_mb"], abs=1.0)
     seconds = [r["phases"][p]["seconds"] for p in PHASES]
     assert seconds == sorted(seconds)
     assert not r["other_framework_loaded"]
+
+
+def test_a_workers_peak_rss_is_its_own_not_its_parents():
+    """Linux keeps ru_maxrss across fork + exec: a worker started by a process that once held 400 MB more
+    reported that figure as its own peak. The worker's figure (VmHWM) starts afresh at exec."""
+    hold = np.ones(400 * 2**20 // 8)  # the parent's high-water mark rises by 400 MB
+    code = ("import resource; from tfpt.training.worker import peak_rss_mb; "
+            "print(peak_rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    proc = subprocess.run([sys.executable, "-c", code], env=child_env(), capture_output=True, text=True, timeout=60)
+    own, inherited = map(float, proc.stdout.split())
+    assert hold.sum() > 0 and own < 300, (own, inherited)
+    assert inherited > 400, (own, inherited)  # the counter that was used before: the parent's peak (negative control)
 
 
 @pytest.mark.torch

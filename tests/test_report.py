@@ -275,3 +275,17 @@ def test_html_in_a_headless_browser_shows_the_json_numbers(tmp_path, rng):
         digits = len(text.split("e")[0].lstrip("-+").replace(".", "").lstrip("0")) or 1
         assert float(text) == pytest.approx(doc["figures"][key], rel=0.51 * 10 ** (1 - digits)), key
     assert doc["figures"]["study.epoch_s.tf"] == doc["study"]["study.epoch_s.tf"] and code == 1
+
+
+def test_inference_table_sets_every_export_runtime_beside_the_in_memory_models(tmp_path, rng):
+    exported = [bench(f"test_export_runtime[onnx-torch-{q}]", 0.001 * (1 + 0.01 * rng.standard_normal(20)), q,
+                      "torch", format="onnx-torch", runtime="onnxruntime", flops=7.8e9) for q in
+                ("export-latency", "export-throughput")]
+    save(tmp_path / "s", 1, suite(rng) + exported)
+    code, doc = report(tmp_path)
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert code == 0 and "| PyTorch | onnx-torch | onnxruntime |" in md and "| PyTorch | in memory, as-written |" in md
+    figures = doc["figures"]
+    assert figures["inference.PyTorch.onnx-torch.latency_ms"] == pytest.approx(1.0, rel=0.05)
+    assert figures["inference.PyTorch.in memory, as-written.latency_ms"] == pytest.approx(0.4, rel=0.05)
+    assert figures["inference.TensorFlow.in memory, as-written.throughput_ms"] == pytest.approx(50, rel=0.05)

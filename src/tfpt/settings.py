@@ -27,6 +27,9 @@ LOSS_FORMS = ("logits", "probabilities")
 REDUCTIONS = ("mean", "sum")
 PLACEMENTS = ("hat", "after")
 ORDERS = ("native", "shared")
+# How a trainer runs the same settings: the study's code paths, the measured-fastest feeding (same math), and
+# that with bfloat16 mixed precision (bf16 compute, float32 master weights, float32 loss): a dtype axis.
+TRAIN_MODES = ("as-written", "tuned", "tuned-bf16")
 
 
 @dataclass(frozen=True)

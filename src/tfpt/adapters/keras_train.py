@@ -69,7 +69,8 @@ def loss_config(loss) -> dict:
 # steps_per_execution (one Python round trip per 50 steps) is kept; XLA is slower here and stays off.
 AS_WRITTEN = {"data": "numpy", "jit_compile": False, "steps_per_execution": 1}
 TUNED = {"data": "numpy", "jit_compile": False, "steps_per_execution": 50}
-MODES = {"as-written": AS_WRITTEN, "tuned": TUNED}
+# bfloat16: Keras' "mixed_bfloat16" policy (layers compute in bf16, variables and the loss stay float32).
+MODES = {"as-written": AS_WRITTEN, "tuned": TUNED, "tuned-bf16": {**TUNED, "precision": "bfloat16"}}
 
 
 def compile_study_settings(model, jit_compile: bool = False, steps_per_execution: int = 1,
@@ -184,8 +185,9 @@ def prepare(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = Non
         raise ValueError("a recorder sees each step only with steps_per_execution 1 and numpy data (as-written)")
     with tf.device(tf_device(device)):
         keras.utils.set_random_seed(seed)
-        model = compile_study_settings(model if model is not None else keras_models.build(spec),
-                                       opts["jit_compile"], opts["steps_per_execution"], settings)
+        with keras_models.precision(opts.get("precision", "float32")):
+            model = model if model is not None else keras_models.build(spec)
+        model = compile_study_settings(model, opts["jit_compile"], opts["steps_per_execution"], settings)
         x, y = settings.scale_inputs(ds.x_train), ds.y_train.astype(np.int32)
         if warmup_steps and recorder is None:
             _warm_up(model, x, y, settings.batch_size, warmup_steps, opts)

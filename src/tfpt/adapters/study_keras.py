@@ -4,6 +4,7 @@ Works with Keras 3 (TF >= 2.16) and with tf.keras of Keras 2 (TF <= 2.15): only 
 """
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 
 import numpy as np
@@ -35,6 +36,23 @@ def _layer(layer):
 
 def build_spec(spec: ModelSpec = CNN) -> "keras.Model":
     return keras.Sequential([keras.Input(shape=spec.input_shape)] + [_layer(l) for l in spec.layers], name=spec.name.replace("-", "_"))
+
+
+@contextlib.contextmanager
+def precision(dtype: str = "float32"):
+    """Layers built inside compute in `dtype`: "float32", or "bfloat16" through Keras' mixed_bfloat16 policy
+    (float32 variables, bf16 compute). The global policy is restored after."""
+    if dtype == "float32":
+        yield
+        return
+    if dtype != "bfloat16":
+        raise ValueError(f"precision must be float32 or bfloat16, got {dtype!r}")
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def build(spec: ModelSpec = CNN, seed: int | None = None):

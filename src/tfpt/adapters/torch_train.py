@@ -98,7 +98,14 @@ def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray, settings: Trai
 # lost and removes per-sample collation; torch.compile is off.
 AS_WRITTEN = {"loader": "dataloader", "channels_last": False, "compile": False}
 TUNED = {"loader": "preloaded", "channels_last": True, "compile": False}
-MODES = {"as-written": AS_WRITTEN, "tuned": TUNED}
+# bfloat16: torch.autocast around forward and loss (bf16 convolutions and matmuls, float32 parameters and
+# optimizer state, the loss computed in float32 from the bf16 logits).
+MODES = {"as-written": AS_WRITTEN, "tuned": TUNED, "tuned-bf16": {**TUNED, "precision": "bfloat16"}}
+
+
+def autocast(dev, opts):
+    """The precision context of one forward + loss: bf16 autocast, or nothing (float32)."""
+    return torch.autocast(dev.type, dtype=torch.bfloat16, enabled=opts.get("precision") == "bfloat16")
 
 
 def preloaded_batches(x, y, batch_size: int, order):
@@ -194,7 +201,9 @@ def _warm_up(model, loss_fn, settings, x, y, dev, steps, opts, seed):
         if opts["channels_last"]:
             xb = xb.contiguous(memory_format=torch.channels_last)
         opt.zero_grad()
-        loss_fn(twin(xb), yb).backward()
+        with autocast(dev, opts):
+            loss = loss_fn(twin(xb).float(), yb)
+        loss.backward()
         opt.step()
     if dev.type != "cpu":
         torch.cuda.synchronize()
@@ -222,8 +231,9 @@ def epoch(state: TrainState) -> EpochLog:
         if opts["channels_last"]:
             xb = xb.contiguous(memory_format=torch.channels_last)
         optimizer.zero_grad()
-        out = step_model(xb)
-        loss = loss_fn(out, yb)
+        with autocast(dev, opts):
+            out = step_model(xb).float()
+            loss = loss_fn(out, yb)
         loss.backward()
         optimizer.step()
         if recorder is not None:

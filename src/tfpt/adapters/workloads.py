@@ -54,11 +54,11 @@ def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
 
 # ------------------------------------------------------------------------------------------- PyTorch
 
-def torch_step(ds, device: str, seed: int):
+def torch_step(ds, device: str, seed: int, precision: str = "float32"):
     import torch
     from tfpt.adapters.devices import torch_device
     from tfpt.adapters import study_torch as torch_models
-    from tfpt.adapters.torch_train import make_loss, make_optimizer, to_tensors
+    from tfpt.adapters.torch_train import autocast, make_loss, make_optimizer, to_tensors
     dev = torch_device(device)
     torch.manual_seed(seed)
     model = torch_models.build(CNN).to(dev).train()
@@ -66,30 +66,55 @@ def torch_step(ds, device: str, seed: int):
     x, y = to_tensors(ds.x_train[:BATCH], ds.y_train[:BATCH], STUDY)
     x, y = x.to(dev), y.to(dev)
     loss_fn = make_loss(STUDY, CNN.head)
+    opts = {"precision": precision}
 
     def body():
         opt.zero_grad()
-        loss_fn(model(x), y).backward()
+        with autocast(dev, opts):
+            loss = loss_fn(model(x).float(), y)
+        loss.backward()
         opt.step()
         if dev.type != "cpu":
             torch.cuda.synchronize()
     return _slowed(body)
 
 
-def torch_infer(ds, device: str, seed: int, batch: int):
+# Inference modes: the same model and weights; only how the call is run changes. "as-written" is the study's
+# plain call (eager Keras on a numpy batch; nn.Module under inference_mode, NCHW). The tuned options were
+# chosen by measurement (`python -m tfpt.cli.tune --inference`; figures in the README).
+TORCH_INFER_MODES = {"as-written": {}, "tuned": {"channels_last": True, "freeze": True},
+                     "tuned-bf16": {"channels_last": True, "precision": "bfloat16"}}
+TF_INFER_MODES = {"as-written": {}, "tuned": {"function": True, "jit_compile": False},
+                  "tuned-bf16": {"function": True, "jit_compile": False, "precision": "bfloat16"}}
+
+
+def _test_batch(ds, batch: int) -> np.ndarray:
+    reps = -(-batch // len(ds.x_test))
+    return STUDY.scale_inputs(np.concatenate([ds.x_test] * reps)[:batch])
+
+
+def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
     import torch
     from tfpt.adapters.devices import torch_device
     from tfpt.adapters import study_torch as torch_models
+    opts = TORCH_INFER_MODES[mode] if options is None else options
     dev = torch_device(device)
     torch.manual_seed(seed)
     model = torch_models.build(CNN).to(dev).eval()
-    reps = -(-batch // len(ds.x_test))
-    x_all = np.concatenate([ds.x_test] * reps)[:batch]
-    x = torch.from_numpy(np.ascontiguousarray(STUDY.scale_inputs(x_all).transpose(0, 3, 1, 2))).to(dev)
+    x = torch.from_numpy(np.ascontiguousarray(_test_batch(ds, batch).transpose(0, 3, 1, 2))).to(dev)
+    if opts.get("channels_last"):
+        model, x = model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+    if opts.get("freeze"):  # TorchScript trace, frozen: constants folded, conv + ReLU fused by oneDNN
+        with torch.inference_mode(False), torch.no_grad():
+            model = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x).eval()))
+    if opts.get("compile"):
+        model = torch.compile(model)
+
+    bf16 = opts.get("precision") == "bfloat16"
 
     def body():
-        with torch.inference_mode():
-            out = model(x)
+        with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
+            out = model(x).float()
         if dev.type != "cpu":
             torch.cuda.synchronize()
         return out
@@ -98,13 +123,15 @@ def torch_infer(ds, device: str, seed: int, batch: int):
 
 # ---------------------------------------------------------------------------------------- TensorFlow
 
-def tf_step(ds, device: str, seed: int):
+def tf_step(ds, device: str, seed: int, precision: str = "float32"):
     from tfpt.adapters.devices import tf_device
     from tfpt.adapters import study_keras as keras_models
     from tfpt.adapters.keras_train import compile_study_settings
     keras_models.keras.utils.set_random_seed(seed)
+    with keras_models.tf.device(tf_device(device)), keras_models.precision(precision):
+        model = keras_models.build(CNN)
     with keras_models.tf.device(tf_device(device)):
-        model = compile_study_settings(keras_models.build(CNN), settings=STUDY)
+        model = compile_study_settings(model, settings=STUDY)
     x, y = STUDY.scale_inputs(ds.x_train[:BATCH]), ds.y_train[:BATCH].astype(np.int32)
 
     def body():
@@ -113,17 +140,28 @@ def tf_step(ds, device: str, seed: int):
     return _slowed(body)
 
 
-def tf_infer(ds, device: str, seed: int, batch: int):
+def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
     from tfpt.adapters.devices import tf_device
     from tfpt.adapters import study_keras as keras_models
+    tf = keras_models.tf
+    opts = TF_INFER_MODES[mode] if options is None else options
     keras_models.keras.utils.set_random_seed(seed)
-    model = keras_models.build(CNN)
-    reps = -(-batch // len(ds.x_test))
-    x = STUDY.scale_inputs(np.concatenate([ds.x_test] * reps)[:batch])
+    with keras_models.precision(opts.get("precision", "float32")):
+        model = keras_models.build(CNN)
+    x = _test_batch(ds, batch)
+    if not opts.get("function"):
+        def body():
+            with tf.device(tf_device(device)):
+                return np.asarray(model(x, training=False))
+        return _slowed(body)
+    with tf.device(tf_device(device)):
+        xt = tf.constant(x)  # converted once, as a served model receives a tensor
+        call = tf.function(lambda t: model(t, training=False), jit_compile=bool(opts.get("jit_compile")),
+                           reduce_retracing=True)
 
-    def body():
-        with keras_models.tf.device(tf_device(device)):
-            return np.asarray(model(x, training=False))
+        def body():
+            with tf.device(tf_device(device)):
+                return tf.cast(call(xt), tf.float32).numpy()
     return _slowed(body)
 
 

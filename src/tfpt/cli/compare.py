@@ -16,7 +16,7 @@ of the machine falls on both; the table gives the median epoch time, peak RSS an
 "smaller" only when that interval excludes 1, else "no difference resolved". Each epoch's seconds are the
 trainer's own (time.perf_counter around exactly its `epoch` call's training loop; build, compile, data
 conversion and the first trace are outside it), the figure the epoch benchmark times. Peak RSS is the kernel's
-exact figure (getrusage ru_maxrss) per phase. --eval-batch sets the test images per evaluation forward pass.
+exact figure (/proc VmHWM, the peak of its own address space) per phase. --eval-batch sets the test images per evaluation forward pass.
 
 Every option (ranges, duplicate frameworks, a writable --json folder) and the data are checked before any
 worker starts; a mistake is one line on stderr, `error: <the thing>: <what was expected>; fix: <the fix>`.
@@ -40,6 +40,7 @@ from tfpt.data import datasets
 from tfpt import frameworks
 from tfpt.procs import child_env
 from tfpt.training.worker import PHASE_NAMES
+from tfpt.settings import TRAIN_MODES
 
 STUDY = {"tf": {"test_acc": 0.9914}, "torch": {"test_acc": 0.9895}}  # the study's published 5-epoch figures
 PAIR_NAMES = {"spec": "spec CNN", "study": "study as written"}
@@ -58,7 +59,16 @@ def _pair_list(text: str) -> list[str]:
     return pairs
 
 
-def run_worker(fw: str, args, pair: str | None = None) -> dict:
+def thread_env(threads: int | None) -> dict:
+    """Environment that caps a worker's compute threads (torch/oneDNN read OMP_NUM_THREADS at start-up, TF its
+    TF_NUM_*_THREADS): parallel workers divide the cores instead of each taking all of them."""
+    if not threads:
+        return {}
+    n = str(threads)
+    return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1"}
+
+
+def run_worker(fw: str, args, pair: str | None = None, threads: int | None = None) -> dict:
     pair = pair or (getattr(args, "pair", None) or ["spec"])[0]
     epochs = epochs_for(pair, args.epochs)
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +82,7 @@ def run_worker(fw: str, args, pair: str | None = None) -> dict:
             cmd += ["--eval-batch", str(args.eval_batch)]
         print(f"== {fw}: training the {PAIR_NAMES[pair]} {epochs} epoch(s) on {args.dataset} in its own process"
               + (f" (repeat {args.repeat})" if getattr(args, "repeat", None) else ""), file=sys.stderr, flush=True)
-        proc = subprocess.run(cmd, env=child_env())
+        proc = subprocess.run(cmd, env=child_env(**thread_env(threads)))
         if proc.returncode != 0 or not out.is_file():
             raise SystemExit(f"the {fw} worker failed (exit {proc.returncode}); its messages are above")
         return json.loads(out.read_text())
@@ -154,7 +164,7 @@ def table(runs: dict) -> str:
             + ("" if len(n_epochs) == 1 else f" ({len(first[k]['epochs'])})")),
         row(f"seconds per epoch (training), median of {reps} [95 % CI]", lambda k: est[k]["epoch_s"].text("{:.2f}", " s")),
         row("seconds per epoch, each repeat", lambda k: " / ".join(f"{epoch_seconds(r):.2f}" for r in runs[k])),
-        row("peak RSS (ru_maxrss), median [95 % CI]", lambda k: est[k]["peak_rss_mb"].text("{:.0f}", " MB")),
+        row("peak RSS (VmHWM), median [95 % CI]", lambda k: est[k]["peak_rss_mb"].text("{:.0f}", " MB")),
     ]
     for phase in ("import", "data", "model", "train", "eval"):
         if all("phases" in r for k in keys for r in runs[k]):
@@ -236,8 +246,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--target", type=_fraction, default=0.99, help="test accuracy for time-to-accuracy, in (0, 1]")
     p.add_argument("--eval-every", type=int_at_least(1), default=None,
                    help="also evaluate every N steps (time-to-accuracy; N >= 1)")
-    p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written",
-                   help="as-written: the study's code paths; tuned: same math, faster feeding (see README)")
+    p.add_argument("--mode", choices=TRAIN_MODES, default="as-written",
+                   help="as-written: the study's code paths; tuned: same math, faster feeding; tuned-bf16: tuned in "
+                        "bfloat16 mixed precision (float32 weights; see README)")
     p.add_argument("--repeats", type=int_at_least(1), default=3,
                    help="fresh workers per framework, alternating tf, torch, ... (>= 1); medians with 95 %% "
                         "bootstrap intervals need 3 or more")

@@ -21,8 +21,8 @@ from tfpt.cli import exitcodes
 from tfpt.report import html
 from tfpt.report.regressions import RSS_BOUND, gate
 from tfpt.report.storage import load_runs, newest_pairs
-from tfpt.report.tables import (history_series, measurements_section, peak_table, study_figures, study_table,
-                                version_table)
+from tfpt.report.tables import (history_series, inference_table, measurements_section, peak_table, study_figures,
+                                study_table, version_table)
 
 CODES = (exitcodes.OK, exitcodes.REGRESSION, exitcodes.USAGE, exitcodes.BAD_INPUT, exitcodes.NOTHING)
 
@@ -140,6 +140,7 @@ def main(argv=None) -> int:
     files = {f"history-{i:02d}.svg": svg for i, svg in enumerate(svgs.values())}
     md = [f"# Benchmark report\n\n{intro}\n", "## The study's table, regenerated from the newest saved figures\n",
           study_table(runs), "\n## Throughput against the machine's float32 matrix-multiply peak\n", peak_table(latest),
+          "\n## Inference: in-memory models and every export's runtime (CPU)\n", inference_table(latest),
           *_gate_markdown(comparisons, a.factor, a.alpha, a.rss_bound),
           "\n## History (one series per version pair; x: the run's datetime)\n",
           *([f"![{t}]({name})" for t, name in zip(svgs, files)] or ["(no runs to plot)"]),
@@ -152,6 +153,7 @@ def main(argv=None) -> int:
         ("Runs", f"<p>{html.escape(intro)}</p>"),
         ("The study's table", html.study_html(fig, study) + "<p class='note'>Medians of the newest run; "
          "brackets: bootstrap 95 % interval of the median from the saved rounds (3 or more).</p>"),
+        ("Inference (CPU): in-memory models and every export's runtime", html.inference_html(fig, latest)),
         ("Regression gate", html.gate_html(fig, comparisons, a.factor, a.alpha, a.rss_bound)),
         ("Versions (newest median per version pair, CPU)", html.versions_html(fig, runs)),
         ("History", "<div class='plots'>" + "".join(f"<figure>{s}</figure>" for s in svgs.values()) + "</div>"),

@@ -85,6 +85,19 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
     return "\n".join(parts)
 
 
+def inference_html(fig: Figures, run) -> str:
+    from tfpt.report.tables import inference_figures
+    rows = ["<tr><th>framework</th><th>how</th><th>runtime</th><th>batch 1 (ms)</th><th>batch 1,024 (ms)</th>"
+            "<th>% of matmul peak</th></tr>"]
+    for r in inference_figures(run):
+        k = f"inference.{r['framework']}.{r['how']}"
+        rows.append(f"<tr><td>{escape(r['framework'])}</td><td>{escape(r['how'])}</td><td>{escape(r['runtime'] or '-')}</td>"
+                    f"<td>{fig(k + '.latency_ms', r.get('latency_ms'), '{:.3f}')}</td>"
+                    f"<td>{fig(k + '.throughput_ms', r.get('throughput_ms'), '{:.1f}')}</td>"
+                    f"<td>{fig(k + '.pct_of_peak', r.get('pct_of_peak'), '{:.0f}')}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>" if len(rows) > 1 else "<p>No inference benchmark in this run.</p>"
+
+
 def versions_html(fig: Figures, runs) -> str:
     """Newest median of each CPU benchmark per version pair (and tox env)."""
     cols: dict = {}

@@ -51,7 +51,8 @@ def study_figures(runs) -> dict:
     def find(q, fw, mode="as-written"):
         return _find(scope, q, fw, mode=mode) or _find(runs, q, fw, mode=mode)
     out: dict = {}
-    for row, q, mode in (("epoch_s", "epoch", "as-written"), ("tuned_epoch_s", "epoch", "tuned")):
+    for row, q, mode in (("epoch_s", "epoch", "as-written"), ("tuned_epoch_s", "epoch", "tuned"),
+                         ("bf16_epoch_s", "epoch", "tuned-bf16")):
         bench = {fw: find(q, fw, mode) for fw in ("tf", "torch")}
         for fw, b in bench.items():
             if b:
@@ -71,6 +72,9 @@ def study_figures(runs) -> dict:
     if mem["tf"] and mem["torch"]:
         out["study.rss_gb.ratio"] = out["study.rss_gb.tf"] / out["study.rss_gb.torch"]
     for fw in ("tf", "torch"):
+        bf16, f32 = find("epoch", fw, "tuned-bf16"), find("epoch", fw, "tuned")
+        if bf16 and f32 and f32["stats"]["median"] > 0:  # bf16 against float32, same run where both are
+            out[f"study.bf16_speedup.{fw}"] = f32["stats"]["median"] / bf16["stats"]["median"]
         src = find("epoch", fw) or mem[fw]
         acc = (src or {}).get("extra_info", {}).get("test_acc")
         if acc is not None:
@@ -82,6 +86,8 @@ STUDY_ROWS = (  # (row key, label, unit, study TF, study PyTorch)
     ("acc", "test accuracy after 1 epoch", "%", "99.14 % (5 ep.)", "98.95 % (5 ep.)"),
     ("epoch_s", "median seconds per epoch", "s", "11.19 s", "7.67 s (ratio 1.46)"),
     ("tuned_epoch_s", "median seconds per epoch, tuned mode", "s", "", ""),
+    ("bf16_epoch_s", "median seconds per epoch, tuned, bfloat16 mixed precision", "s", "", ""),
+    ("bf16_speedup", "bfloat16 speed-up (tuned float32 epoch ÷ bf16 epoch)", "×", "", ""),
     ("rss_gb", "peak RSS (own process)", "GB", "1.7 GB", "3.5 GB (ratio 0.49)"),
 )
 
@@ -122,6 +128,45 @@ def peak_table(run) -> str:
             rows.append(f"| {e['quantity']} | {e.get('mode', 'as-written')} | {NAMES.get(e.get('framework'), e.get('framework'))} | "
                         f"{e.get('device', '-')} | {b['stats']['median']:.4g} s | {g:.1f} | {pct} |")
     return head + "\n".join(rows)
+
+
+def _peak_gflops(run) -> float | None:
+    peak = next((b for b in run.benchmarks if b.get("extra_info", {}).get("quantity") == "peak"), None)
+    flop = peak and peak["extra_info"].get("flops")
+    return flop / peak["stats"]["median"] / 1e9 if flop and peak["stats"]["median"] > 0 else None
+
+
+def inference_figures(run) -> list[dict]:
+    """One row per way of running the trained CNN on the CPU: the in-memory models (as written, tuned) and every
+    export format's runtime: median ms at batch 1 and at batch 1,024, and the batch-1,024 GFLOP/s as % of the
+    run's matmul peak."""
+    peak, rows = _peak_gflops(run), {}
+    kinds = {"latency": "latency", "throughput": "throughput", "export-latency": "latency",
+             "export-throughput": "throughput"}
+    for b in run.benchmarks:
+        e = b.get("extra_info", {})
+        q = e.get("quantity")
+        if q not in kinds or e.get("device", "cpu") != "cpu" or e.get("pair"):
+            continue
+        fw = NAMES.get(e.get("framework"), e.get("framework"))
+        key = (fw, e["format"], e.get("runtime", "")) if q.startswith("export") else (fw, f"in memory, {e.get('mode', 'as-written')}", "")
+        row = rows.setdefault(key, {"framework": key[0], "how": key[1], "runtime": key[2]})
+        row[f"{kinds[q]}_ms"] = 1e3 * b["stats"]["median"]
+        if kinds[q] == "throughput" and e.get("flops") and peak:
+            row["pct_of_peak"] = 100 * e["flops"] / b["stats"]["median"] / 1e9 / peak
+    return sorted(rows.values(), key=lambda r: (r["framework"], not r["how"].startswith("in memory"), r["how"]))
+
+
+def inference_table(run) -> str:
+    rows = inference_figures(run)
+    if not rows:
+        return "No inference benchmark in this run."
+    out = ["| framework | how | runtime | batch 1 (ms) | batch 1,024 (ms) | % of matmul peak |", "|---|---|---|---|---|---|"]
+    fmt = lambda v, f: f.format(v) if v is not None else "-"  # noqa: E731
+    for r in rows:
+        out.append(f"| {r['framework']} | {r['how']} | {r['runtime'] or '-'} | {fmt(r.get('latency_ms'), '{:.3f}')} | "
+                   f"{fmt(r.get('throughput_ms'), '{:.1f}')} | {fmt(r.get('pct_of_peak'), '{:.0f} %')} |")
+    return "\n".join(out)
 
 
 def history_series(runs) -> dict:

@@ -14,7 +14,9 @@ loop, the figure tfpt-compare reports and the epoch benchmark times.
 
 Memory: `phases` holds, at each boundary (after import, after data load, after model + optimizer (with the
 float32 copy of the training images and the warm-up), after training, after evaluation), the kernel's exact peak
-RSS so far (getrusage ru_maxrss, monotonic) and the current RSS (/proc/self/status VmRSS). `--eval-batch` sets
+RSS so far (/proc/self/status VmHWM, the high-water mark of this process's own address space, monotonic) and the
+current RSS (VmRSS). Not getrusage's ru_maxrss: Linux carries it across exec, so a worker started by a process
+holding 1.58 GB (pytest with both frameworks) reported exactly that 1,580.8 MB for both frameworks. `--eval-batch` sets
 how many test images one forward pass of the evaluation takes (default 1000, what both trainers did).
 
 --serve: prepare, print `{"ready": ...}` as one JSON line on stdout, then for each stdin line `epoch` train one
@@ -37,6 +39,7 @@ from tfpt.adapters import devices
 from tfpt import frameworks
 from tfpt.adapters.study import PAIRS
 from tfpt.study.spec import total_params
+from tfpt.settings import TRAIN_MODES
 
 PHASES = ("import", "data", "model", "train", "eval")  # the order a run passes them
 PHASE_NAMES = {"import": "after import", "data": "after data load",
@@ -44,19 +47,29 @@ PHASE_NAMES = {"import": "after import", "data": "after data load",
 EVAL_BATCH = 1000
 
 
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    """The peak RSS of this process's own address space (VmHWM). getrusage's ru_maxrss is the fallback where
+    /proc is absent; on Linux it is not used: it keeps the parent's high-water mark across fork + exec."""
+    hwm = _status_mb("VmHWM")
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def rss_mb() -> float | None:
     """Current resident set size from /proc/self/status (VmRSS, kB); psutil where /proc is absent."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    rss = _status_mb("VmRSS")
+    if rss is not None:
+        return rss
     try:
         import psutil
         return psutil.Process().memory_info().rss / 2**20
@@ -188,7 +201,7 @@ def main(argv=None) -> int:
     p.add_argument("--limit", type=_positive, default=None,
                    help="train and test on the first N images only (plumbing tests; never for figures)")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
-    p.add_argument("--mode", choices=("as-written", "tuned"), default="as-written")
+    p.add_argument("--mode", choices=TRAIN_MODES, default="as-written")
     p.add_argument("--options", type=json.loads, default=None, help="JSON: override single tuning options")
     p.add_argument("--no-eval", action="store_true", help="skip the per-epoch test evaluation")
     p.add_argument("--serve", action="store_true", help="timed epochs on request (the epoch benchmark)")

@@ -1,0 +1,43 @@
+"""pytest-xdist: the controller merges every worker's measured figures and tolerance figures into one file and
+one printed section; files of earlier per-worker runs do not linger; workers divide the cores."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tfpt.procs import child_env
+
+pytestmark = pytest.mark.cli  # starts pytest sessions in subprocesses
+
+TESTS = '''
+import os
+import numpy as np
+import pytest
+from tfpt.compare import assert_close
+from tfpt.tolerances import tol
+
+@pytest.mark.parametrize("i", range(4))
+def test_figure(i, measurements):
+    measurements[f"figure {i}"] = {"worker": os.environ["PYTEST_XDIST_WORKER"], "threads": os.environ["OMP_NUM_THREADS"]}
+    assert_close({"a": np.zeros(3)}, {"a": np.full(3, 1e-6 * (i + 1))}, tol("forward"))
+'''
+
+
+def test_workers_figures_are_merged_by_the_controller(tmp_path):
+    (tmp_path / "test_figures.py").write_text(TESTS)
+    stale = tmp_path / "reports" / "measurements-main-gw7.json"
+    stale.parent.mkdir()
+    stale.write_text("{}")
+    env = {k: v for k, v in child_env().items() if k != "TOX_ENV_NAME"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+                           "test_figures.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert proc.stdout.count("measured figures") == 1
+    doc = json.loads((tmp_path / "reports" / "measurements-main.json").read_text())
+    figures = [doc["figures"][f"figure {i}"] for i in range(4)]
+    assert {f["worker"] for f in figures} == {"gw0", "gw1"}, figures  # both workers' figures, one file
+    assert {f["threads"] for f in figures} == {str(max(1, (__import__("os").cpu_count() or 1) // 2))}
+    (row,) = [r for r in doc["figures"]["tolerance tightness"] if r["tolerance"] == "float32/forward"]
+    assert row["measured_worst"] == pytest.approx(4e-6)  # the worst over both workers
+    assert not stale.exists() and sorted(p.name for p in stale.parent.iterdir()) == ["measurements-main.json"]
