@@ -2,7 +2,7 @@
 import pytest
 
 from tfpt import frameworks
-from tfpt.adapters.workloads import Yardstick
+from tfpt.adapters.workloads import Yardstick, slowed
 
 
 @pytest.fixture

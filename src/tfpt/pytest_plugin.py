@@ -119,6 +119,20 @@ def pytest_collection_modifyitems(config, items):
                 if reason:
                     item.add_marker(pytest.mark.skip(reason=reason))
                     break
+    if config.pluginmanager.hasplugin("xdist"):
+        _xdist_groups(items)
+
+
+def _xdist_groups(items) -> None:
+    """Tests that share a session cache go to one xdist worker under `--dist loadgroup`: a model pair's generic
+    checks (built, matched and compared once per process) and the tests of one framework's trained model."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        pair = params.get("model_pair")
+        if pair is not None:
+            item.add_marker(pytest.mark.xdist_group(name=f"pair-{pair.name}"))
+        elif item.get_closest_marker("train") and params.get("fw") in frameworks.FRAMEWORKS:
+            item.add_marker(pytest.mark.xdist_group(name=f"trained-{params['fw']}"))
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,8 @@ THROUGHPUT_BATCH = 1024
 
 def injected_sleep() -> float:
     """The planted-slowdown test hook: TFPT_BENCH_SLEEP seconds are added to every benchmarked body (the
-    --bench-sleep option sets it). Zero unless asked for: it exists to prove the regression gate fires."""
+    --bench-sleep option sets it; the benchmarks' `timed` fixture applies it through `slowed`). Zero unless asked
+    for: it exists to prove the regression gate fires."""
     return float(os.environ.get("TFPT_BENCH_SLEEP", "0") or 0)
 
 
@@ -33,15 +34,15 @@ def injected_slowdown() -> float:
     return float(os.environ.get("TFPT_BENCH_SLOWER", "0") or 0)
 
 
-def _slowed(body):
+def slowed(body):
     pause = injected_sleep()
     if not pause:
         return body
 
-    def slowed(*args, **kwargs):
+    def with_pause(*args, **kwargs):
         time.sleep(pause)
         return body(*args, **kwargs)
-    return slowed
+    return with_pause
 
 
 def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
@@ -76,7 +77,7 @@ def torch_step(ds, device: str, seed: int, precision: str = "float32"):
         opt.step()
         if dev.type != "cpu":
             torch.cuda.synchronize()
-    return _slowed(body)
+    return body
 
 
 # Inference modes: the same model and weights; only how the call is run changes. "as-written" is the study's
@@ -118,7 +119,7 @@ def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written"
         if dev.type != "cpu":
             torch.cuda.synchronize()
         return out
-    return _slowed(body)
+    return body
 
 
 # ---------------------------------------------------------------------------------------- TensorFlow
@@ -137,7 +138,7 @@ def tf_step(ds, device: str, seed: int, precision: str = "float32"):
     def body():
         with keras_models.tf.device(tf_device(device)):
             return model.train_on_batch(x, y)
-    return _slowed(body)
+    return body
 
 
 def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
@@ -153,7 +154,7 @@ def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", o
         def body():
             with tf.device(tf_device(device)):
                 return np.asarray(model(x, training=False))
-        return _slowed(body)
+        return body
     with tf.device(tf_device(device)):
         xt = tf.constant(x)  # converted once, as a served model receives a tensor
         call = tf.function(lambda t: model(t, training=False), jit_compile=bool(opts.get("jit_compile")),
@@ -162,7 +163,7 @@ def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", o
         def body():
             with tf.device(tf_device(device)):
                 return tf.cast(call(xt), tf.float32).numpy()
-    return _slowed(body)
+    return body
 
 
 def matmul_peak(n: int = 2048):
@@ -252,9 +253,6 @@ class EpochWorker:
 
     def epoch(self) -> float:
         """One epoch in the worker; its own seconds (time.perf_counter around exactly the training loop)."""
-        pause = injected_sleep()
-        if pause:
-            time.sleep(pause)
         seconds = self._ask("epoch")["seconds"]
         if injected_slowdown():
             time.sleep(injected_slowdown() * seconds)
