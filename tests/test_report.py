@@ -99,7 +99,7 @@ def test_help_exits_0_with_defaults_and_exit_codes(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--help"])
     text = capsys.readouterr().out
-    assert exc.value.code == 0 and "default: 0.1" in text
+    assert exc.value.code == 0 and "default: 0.02" in text and "0.60 for pair-*" in text
     assert all(f"  {c}  " in text for c in range(5)) and "  5  " not in text
 
 
