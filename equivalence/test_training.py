@@ -53,7 +53,7 @@ def first_steps(fw, mnist, seed, steps=100):
     from tfpt.adapters.study import adapter
     small = dataclasses.replace(mnist, x_train=mnist.x_train[:steps * 32], y_train=mnist.y_train[:steps * 32],
                                 x_test=mnist.x_test[:100], y_test=mnist.y_test[:100])
-    model, _ = trainer(fw).train(small, epochs=1, seed=seed, progress=False)
+    model, _ = trainer(fw).train(small, epochs=1, seed=seed, progress=False, evaluate_epochs=False)  # weights only
     return adapter(fw).get_weights(model)
 
 
