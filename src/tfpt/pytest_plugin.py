@@ -126,13 +126,14 @@ def pytest_collection_modifyitems(config, items):
 def _xdist_groups(items) -> None:
     """Tests that share a session cache go to one xdist worker under `--dist loadgroup`: a model pair's generic
     checks (built, matched and compared once per process) and the tests of one framework's trained model. A
-    pair's exports are left free: each is seconds of its own (a fresh deployer process), and a worker that holds
-    one pair's exports as well as its other checks was the quick tier's longest pole."""
+    pair's exports form a group of their own (all formats are exported and deployed together, once per process),
+    so they can run beside the pair's other checks."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         pair = params.get("model_pair")
-        if pair is not None and "pair_format" not in params:
-            item.add_marker(pytest.mark.xdist_group(name=f"pair-{pair.name}"))
+        if pair is not None:
+            kind = "exports" if "pair_format" in params else "pair"
+            item.add_marker(pytest.mark.xdist_group(name=f"{kind}-{pair.name}"))
         elif item.get_closest_marker("train") and params.get("fw") in frameworks.FRAMEWORKS:
             item.add_marker(pytest.mark.xdist_group(name=f"trained-{params['fw']}"))
 

@@ -6,8 +6,6 @@ converter registry, inputs come from the pair's InputSpec, tolerances from the o
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,7 +14,6 @@ from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
 from tfpt.match import MatchError
 from tfpt.pair import PairError
-from tfpt.procs import child_env
 from tfpt.testing import sessions as S
 from tfpt.tolerances import tol
 
@@ -107,24 +104,23 @@ def test_same_seed_same_model(model_pair, fw):
     assert not np.array_equal(pa, pc), f"{model_pair.name}: another seed built the same {fw} model"
 
 
-def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path, measurements):
-    """The untrained seeded model, exported and reloaded by the deployer in a process that imports only the
-    format's runtime, gives the in-memory model's outputs at batch 1 and 7."""
+def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path_factory, measurements):
+    """The untrained seeded model, exported and reloaded by the deployer in a process that imports only its own
+    framework's runtimes (one such process per framework for all of a pair's formats), gives the in-memory
+    model's outputs at batch 1 and 7."""
     from tfpt.adapters import exports, get
     for module in exports.NEEDS.get(pair_format, ()):
         pytest.importorskip(module, reason=f"{module} is not installed: the {pair_format} export cannot be checked")
     fw, pm = exports.framework_of(pair_format), S.models(model_pair)
-    x = S.batch(model_pair)[0][:7]
-    model, x = (pm.keras_model, x) if fw == "tf" else (pm.torch_model, model_pair.input.to_torch_layout(x))
-    artifact = exports.export_tf(model, pair_format, tmp_path / "art") if fw == "tf" else \
-        exports.export_torch(model, pair_format, tmp_path / "art", x)
-    np.save(tmp_path / "in.npy", x)
-    proc = subprocess.run([sys.executable, "-m", "tfpt.deploy", pair_format, str(artifact.path), str(tmp_path / "in.npy"),
-                           str(tmp_path / "out.npz"), "1,7"], capture_output=True, text=True, timeout=300, env=child_env())
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert ("torch" if fw == "tf" else "tensorflow") not in info["loaded"], info["loaded"]
-    got, expected = np.load(tmp_path / "out.npz"), get(fw).predict(model, x)
+    done = S.deployed(model_pair, str(tmp_path_factory.getbasetemp() / f"exports-{model_pair.name}"))
+    if isinstance(done[pair_format], str):
+        pytest.fail(f"{model_pair.name}: {done[pair_format]}", pytrace=False)
+    artifact, x, result, loaded, out = done[pair_format]
+    assert result["code"] == 0, result["stderr"][-2000:]
+    info = json.loads(result["stdout"].strip().splitlines()[-1])
+    assert info["format"] == pair_format and ("torch" if fw == "tf" else "tensorflow") not in loaded, loaded
+    model = pm.keras_model if fw == "tf" else pm.torch_model
+    got, expected = np.load(out), get(fw).predict(model, x)
     kind = "export-tflite" if pair_format == "tflite" else "export"
     result = assert_close({f"b{n}": expected[:n] for n in (1, 7)}, {f"b{n}": got[f"b{n}"] for n in (1, 7)}, tol(kind), "batch")
     measurements[f"pair {model_pair.name} export {pair_format} max |Δ|"] = result.max_abs

@@ -50,3 +50,52 @@ def point_labels(pair: ModelPair) -> list[str]:
         return built(pair).match.labels
     except Exception:  # collection must never crash on a user's pair: the tests report the failure
         return ["unmatched"]
+
+
+@functools.cache
+def deployed(pair: ModelPair, folder: str) -> dict:
+    """Every export format of the pair's untrained seeded models, exported here and reloaded by the deployer in
+    one fresh process per framework (the two run at once), at batch 1 and 7: {format: (artifact, input, result,
+    loaded modules, outputs file)}, or the exporter's error message for a format whose export failed. A format
+    whose packages are missing is absent (its test skips with the reason)."""
+    import importlib.util
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from tfpt.adapters import exports
+    from tfpt.procs import child_env
+    pm, root = models(pair), Path(folder)
+    x = batch(pair)[0][:7]
+    jobs: dict = {"tf": [], "torch": []}
+    out: dict = {}
+    for fmt in exports.FORMATS:
+        if any(importlib.util.find_spec(m) is None for m in exports.NEEDS.get(fmt, ())):
+            continue
+        fw = exports.framework_of(fmt)
+        model, xin = (pm.keras_model, x) if fw == "tf" else (pm.torch_model, pair.input.to_torch_layout(x))
+        try:
+            art = exports.export_tf(model, fmt, root / fmt) if fw == "tf" else \
+                exports.export_torch(model, fmt, root / fmt, xin)
+        except Exception as exc:  # one exporter's failure is that format's test failure, not its neighbours'
+            out[fmt] = f"exporting {fmt} failed: {type(exc).__name__}: {exc}"
+            continue
+        np.save(root / f"{fmt}-in.npy", xin)
+        jobs[fw].append((fmt, art, xin, [fmt, str(art.path), str(root / f"{fmt}-in.npy"), str(root / f"{fmt}-out.npz"), "1,7"]))
+    procs = {}
+    for fw, js in jobs.items():
+        if js:
+            (root / f"jobs-{fw}.json").write_text(json.dumps([j[3] for j in js]))
+            procs[fw] = subprocess.Popen([sys.executable, "-m", "tfpt.testing.deploy_many", str(root / f"jobs-{fw}.json")],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
+    for fw, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the {fw} deployer process failed (exit {proc.returncode}): {stderr[-2000:]}")
+        doc = json.loads(stdout.strip().splitlines()[-1])
+        for (fmt, art, xin, _), result in zip(jobs[fw], doc["results"]):
+            out[fmt] = (art, xin, result, doc["loaded"], root / f"{fmt}-out.npz")
+    return out
