@@ -41,3 +41,26 @@ def test_workers_figures_are_merged_by_the_controller(tmp_path):
     (row,) = [r for r in doc["figures"]["tolerance tightness"] if r["tolerance"] == "float32/forward"]
     assert row["measured_worst"] == pytest.approx(4e-6)  # the worst over both workers
     assert not stale.exists() and sorted(p.name for p in stale.parent.iterdir()) == ["measurements-main.json"]
+
+
+GROUPED = '''
+import os
+import pytest
+
+@pytest.mark.xdist_group(name="shared-model")
+@pytest.mark.parametrize("i", range(6))
+def test_grouped(i, measurements):
+    measurements[f"grouped {i}"] = os.environ["PYTEST_XDIST_WORKER"]
+'''
+
+
+def test_loadgroup_keeps_a_group_on_one_worker(tmp_path):
+    """pytest 9.2 ignores the node-id suffix pytest-xdist 3.8 writes for groups; the plugin writes it where
+    pytest reads it. Without that, this group ran on both workers."""
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist",
+                           "loadgroup", "test_grouped.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in child_env().items() if k != "TOX_ENV_NAME"})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    doc = json.loads((tmp_path / "reports" / "measurements-main.json").read_text())
+    assert len({doc["figures"][f"grouped {i}"] for i in range(6)}) == 1, doc["figures"]

@@ -77,6 +77,8 @@ def pytest_configure(config):
             os.environ[env] = str(config.getoption(opt))
     _benchmarks_on_when_saving(config)
     _divide_cores(config)
+    if _is_xdist_worker(config) and config.getvalue("loadgroup"):
+        config.pluginmanager.register(_LoadGroupNodeIds(), "tfpt-loadgroup-nodeids")
 
 
 def _benchmarks_on_when_saving(config):
@@ -106,6 +108,7 @@ def pytest_report_header(config):
             f"seed: {config.getoption('seed')} (per test: seed + crc32(nodeid)); devices: {devices.describe()}"]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks added here
 def pytest_collection_modifyitems(config, items):
     """Every runtime condition becomes a skip with a reason here, and nowhere else."""
     for item in items:
@@ -119,7 +122,7 @@ def pytest_collection_modifyitems(config, items):
                 if reason:
                     item.add_marker(pytest.mark.skip(reason=reason))
                     break
-    if config.pluginmanager.hasplugin("xdist"):
+    if _is_xdist_worker(config) or config.pluginmanager.hasplugin("xdist"):  # workers register it otherwise
         _xdist_groups(items)
 
 
@@ -205,6 +208,26 @@ def pytest_testnodedown(node, error):
             _MEASURED[key] = value
     for kind, dtype, value in doc["tolerances"]:
         MEASURED[(kind, dtype)] = max(MEASURED.get((kind, dtype), 0.0), value)
+
+
+class _LoadGroupNodeIds:
+    """pytest-xdist 3.8 sends `--dist loadgroup` groups to one worker by appending "@group" to each test's node
+    id, assigning `item._nodeid`; pytest 9.2 derives `nodeid` from `item._id` instead, so the suffix is lost and
+    every group is spread like `--dist load` (measured: a 6-test group ran on both workers). On a worker, after
+    every mark is added, the same suffix is written where pytest 9.2 reads it."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        try:
+            from _pytest.nodeid import coerce_node_id
+        except ImportError:  # an older pytest, whose nodeid xdist sets itself
+            return
+        for item in items:
+            names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                            for m in item.iter_markers("xdist_group")})
+            suffix = "@" + "_".join(names)
+            if names and hasattr(item, "_id") and not item.nodeid.endswith(suffix):
+                item._id = coerce_node_id(item.nodeid + suffix)
 
 
 def _divide_cores(config) -> None:
