@@ -38,3 +38,31 @@ def test_unfrozen_second_lstm_bias_trains_differently():
     result = compare(keras_after, torch_after, tol("sgd_steps"))
     diverged = {r.name for r in result.rows if not r.ok}
     assert "rnn.bias" in diverged and "embed.embeddings" not in diverged, result.message("weight")
+
+
+@pytest.mark.exports  # exports and deploys a whole pair: the default run
+def test_export_check_fails_when_an_exporter_ships_other_weights(monkeypatch, tmp_path):
+    """The batched deploy check (one deployer process per framework) against a known defect: PyTorch's exporter
+    given a model whose first weight is 5 % off. Its outputs must fail the export tolerance; a TF format, exported
+    correctly in the same batch, must still pass."""
+    import numpy as np
+    from tfpt.adapters import exports, get
+    from tfpt.testing import sessions as S
+    real = exports.export_torch
+
+    def wrong(model, fmt, folder, example):
+        import copy
+        import torch
+        off = copy.deepcopy(model)
+        with torch.no_grad():
+            next(off.parameters()).mul_(1.05)
+        return real(off, fmt, folder, example)
+
+    monkeypatch.setattr(exports, "export_torch", wrong)
+    done = S.deployed.__wrapped__(pairs.SPEC, str(tmp_path))  # not the session's cached (correct) batch
+    pm = S.models(pairs.SPEC)
+    for fmt, model, fw, fails in (("torchscript", pm.torch_model, "torch", True), ("keras", pm.keras_model, "tf", False)):
+        _, x, result, _, out = done[fmt]
+        assert result["code"] == 0, result["stderr"][-2000:]
+        ok = compare({"b7": get(fw).predict(model, x)}, {"b7": np.load(out)["b7"]}, tol("export")).ok
+        assert ok != fails, f"{fmt}: the export check {'passed' if ok else 'failed'}"
