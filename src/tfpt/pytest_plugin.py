@@ -237,9 +237,9 @@ def _divide_cores(config) -> None:
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
     if not _is_xdist_worker(config) or count < 2:
         return
+    from tfpt.procs import thread_env
     n = max(1, (os.cpu_count() or 1) // count)
-    os.environ.update(OMP_NUM_THREADS=str(n), MKL_NUM_THREADS=str(n), TF_NUM_INTRAOP_THREADS=str(n),
-                      TF_NUM_INTEROP_THREADS="1")
+    os.environ.update(thread_env(n))
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
 

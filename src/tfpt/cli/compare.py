@@ -38,7 +38,7 @@ from tfpt.cli.args import framework_list, int_at_least
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.data import datasets
 from tfpt import frameworks
-from tfpt.procs import child_env
+from tfpt.procs import child_env, thread_env
 from tfpt.training.worker import PHASE_NAMES
 from tfpt.settings import TRAIN_MODES
 
@@ -57,15 +57,6 @@ def _pair_list(text: str) -> list[str]:
     if not pairs or any(q not in PAIR_NAMES for q in pairs) or len(set(pairs)) != len(pairs):
         raise argparse.ArgumentTypeError(f"expected spec and/or study (comma separated, each once), got {text!r}")
     return pairs
-
-
-def thread_env(threads: int | None) -> dict:
-    """Environment that caps a worker's compute threads (torch/oneDNN read OMP_NUM_THREADS at start-up, TF its
-    TF_NUM_*_THREADS): parallel workers divide the cores instead of each taking all of them."""
-    if not threads:
-        return {}
-    n = str(threads)
-    return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1"}
 
 
 def run_worker(fw: str, args, pair: str | None = None, threads: int | None = None) -> dict:
