@@ -17,6 +17,7 @@ from tfpt.procs import child_env
 PHASES = ["import", "data", "model", "train", "eval"]
 
 
+@pytest.mark.cli  # a worker process per framework
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_worker_reports_monotonic_phases(fw, tmp_path):
     out = tmp_path / "r.json"
@@ -35,6 +36,7 @@ def test_worker_reports_monotonic_phases(fw, tmp_path):
     assert not r["other_framework_loaded"]
 
 
+@pytest.mark.cli  # a child process
 def test_a_workers_peak_rss_is_its_own_not_its_parents():
     """Linux keeps ru_maxrss across fork + exec: a worker started by a process that once held 400 MB more
     reported that figure as its own peak. The worker's figure (VmHWM) starts afresh at exec."""
@@ -47,6 +49,7 @@ def test_a_workers_peak_rss_is_its_own_not_its_parents():
     assert inherited > 400, (own, inherited)  # the counter that was used before: the parent's peak (negative control)
 
 
+@pytest.mark.cli  # a --serve worker process
 @pytest.mark.torch
 def test_epoch_worker_times_epochs_in_its_own_process():
     from tfpt.adapters.workloads import EpochWorker

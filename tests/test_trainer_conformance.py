@@ -87,6 +87,7 @@ def test_loose_tolerance_is_reported():
     assert gradient.atol == 0 and "rtol" in loose_entries({("gradient", "float32"): gradient.rtol / 1000})[0]
 
 
+@pytest.mark.cli  # two whole pytest sessions in child processes
 def test_loose_tolerance_fails_the_pytest_run(tmp_path):
     """A whole pytest session (its own process, frameworks hidden: none is needed) whose one assert_close passes
     with a figure 1000x below the entry's atol: the test passes, the run exits 1 with the error line."""

@@ -34,7 +34,8 @@ MARKERS = {
     "data": "the data loader's own tests on the full real datasets",
     "train": "trains a model on a full real dataset first (tens of seconds per framework)",
     "exports": "exports of an untrained pair other than the quick tier's, reloaded in fresh deployer processes",
-    "cli": "runs the suite's commands in subprocesses (bad inputs, the headline commands): not in the quick tier",
+    "cli": ("runs the suite's commands in subprocesses (bad inputs, the headline commands, the comparison's workers,"
+            " a whole pytest session): not in the quick tier"),
 }
 
 
