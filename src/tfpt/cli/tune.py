@@ -1,10 +1,16 @@
 """Measure each tuning option on its own, each configuration in a fresh worker process, full MNIST epochs:
-the evidence behind the TUNED tables of runners/torch_train.py and runners/keras_train.py.
+the evidence behind the TUNED tables of the two trainers (tfpt.adapters.torch_train, tfpt.adapters.keras_train).
 
     python -m tfpt.cli.tune [--epochs 2] [--frameworks tf,torch]
+    python -m tfpt.cli.tune --inference [--rounds 7]      # the inference candidates (tfpt.adapters.workloads)
 
 Prints per configuration the seconds of each epoch (the first includes one-time tracing/compilation), the
 achieved GFLOP/s of the last epoch and its % of a float32 matmul peak measured in this process just before.
+
+--inference times every inference candidate of a framework in one process per framework, interleaved (each
+round times every candidate once, then the matmul), at batch 1 and 1,024: the median ms per call, and at
+1,024 the forward GFLOP/s as % of the float32 2048^3 matmul's GFLOP/s timed in the same rounds (the benchmarks'
+`peak`).
 """
 from __future__ import annotations
 
@@ -41,6 +47,65 @@ CANDIDATES = {
 }
 
 
+INFERENCE = {
+    "torch": {"as-written": {}, "channels_last": {"channels_last": True},
+              "TorchScript trace + freeze": {"freeze": True},
+              "freeze + channels_last": {"freeze": True, "channels_last": True},
+              "torch.compile": {"compile": True}},
+    "tf": {"as-written (eager)": {}, "tf.function": {"function": True},
+           "tf.function + XLA": {"function": True, "jit_compile": True},
+           "concrete function": {"function": True, "concrete": True},
+           "concrete function + XLA": {"function": True, "concrete": True, "jit_compile": True}},
+}
+
+
+def inference_rounds(fw: str, rounds: int) -> list[dict]:
+    """In this process (one framework): every candidate's median ms per call at batch 1 and 1,024, interleaved."""
+    import numpy as np
+    from tfpt import frameworks
+    frameworks.torch_first()  # the yardstick is torch's multiply; torch before TensorFlow (tfpt.frameworks)
+    from tfpt.adapters.workloads import INFER, matmul_peak
+    from tfpt.data.datasets import synthetic
+    from tfpt.study.spec import forward_macs
+    ds, out, (peak_body, peak_flop) = synthetic(n_train=64, n_test=1024, seed=0), [], matmul_peak()
+    for batch, calls in ((1, 200), (1024, 2)):
+        bodies = {label: INFER[fw](ds, "cpu", 0, batch, "as-written", opts) for label, opts in INFERENCE[fw].items()}
+        for body in bodies.values():
+            body(), body()  # first trace / compile / allocation
+        ms, peak_s = {label: [] for label in bodies}, []
+        for _ in range(rounds):
+            for label, body in bodies.items():
+                t0 = time.perf_counter()
+                for _ in range(calls):
+                    body()
+                ms[label].append(1e3 * (time.perf_counter() - t0) / calls)
+            t0 = time.perf_counter()
+            peak_body()
+            peak_s.append(time.perf_counter() - t0)
+        peak_gflops = peak_flop / float(np.median(peak_s)) / 1e9
+        for label, values in ms.items():
+            med = float(np.median(values))
+            out.append({"framework": fw, "candidate": label, "batch": batch, "ms": med,
+                        "pct": 100 * 2 * forward_macs(CNN) * batch / med * 1e3 / 1e9 / peak_gflops})
+    return out
+
+
+def inference(frameworks, rounds: int) -> int:
+    print("| framework | candidate | batch 1 (ms) | batch 1,024 (ms) | batch 1,024 % of matmul |\n|---|---|---|---|---|")
+    for fw in frameworks:  # one process per framework: the two never share one (see tfpt.pytest_plugin)
+        proc = subprocess.run([sys.executable, "-c", f"import json, tfpt.cli.tune as t; "
+                               f"print(json.dumps(t.inference_rounds({fw!r}, {rounds})))"],
+                              env=child_env(), capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(f"| {fw} | failed: {proc.stderr.strip().splitlines()[-1][:160]} | | | |")
+            continue
+        rows = json.loads(proc.stdout.strip().splitlines()[-1])
+        for label in INFERENCE[fw]:
+            one, big = (next(r for r in rows if r["candidate"] == label and r["batch"] == b) for b in (1, 1024))
+            print(f"| {fw} | {label} | {one['ms']:.3f} | {big['ms']:.1f} | {big['pct']:.0f} % |", flush=True)
+    return 0
+
+
 def matmul_gflops(reps: int = 10) -> float:
     """The same float32 2048^3 multiply the benchmarks' `peak` group times (torch if installed, else numpy)."""
     from tfpt.adapters.workloads import matmul_peak
@@ -70,7 +135,11 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int_at_least(1), default=2, help="epochs per configuration")
     p.add_argument("--frameworks", type=framework_list, default="torch,tf", help="tf and/or torch")
     p.add_argument("--only", default=None, help="comma-separated configuration labels to run (default: all)")
+    p.add_argument("--inference", action="store_true", help="time the inference candidates instead of training")
+    p.add_argument("--rounds", type=int_at_least(1), default=7, help="--inference: interleaved rounds")
     a = p.parse_args(argv)
+    if a.inference:
+        return inference(a.frameworks, a.rounds)
     peak = matmul_gflops()
     flop = train_flops_per_image(CNN) * 60000
     print(f"float32 2048^3 matmul: {peak:.0f} GFLOP/s; one epoch = {flop / 1e12:.2f} TFLOP")
