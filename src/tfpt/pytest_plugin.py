@@ -3,8 +3,10 @@ seeds, the measured-figures record, the benchmark machine info, and `--pair modu
 
 Import order: with TF 2.21 / torch 2.14.1, importing tensorflow and then anything that loads torch._dynamo
 (torch.optim.Adam, torch.export, torch.compile, the dynamo ONNX exporter) segfaults inside triton's import.
-pytest loads this plugin before any conftest or test module, so importing torch and torch._dynamo here, first,
-makes every test subset and order safe. Nothing here imports tensorflow: a run of torch tests alone never loads it.
+pytest loads this plugin before any conftest or test module, so importing torch and torch._dynamo in its
+pytest_load_initial_conftests, first, makes every test subset and order safe. Nothing here imports tensorflow: a
+run of torch tests alone never loads it. A pytest-xdist controller runs no test and skips the import: 2.7 s of
+start-up (torch 1.3 s + torch._dynamo 1.4 s, measured) that every `-n` run waited for before its workers started.
 """
 from __future__ import annotations
 
@@ -19,10 +21,7 @@ import numpy as np
 import pytest
 
 from tfpt import frameworks
-
-frameworks.torch_first()
-
-from tfpt.adapters import devices  # noqa: E402
+from tfpt.adapters import devices
 
 MARKERS = {
     "tf": "needs TensorFlow (skipped with a reason where it is not installed)",
@@ -62,6 +61,14 @@ def pytest_addoption(parser):
                          "pass the false-discovery control over a whole run's benchmarks)")
     group.addoption("--seed", type=int, default=int(os.environ.get("TFPT_SEED", "1234")),
                     help="base seed; each test gets seed + crc32(test id) (env TFPT_SEED)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """torch before anything can import TensorFlow (see the module's text), in every process that runs tests."""
+    workers = getattr(early_config.known_args_namespace, "numprocesses", None)
+    if os.environ.get("PYTEST_XDIST_WORKER") or not workers or workers == "0":
+        frameworks.torch_first()
 
 
 def pytest_configure(config):
