@@ -16,11 +16,11 @@ test: data
 	@$(PY) -m pytest $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; exit $$rc
 
-# The quick tier: every conformance test but full-data training, benchmarks, other pairs' exports and the
-# command-line tests that run subprocesses; on every core (pytest-xdist, the cores divided between workers, tests
+# The quick tier: every conformance test but full-data training, benchmarks, other pairs' exports, the long-horizon
+# checks and the command-line tests that run subprocesses; on every core (pytest-xdist, the cores divided between workers, tests
 # that share a cached model kept on one worker).
 quick: data
-	$(PY) -m pytest -m "not slow and not train and not benchmark and not exports and not cli" -n auto --dist loadgroup $(ARGS)
+	$(PY) -m pytest -m "not slow and not train and not benchmark and not exports and not long and not cli" -n auto --dist loadgroup $(ARGS)
 
 setup: $(STAMP)
 

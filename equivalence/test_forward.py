@@ -11,6 +11,7 @@ from tfpt.pair import get as pair_named
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("name", ["spec", "study"])
 def test_predictions_agree_on_the_full_test_set(name, mnist):
     pair = pair_named(name)

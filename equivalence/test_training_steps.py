@@ -59,6 +59,7 @@ def test_adam_10_steps_matched_agree_defaults_do_not(mnist, measurements):
     assert not default.ok, "default Adam settings unexpectedly agree: has a framework changed its epsilon?"
 
 
+@pytest.mark.long
 def test_adam_100_steps_drift_is_recorded(mnist, measurements):
     matched = compare(*run_both(mnist, 100, adam(), matched=True), tol("adam_matched"))
     default = compare(*run_both(mnist, 100, adam()), tol("adam_matched"))
