@@ -81,20 +81,23 @@ def torch_step(ds, device: str, seed: int, precision: str = "float32"):
 
 
 # Inference modes: the same model and weights; only how the call is run changes. "as-written" is the study's
-# plain call (eager Keras on a numpy batch; nn.Module under inference_mode, NCHW). Measured here (2-core CPU,
-# float32 2048³ matmul 148 GFLOP/s; TF 2.21, torch 2.14.1; median ms at batch 1 / at batch 1,024, % of the matmul):
-#   torch  as-written 0.299 / 220.2 (24 %); channels_last 0.247 / 150.5 (35 %); TorchScript trace + freeze +
-#          optimize_for_inference 0.236 / 89.6 (59 %); that + channels_last 0.350 / 94.8 (56 %);
-#          bf16 autocast + channels_last 0.642 / 86.1 (61 %)
-#   tf     as-written 5.679 / 86.7 (61 %); tf.function 1.010 / 84.6 (62 %); tf.function + XLA 0.567 / 77.8 (68 %);
-#          bf16 policy + tf.function 1.005 / 32.4 (163 % of the float32 matmul)
+# plain call (eager Keras on a numpy batch; nn.Module under inference_mode, NCHW). `python -m tfpt.cli.tune
+# --inference --rounds 7` (2-core CPU, TF 2.21, torch 2.14.1, interleaved; median ms at batch 1 / at batch 1,024,
+# % of the float32 2048³ matmul of the same rounds):
+#   torch  as-written 0.460 / 201.5 (22 %); channels_last 0.267 / 119.7 (37 %); TorchScript trace + freeze +
+#          optimize_for_inference 0.244 / 76.4 (57 %); that + channels_last 0.235 / 72.6 (60 %);
+#          torch.compile 0.336 / 117.9 (37 %). An earlier run: bf16 autocast + channels_last 0.642 / 86.1 (61 %)
+#   tf     as-written 5.648 / 75.4 (57 %); tf.function 0.726 / 46.6 (93 %); tf.function + XLA 0.543 / 76.2 (57 %);
+#          concrete function 0.584 / 47.1 (92 %); concrete + XLA 0.360 / 75.5 (57 %).
+#          An earlier run: bf16 policy + tf.function 1.005 / 32.4 (163 % of the float32 matmul)
 TORCH_INFER_MODES = {"as-written": {}, "tuned": {"freeze": True},
                      "tuned-bf16": {"channels_last": True, "precision": "bfloat16"}}
 # TensorFlow's tuned call: one concrete function traced for the served shape (no signature matching per call; the
-# cast to float32 inside the graph), without XLA: measured with `python -m tfpt.cli.tune --inference` on the
-# 2-core box, interleaved: batch 1,024 47-49 ms vs 79-80 ms with XLA and 75 ms eager (XLA's CPU convolutions
-# lose to the oneDNN-fused graph); batch 1 0.35-0.47 ms vs eager 5.0 ms.
-TF_INFER_MODES = {"as-written": {}, "tuned": {"function": True, "concrete": True},
+# cast to float32 inside the graph), compiled with XLA at batch 1 only. `python -m tfpt.cli.tune --inference` and
+# a batch sweep, interleaved, 2-core box: XLA won only at batch 1 (0.41 vs 0.52-0.77 ms); from batch 8 on the
+# oneDNN-fused graph won (batch 8 0.85 vs 1.0 ms, 32 1.9 vs 3.2, 128 7.4 vs 10.5, 256 13.8 vs 21.3, 1,024 47 vs
+# 76 ms; eager 5.6 / 75 ms at batch 1 / 1,024). Batches 2-7 were not measured and get the graph.
+TF_INFER_MODES = {"as-written": {}, "tuned": {"function": True, "concrete": True, "xla_max_batch": 1},
                   "tuned-bf16": {"function": True, "concrete": True, "precision": "bfloat16"}}
 
 
@@ -169,8 +172,9 @@ def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", o
         return body
     with tf.device(tf_device(device)):
         xt = tf.constant(x)  # converted once, as a served model receives a tensor
-        call = tf.function(lambda t: tf.cast(model(t, training=False), tf.float32),
-                           jit_compile=bool(opts.get("jit_compile")), reduce_retracing=True)
+        jit = bool(opts.get("jit_compile")) or batch <= opts.get("xla_max_batch", 0)
+        call = tf.function(lambda t: tf.cast(model(t, training=False), tf.float32), jit_compile=jit,
+                           reduce_retracing=True)
         if opts.get("concrete"):  # traced here, under the device: placement is fixed in the graph
             concrete = call.get_concrete_function(tf.TensorSpec(xt.shape, xt.dtype))
             return lambda: concrete(xt).numpy()

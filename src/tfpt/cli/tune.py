@@ -55,7 +55,8 @@ INFERENCE = {
     "tf": {"as-written (eager)": {}, "tf.function": {"function": True},
            "tf.function + XLA": {"function": True, "jit_compile": True},
            "concrete function": {"function": True, "concrete": True},
-           "concrete function + XLA": {"function": True, "concrete": True, "jit_compile": True}},
+           "concrete function + XLA": {"function": True, "concrete": True, "jit_compile": True},
+           "concrete function, XLA at batch 1 (tuned)": {"function": True, "concrete": True, "xla_max_batch": 1}},
 }
 
 
