@@ -57,6 +57,7 @@ def first_steps(fw, mnist, seed, steps=100):
     return adapter(fw).get_weights(model)
 
 
+@pytest.mark.long  # three 100-step trainer runs per framework
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_same_seed_same_weights_other_seed_other_weights(fw, mnist, measurements):
     a, b, c = first_steps(fw, mnist, 7), first_steps(fw, mnist, 7), first_steps(fw, mnist, 8)

@@ -33,8 +33,8 @@ MARKERS = {
     "data": "the data loader's own tests on the full real datasets",
     "train": "trains a model on a full real dataset first (tens of seconds per framework)",
     "exports": "exports of an untrained pair other than the quick tier's, reloaded in fresh deployer processes",
-    "long": ("a long-horizon check (100 optimizer steps from each framework's defaults, or all 10,000 test images"
-             " through both models): in the default run, not the quick tier"),
+    "long": ("a long-horizon check (runs of 100 optimizer steps per framework, or all 10,000 test images through"
+             " both models): in the default run, not the quick tier"),
     "cli": ("runs the suite's commands in subprocesses (bad inputs, the headline commands, the comparison's workers,"
             " a whole pytest session): not in the quick tier"),
 }
