@@ -26,16 +26,19 @@ def tox_config(envs: str, *keys: str) -> configparser.ConfigParser:
 
 
 def matrix_envs() -> list[str]:
-    listed = tox_config("ALL", "env_name")
-    return [s.split(":", 1)[1] for s in listed.sections() if s.startswith("testenv:") and s != "testenv:report"]
+    listed = tox_config("ALL", "env_name")  # all but the report and tox's own build env (.pkg)
+    return [s.split(":", 1)[1] for s in listed.sections()
+            if s.startswith("testenv:") and s != "testenv:report" and not s.startswith("testenv:.")]
 
 
 @pytest.mark.cli  # tox in a child process
-def test_every_matrix_env_benchmarks_under_the_one_lock():
+def test_every_matrix_env_installs_the_suite_and_benchmarks_under_the_one_lock():
     envs = matrix_envs()
     assert len(envs) >= 2, envs
-    config = tox_config(",".join(envs), "commands")
+    config = tox_config(",".join(envs), "commands", "package")
     for env in envs:
+        # installed (editable), so its entry point loads the plugin in the env's pytest and in child sessions
+        assert config[f"testenv:{env}"]["package"] == "editable", env
         lines = [c.strip() for c in config[f"testenv:{env}"]["commands"].splitlines() if c.strip()]
         timed = [c for c in lines if " benchmarks " in f" {c} "]
         assert timed and all(c.startswith(f"flock {ROOT / 'tox.ini'} ") for c in timed), (env, lines)
