@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tfpt.adapters.workloads import TF_INFER_MODES
 from tfpt.study.spec import CNN, train_flops_per_image
 from tfpt.procs import child_env
 from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
@@ -56,7 +57,7 @@ INFERENCE = {
            "tf.function + XLA": {"function": True, "jit_compile": True},
            "concrete function": {"function": True, "concrete": True},
            "concrete function + XLA": {"function": True, "concrete": True, "jit_compile": True},
-           "concrete function, XLA at batch 1 (tuned)": {"function": True, "concrete": True, "xla_max_batch": 1}},
+           "the suite's tuned mode": TF_INFER_MODES["tuned"]},  # PyTorch's is "TorchScript trace + freeze"
 }
 
 
