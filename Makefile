@@ -24,7 +24,14 @@ quick: data
 
 setup: $(STAMP)
 
+# A new venv holds about 7.5 GB (TensorFlow, torch's CUDA build); pip unpacks beside it. Refuse before writing
+# anything when the disk cannot take it: a full disk mid-install leaves a broken venv and pip's OSError.
+MIN_FREE_GB ?= 10
+
 $(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || { free=$$(df -Pk . | awk 'NR==2 {print int($$4 / 1048576)}'); \
+	  if [ "$$free" -lt $(MIN_FREE_GB) ]; then \
+	    echo "error: $$free GB free on the disk of $$(pwd); a new $(VENV) needs about $(MIN_FREE_GB) GB; fix: free disk space (old clones' .venv folders), then run make again" >&2; exit 3; fi; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .

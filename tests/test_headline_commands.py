@@ -37,3 +37,15 @@ def test_autosave_with_no_benchmark_selected_says_so_with_pytest_exit_5(tmp_path
     assert proc.returncode == 5, proc.stdout[-3000:]
     assert NOTHING_SAVED in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_setup_on_a_disk_too_full_for_the_venv_refuses_in_one_line_and_writes_nothing(tmp_path):
+    """A full disk once stopped CI mid-install with pip's OSError and a broken venv; setup now checks first."""
+    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+        (tmp_path / name).write_bytes((REPO / name).read_bytes())
+    proc = subprocess.run(["make", "--no-print-directory", "setup", "MIN_FREE_GB=100000000"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    error = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(error) == 1 and "GB free" in error[0] and "fix: free disk space" in error[0], proc.stderr
+    assert not (tmp_path / ".venv").exists()
