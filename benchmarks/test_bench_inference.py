@@ -15,7 +15,7 @@ MODES = pytest.mark.parametrize("mode", ["as-written", "tuned", "tuned-bf16"])
 def test_latency(fw, device, mode, timed, describe, mnist, seed):
     body = workloads.INFER[fw](mnist, device, seed, workloads.LATENCY_BATCH, mode)
     out = body()
-    timed(body, rounds=200, warmup_rounds=10, device=device)
+    timed(body, rounds=200, warmup_rounds=10, device=device, settle=workloads.LATENCY_SETTLE)
     describe(fw, device, "latency", workloads.flops("latency", workloads.LATENCY_BATCH),
              batch=workloads.LATENCY_BATCH)["mode"] = mode
     assert tuple(out.shape) == (1, 10)  # a tensor on the device (torch-gpu) or an array

@@ -1,0 +1,18 @@
+"""The benchmarks' drift clock: sampled every `every`-th timed round, and for sub-millisecond bodies followed by
+untimed calls that put the next round back on the steady state."""
+from tfpt.adapters.workloads import Yardstick
+
+
+def test_settled_setup_samples_every_nth_round_and_runs_the_body_after_each_sample_only():
+    stick, calls = Yardstick(every=10, warmup_rounds=2), []
+    setup = stick.settled(lambda: calls.append(1), calls=3)
+    for _ in range(2 + 30):  # pedantic calls setup before warm-up rounds too
+        setup()
+    assert len(stick.seconds) == 3 and all(s > 0 for s in stick.seconds)
+    assert len(calls) == 3 * 3  # three untimed calls after each of the three samples, none after the others
+
+
+def test_plain_sample_runs_no_body_and_says_when_it_measured():
+    stick = Yardstick(every=2)
+    assert [stick.sample() for _ in range(4)] == [True, False, True, False]
+    assert len(stick.seconds) == 2
