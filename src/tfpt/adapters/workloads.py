@@ -98,6 +98,8 @@ TORCH_INFER_MODES = {"as-written": {}, "tuned": {"freeze": True},
 # a batch sweep, interleaved, 2-core box: XLA won only at batch 1 (0.41 vs 0.52-0.77 ms); from batch 8 on the
 # oneDNN-fused graph won (batch 8 0.85 vs 1.0 ms, 32 1.9 vs 3.2, 128 7.4 vs 10.5, 256 13.8 vs 21.3, 1,024 47 vs
 # 76 ms; eager 5.6 / 75 ms at batch 1 / 1,024). Batches 2-7 were not measured and get the graph.
+# Option xla_max_batch: compile with XLA up to this batch size (XLA_ALWAYS: every batch).
+XLA_ALWAYS = float("inf")
 TF_INFER_MODES = {"as-written": {}, "tuned": {"function": True, "concrete": True, "xla_max_batch": 1},
                   "tuned-bf16": {"function": True, "concrete": True, "precision": "bfloat16"}}
 
@@ -173,9 +175,8 @@ def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", o
         return body
     with tf.device(tf_device(device)):
         xt = tf.constant(x)  # converted once, as a served model receives a tensor
-        jit = bool(opts.get("jit_compile")) or batch <= opts.get("xla_max_batch", 0)
-        call = tf.function(lambda t: tf.cast(model(t, training=False), tf.float32), jit_compile=jit,
-                           reduce_retracing=True)
+        call = tf.function(lambda t: tf.cast(model(t, training=False), tf.float32),
+                           jit_compile=batch <= opts.get("xla_max_batch", 0), reduce_retracing=True)
         if opts.get("concrete"):  # traced here, under the device: placement is fixed in the graph
             concrete = call.get_concrete_function(tf.TensorSpec(xt.shape, xt.dtype))
             return lambda: concrete(xt).numpy()

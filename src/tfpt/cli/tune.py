@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tfpt.adapters.workloads import TF_INFER_MODES
+from tfpt.adapters.workloads import TF_INFER_MODES, XLA_ALWAYS
 from tfpt.study.spec import CNN, train_flops_per_image
 from tfpt.procs import child_env
 from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
@@ -54,9 +54,9 @@ INFERENCE = {
               "freeze + channels_last": {"freeze": True, "channels_last": True},
               "torch.compile": {"compile": True}},
     "tf": {"as-written (eager)": {}, "tf.function": {"function": True},
-           "tf.function + XLA": {"function": True, "jit_compile": True},
+           "tf.function + XLA": {"function": True, "xla_max_batch": XLA_ALWAYS},
            "concrete function": {"function": True, "concrete": True},
-           "concrete function + XLA": {"function": True, "concrete": True, "jit_compile": True},
+           "concrete function + XLA": {"function": True, "concrete": True, "xla_max_batch": XLA_ALWAYS},
            "the suite's tuned mode": TF_INFER_MODES["tuned"]},  # PyTorch's is "TorchScript trace + freeze"
 }
 
