@@ -20,10 +20,11 @@ pytestmark = pytest.mark.benchmark
 REPO = Path(__file__).resolve().parent.parent
 
 
-def measured_worker(fw: str, device: str, out: Path, eval_batch: int = 1000) -> tuple[float, dict]:
+def measured_worker(fw: str, device: str, out: Path, eval_batch: int = 1000,
+                    limit: int | None = None) -> tuple[float, dict]:
     from memory_profiler import memory_usage
     cmd = [sys.executable, "-m", "tfpt.training.worker", "--framework", fw, "--device", device, "--epochs", "1",
-           "--eval-batch", str(eval_batch), "--out", str(out)]
+           "--eval-batch", str(eval_batch), "--out", str(out)] + (["--limit", str(limit)] if limit else [])
     proc = subprocess.Popen(cmd, cwd=REPO, env=child_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # a Popen is sampled until it exits (the function form would re-run a call with < 5 samples)
@@ -36,10 +37,10 @@ def measured_worker(fw: str, device: str, out: Path, eval_batch: int = 1000) -> 
 @pytest.mark.benchmark(group="memory")
 @pytest.mark.parametrize("eval_batch", [1000, 10000], ids=["eval1000", "eval10000"])
 @pytest.mark.parametrize("fw, device", fw_device_params())
-def test_peak_rss_in_own_process(fw, device, eval_batch, benchmark, describe, tmp_path):
+def test_peak_rss_in_own_process(fw, device, eval_batch, benchmark, describe, tmp_path, worker_limit):
     result = {}
     benchmark.pedantic(lambda: result.update(zip(("peak", "run"), measured_worker(fw, device, tmp_path / "r.json",
-                                                                                  eval_batch))),
+                                                                                  eval_batch, worker_limit))),
                        rounds=1, iterations=1)
     run = result["run"]
     assert not run["other_framework_loaded"], f"the {fw} worker loaded the other framework"
@@ -50,7 +51,7 @@ def test_peak_rss_in_own_process(fw, device, eval_batch, benchmark, describe, tm
              phases_peak_rss_mb={p: v["peak_rss_mb"] for p, v in phases.items()},
              phases_rss_mb={p: v["rss_mb"] for p, v in phases.items()},
              device_peak_mb=run["device_peak_mb"], test_acc=run["epochs"][-1]["test_acc"],
-             epoch_s=run["epochs"][-1]["seconds"])
+             epoch_s=run["epochs"][-1]["seconds"], train_limit=worker_limit)
     peaks = [phases[p]["peak_rss_mb"] for p in ("import", "data", "model", "train", "eval")]
     assert peaks == sorted(peaks) and peaks[-1] == pytest.approx(run["peak_rss_mb"], abs=1.0), phases
     # a 0.2 s sample can miss the peak, never exceed it by more than page-accounting noise

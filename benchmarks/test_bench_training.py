@@ -11,11 +11,11 @@ pytestmark = pytest.mark.benchmark
 @pytest.mark.benchmark(group="epoch")
 @pytest.mark.parametrize("mode", ["as-written", "tuned", "tuned-bf16"])
 @pytest.mark.parametrize("fw, device", fw_device_params())
-def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig):
+def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig, worker_limit):
     """Successive training epochs (1, 2, ...) in a worker process that holds `fw` alone, through the trainer's
     `epoch` call after its `prepare` (build, compile, data conversion and the first trace are never timed): the
     measurement tfpt-compare reports. Each round's time is checked against the worker's own figure for it."""
-    worker = workloads.EpochWorker(fw, device, seed, mode)
+    worker = workloads.EpochWorker(fw, device, seed, mode, limit=worker_limit)
     try:
         assert not worker.ready["other_framework_loaded"], f"the {fw} worker loaded the other framework"
         own = []
@@ -26,12 +26,12 @@ def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig)
     acc = result["final_eval"]["test_acc"]
     timed = list(benchmark.stats.stats.data) if benchmark.stats else []
     describe(fw, device, "epoch", workloads.flops("epoch"), test_acc=acc, worker_epoch_s=own,
-             worker_pid=result["pid"], warmup_steps="trainer's prepare")["mode"] = mode
+             worker_pid=result["pid"], warmup_steps="trainer's prepare", train_limit=worker_limit)["mode"] = mode
     planted = workloads.injected_sleep(), workloads.injected_slowdown()  # zero unless a gate test plants them
     for outer, inner in zip(timed, own):  # pytest's clock around the request vs the worker's around the epoch
         expected = planted[0] + inner * (1 + planted[1])
         assert abs(outer - expected) <= 0.05 + 0.01 * inner, (outer, inner)
-    assert acc > 0.9  # the timed epochs really trained
+    assert acc > (0.9 if worker_limit is None else 0.5)  # the epochs really trained (chance: 0.1)
 
 
 @pytest.mark.benchmark(group="step")
