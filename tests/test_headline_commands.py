@@ -1,5 +1,6 @@
 """The commands the suite is named for, run exactly as a user types them, in a subprocess: the only durable
 proof that they keep working (a change to pytest.ini once broke one silently)."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,17 @@ def test_setup_on_a_disk_too_full_for_the_venv_refuses_in_one_line_and_writes_no
     error = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
     assert len(error) == 1 and "GB free" in error[0] and "fix: free disk space" in error[0], proc.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+def test_timed_benchmarks_run_and_save_their_yardstick(tmp_path):
+    """The timed path (`--benchmark-autosave`): the default run only runs benchmark bodies untimed, so this is the
+    one place a broken pedantic setup shows (a setup that returned a value once failed every throughput round)."""
+    proc = run_pytest("benchmarks/test_bench_inference.py", "--benchmark-autosave", "-k",
+                      "test_latency[torch-cpu-tuned] or test_throughput[torch-cpu-tuned]", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    saved = list((tmp_path / "storage").rglob("*.json"))
+    assert len(saved) == 1, saved
+    runs = {b["name"]: b for b in json.loads(saved[0].read_text())["benchmarks"]}
+    assert sorted(runs) == ["test_latency[torch-cpu-tuned]", "test_throughput[torch-cpu-tuned]"]
+    for bench in runs.values():
+        assert len(bench["extra_info"]["yardstick_s"]) >= 9 and len(bench["stats"]["data"]) >= 10, bench["name"]

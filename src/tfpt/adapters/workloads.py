@@ -220,9 +220,12 @@ class Yardstick:
             self._body = lambda: a @ b
         self._body()  # first call allocates
 
-    def sample(self) -> bool:
+    def sample(self) -> None:
         """pedantic's setup: called before every round (warm-up rounds too); times the multiply every `every`-th
-        timed round. True when it did: the caller may settle the workload before its round (`settled`)."""
+        timed round. Returns None: pytest-benchmark takes anything a setup returns as the round's (args, kwargs)."""
+        self._sampled()
+
+    def _sampled(self) -> bool:
         i, self.calls = self.calls - self.skip, self.calls + 1
         if i >= 0 and i % self.every == 0:
             t0 = time.perf_counter()
@@ -238,7 +241,7 @@ class Yardstick:
         3.3x of PyTorch's, the next two 1.2-1.6x; three untimed calls put the clock's rounds back on the steady
         state."""
         def setup():
-            if self.sample():
+            if self._sampled():
                 for _ in range(calls):
                     body()
         return setup
