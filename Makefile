@@ -12,8 +12,8 @@ compare: data
 	$(PY) -m tfpt.cli.compare $(ARGS)
 
 # pytest exit 5 (no test ran) is a failure here, not a pass. On every core (pytest-xdist, the cores divided between
-# workers, tests that share a cached model kept on one worker): the default run took 387 s with 2 workers on 2 cores
-# where serially it takes about 10 minutes. ARGS="-n 0" runs it in one process.
+# workers, tests that share a cached model kept on one worker): the default run took 387 s with 2 workers on 2 cores,
+# 585 s serially. ARGS="-n 0" runs it in one process.
 test: data
 	@$(PY) -m pytest -n auto --dist loadgroup $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; exit $$rc
