@@ -13,9 +13,11 @@ compare: data
 
 # pytest exit 5 (no test ran) is a failure here, not a pass. On every core (pytest-xdist, the cores divided between
 # workers, tests that share a cached model kept on one worker): the default run took 387 s with 2 workers on 2 cores,
-# 585 s serially. ARGS="-n 0" runs it in one process.
+# 585 s serially. ARGS="-n 0" runs it in one process; so does any --benchmark-* option in ARGS (benchmarks are timed
+# in one process: pytest-benchmark turns timing off under xdist).
+XDIST  := $(if $(findstring --benchmark-,$(ARGS)),,-n auto --dist loadgroup)
 test: data
-	@$(PY) -m pytest -n auto --dist loadgroup $(ARGS); rc=$$?; \
+	@$(PY) -m pytest $(XDIST) $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; exit $$rc
 
 # The quick tier: every conformance test but full-data training, benchmarks, other pairs' exports, the long-horizon

@@ -64,3 +64,12 @@ def test_timed_benchmarks_run_and_save_their_yardstick(tmp_path):
     assert sorted(runs) == ["test_latency[torch-cpu-tuned]", "test_throughput[torch-cpu-tuned]"]
     for bench in runs.values():
         assert len(bench["extra_info"]["yardstick_s"]) >= 9 and len(bench["stats"]["data"]) >= 10, bench["name"]
+
+
+@pytest.mark.parametrize("args, on_every_core", [("", True), ("-x", True), ("-m gpu --benchmark-autosave", False)])
+def test_make_test_runs_on_every_core_but_times_benchmarks_in_one_process(args, on_every_core):
+    proc = subprocess.run(["make", "--dry-run", "--no-print-directory", "test", f"ARGS={args}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    command = next(line for line in proc.stdout.splitlines() if "-m pytest" in line)
+    assert ("-n auto --dist loadgroup" in command) is on_every_core, command
