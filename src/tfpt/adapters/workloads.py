@@ -235,8 +235,8 @@ class Yardstick:
         return False
 
     def settled(self, body, calls: int):
-        """A setup that samples, then runs `body` `calls` times untimed after each sample. The multiply evicts a
-        sub-millisecond workload's caches and leaves torch's OpenMP threads spinning: measured here (3,000 rounds,
+        """A setup that samples, then runs `body` `calls` times untimed after each sample. The multiply disturbs
+        the sub-millisecond workload that follows it (caches, threads still busy): measured here (3,000 rounds,
         a multiply every 10th), the round after it took 3.0x the median of TensorFlow's tuned batch-1 call and
         3.3x of PyTorch's, the next two 1.2-1.6x; three untimed calls put the clock's rounds back on the steady
         state."""
