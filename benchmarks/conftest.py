@@ -25,7 +25,7 @@ UNTIMED_IMAGES = 2048
 def worker_limit(benchmark):
     """The training images a worker-process benchmark uses: all of them when timing (--benchmark-autosave and the
     like), the first 2,048 when timing is disabled (plain pytest runs each benchmark body once so that none can rot:
-    the same worker, phases and clocks on 1/30 of the epoch). The 6 epoch bodies and 4 memory workers took 258 s of
+    the same worker, phases and clocks on 1/30 of the epoch). The 6 epoch bodies and 4 memory workers took 255 s of
     the default run's 811 s on full data; each mode's accuracy after a full epoch is the training tests' own check
     (equivalence/test_training.py)."""
     return UNTIMED_IMAGES if benchmark.disabled else None
