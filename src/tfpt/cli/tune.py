@@ -66,9 +66,8 @@ def inference_rounds(fw: str, rounds: int) -> list[dict]:
     import numpy as np
     from tfpt import frameworks
     frameworks.torch_first()  # the yardstick is torch's multiply; torch before TensorFlow (tfpt.frameworks)
-    from tfpt.adapters.workloads import INFER, matmul_peak
+    from tfpt.adapters.workloads import INFER, flops, matmul_peak
     from tfpt.data.datasets import synthetic
-    from tfpt.study.spec import forward_macs
     ds, out, (peak_body, peak_flop) = synthetic(n_train=64, n_test=1024, seed=0), [], matmul_peak()
     for batch, calls in ((1, 200), (1024, 2)):
         bodies = {label: INFER[fw](ds, "cpu", 0, batch, "as-written", opts) for label, opts in INFERENCE[fw].items()}
@@ -84,11 +83,11 @@ def inference_rounds(fw: str, rounds: int) -> list[dict]:
             t0 = time.perf_counter()
             peak_body()
             peak_s.append(time.perf_counter() - t0)
-        peak_gflops = peak_flop / float(np.median(peak_s)) / 1e9
+        peak_rate = peak_flop / float(np.median(peak_s))  # FLOP/s
         for label, values in ms.items():
             med = float(np.median(values))
             out.append({"framework": fw, "candidate": label, "batch": batch, "ms": med,
-                        "pct": 100 * 2 * forward_macs(CNN) * batch / med * 1e3 / 1e9 / peak_gflops})
+                        "pct": 100 * flops("latency", batch) / (med / 1e3) / peak_rate})
     return out
 
 
