@@ -51,3 +51,12 @@ def test_the_report_env_waits_for_every_matrix_env_and_reads_their_storage():
     report = tox_config("report", "depends", "commands")["testenv:report"]
     assert sorted(report["depends"].split()) == sorted(envs)
     assert f"--storage {ROOT / '.benchmarks'}" in report["commands"]
+
+
+@pytest.mark.cli
+def test_every_matrix_env_installs_the_test_tools_of_make_test():
+    """requirements-test.txt, the pins `make test` uses (a tox env without hypothesis stopped at collection)."""
+    envs = matrix_envs()
+    config = tox_config(",".join(envs), "deps")
+    for env in envs:
+        assert f"-r {ROOT / 'requirements-test.txt'}" in config[f"testenv:{env}"]["deps"], env

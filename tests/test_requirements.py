@@ -1,0 +1,38 @@
+"""What the suite imports at collection is what every environment installs: `make test`'s venv (requirements.txt),
+each tox env (requirements-test.txt beside its frameworks), a user's install of the package (pyproject)."""
+from __future__ import annotations
+
+import tomllib
+
+from tests import imports_audit as A
+
+TEST_CODE = ("tests", "equivalence", "benchmarks", "fixtures", "models", "examples", "conftest.py")
+# what each tox env installs beside requirements-test.txt, by factor (tox.ini's deps)
+FRAMEWORKS = {"tensorflow", "tensorflow-cpu", "keras", "torch", "torchvision", "numpy", "onnx", "onnxruntime",
+              "onnxscript", "tf2onnx", "ai-edge-litert", "tfpt"}
+
+
+def test_test_code_imports_only_the_pinned_tools_and_the_frameworks():
+    tools = A.pinned_names(A.ROOT / "requirements-test.txt")
+    missing = A.unlisted(A.sources(*TEST_CODE), tools | FRAMEWORKS)
+    assert not missing, f"imported at module level but not in requirements-test.txt: {missing}"
+
+
+def test_the_package_imports_only_its_declared_dependencies():
+    project = tomllib.loads((A.ROOT / "pyproject.toml").read_text())["project"]
+    declared = {A.canonical(d.split("[")[0].split(">")[0].split("=")[0].split("<")[0]) for d in
+                [*project["dependencies"], *(d for extra in project["optional-dependencies"].values() for d in extra)]}
+    missing = A.unlisted(A.sources("src/tfpt"), declared | {"tfpt"})
+    assert not missing, f"imported at module level but not declared in pyproject.toml: {missing}"
+
+
+def test_an_unlisted_module_level_import_is_named_with_its_file():
+    files = {"t.py": "import os\nimport pytest\ntry:\n    import hypothesis\nexcept ImportError:\n    pass\n"
+                     "def f():\n    import scipy\n"}
+    assert A.unlisted(files, {"pytest"}) == {"hypothesis": ["t.py"]}
+    assert A.unlisted({"u.py": "import no_such_module_here\n"}, set()) == {"no_such_module_here (not installed)": ["u.py"]}
+
+
+def test_requirements_txt_includes_the_test_tools():
+    assert A.pinned_names(A.ROOT / "requirements-test.txt") <= A.pinned_names(A.ROOT / "requirements.txt")
+
