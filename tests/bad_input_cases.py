@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from tfpt.cli.exitcodes import BAD_INPUT, OK, USAGE
+from tfpt.deploy import RUNTIME_OF
 
 DEPLOY, COMPARE, DATA = "tfpt.deploy", "tfpt.cli.compare", "tfpt.data.datasets"
 TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
@@ -49,7 +50,7 @@ class Case:
     stderr: str  # regex, searched
     setup: Callable[[Ctx], None] | None = None
     env: Callable[[Ctx], dict] | dict = field(default_factory=dict)
-    needs: tuple = ()  # "tf", "torch", "artifacts", "mnist"
+    needs: tuple = ()  # "tf", "torch", "artifacts", "mnist", "sys-readonly", "module:NAME" (a runtime)
     absent: Callable[[Ctx], list] | None = None  # paths that must not exist afterwards
     check: Callable[[Ctx, str, str], None] | None = None  # extra assertions (ctx, stdout, stderr)
     stdout: str | None = None
@@ -221,7 +222,8 @@ for _fmt in FORMATS:
              setup=lambda c, f=_fmt: good_input(c, f), needs=_needs, absent=out_absent),
         Case(f"deploy-{_fmt}-garbage-artifact", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, garbage_artifact(c, f)),
              BAD_INPUT, rf"error: artifact .*bad.*: a (loadable )?{_fmt} artifact.*; fix: pass the right FORMAT",
-             setup=lambda c, f=_fmt: good_input(c, f), needs=_needs + (fw_of(_fmt),), absent=out_absent,
+             setup=lambda c, f=_fmt: good_input(c, f), needs=_needs + (fw_of(_fmt), f"module:{RUNTIME_OF[_fmt]}"),
+             absent=out_absent,
              one_line=False),  # a runtime that loaded may print its own banner first; the last line is ours
         Case(f"deploy-{_fmt}-missing-input", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, None, c.tmp / "no.npy"),
              BAD_INPUT, r"error: input .*no\.npy: an existing \.npy file; fix: save the batch with np\.save",

@@ -42,8 +42,8 @@ def test_autosave_with_no_benchmark_selected_says_so_with_pytest_exit_5(tmp_path
 
 def test_setup_on_a_disk_too_full_for_the_venv_refuses_in_one_line_and_writes_nothing(tmp_path):
     """A full disk once stopped CI mid-install with pip's OSError and a broken venv; setup now checks first."""
-    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
-        (tmp_path / name).write_bytes((REPO / name).read_bytes())
+    for path in (REPO / "Makefile", REPO / "pyproject.toml", *REPO.glob("requirements*.txt")):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
     proc = subprocess.run(["make", "--no-print-directory", "setup", "MIN_FREE_GB=100000000"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0

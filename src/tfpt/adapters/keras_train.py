@@ -99,8 +99,8 @@ def attach_recorder(model, recorder):
         tf.py_function(record_batch, [data[0], data[1]], [])
         return step(data)
 
-    def recording_loss(x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        loss = compute_loss(x, y, y_pred, sample_weight, training=training)
+    def recording_loss(*args, **kwargs):  # Keras 3 passes training=, Keras 2 (TF 2.15) does not know it
+        loss = compute_loss(*args, **kwargs)
         tf.py_function(record_loss, [loss], [])
         return loss
 
