@@ -289,3 +289,19 @@ def test_inference_table_sets_every_export_runtime_beside_the_in_memory_models(t
     assert figures["inference.PyTorch.onnx-torch.latency_ms"] == pytest.approx(1.0, rel=0.05)
     assert figures["inference.PyTorch.in memory, as-written.latency_ms"] == pytest.approx(0.4, rel=0.05)
     assert figures["inference.TensorFlow.in memory, as-written.throughput_ms"] == pytest.approx(50, rel=0.05)
+
+
+@pytest.mark.parametrize("order", ["float32 first", "bfloat16 first"])
+def test_the_bfloat16_step_is_never_read_as_the_float32_step(tmp_path, rng, order, monkeypatch):
+    """test_step's dtype axis: both cases are mode `as-written`; the bfloat16 one (4 ms) must keep its own row, plot
+    and version-table line, whatever the order the run saved them in (a tox run once showed it as the step)."""
+    steps = [bench(f"test_step[tf-cpu-{dt}]", s * (1 + 0.01 * rng.standard_normal(50)), "step", "tf", dtype=dt,
+                   flops=7.3e8) for dt, s in (("float32", 0.005), ("bfloat16", 0.004))]
+    base = [b for b in suite(rng) if not b["name"].startswith("test_step[tf")]
+    save(tmp_path / "s", 1, base + (steps if order == "float32 first" else steps[::-1]))
+    monkeypatch.chdir(tmp_path)  # the version table also reads ./reports/measurements-*.json: none here
+    code, _ = report(tmp_path)
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert code == 0 and "| step TensorFlow (ms) | 5 |" in md, md[md.index("## Versions"):][:800]
+    assert "| step | as-written, bfloat16 | TensorFlow |" in md and "| step | as-written | TensorFlow |" in md
+    assert "step: TensorFlow cpu (as-written, bfloat16)" in md and "step: TensorFlow cpu)" not in md

@@ -7,6 +7,7 @@ import math
 from datetime import datetime
 from html import escape
 
+from tfpt.report.storage import variant
 from tfpt.report.tables import NAMES, STUDY_ROWS
 
 CSS = """
@@ -107,7 +108,7 @@ def versions_html(fig: Figures, runs) -> str:
             if e.get("quantity") and e.get("framework") in NAMES and e.get("device", "cpu") == "cpu":
                 value = e["peak_rss_mb"] if e["quantity"] == "memory" else b["stats"]["median"]
                 row = f"{e['quantity']} {NAMES[e['framework']]}" + (
-                    f" ({e['mode']})" if e.get("mode", "as-written") != "as-written" else "")
+                    f" ({variant(e)})" if variant(e) != "as-written" else "")
                 cols.setdefault(run.pair_label, {})[row] = (value, "MiB" if e["quantity"] == "memory" else "s")
     if not cols:
         return "<p>No runs.</p>"

@@ -58,6 +58,14 @@ class Run:
         return (self.commit or {}).get("id")
 
 
+def variant(extra_info: dict) -> str:
+    """How a benchmark ran: its mode, with its dtype where that is not float32 and the mode does not say it
+    already (the training step's bfloat16 case is mode `as-written`, dtype `bfloat16`: without this it would be
+    read as the float32 step, in the tables and in its history)."""
+    mode, dtype = extra_info.get("mode", "as-written"), extra_info.get("dtype")
+    return mode if dtype in (None, "float32") or "bf16" in mode else f"{mode}, {dtype}"
+
+
 class Malformed(ValueError):
     """A run that does not match the schema; `field` names where, e.g. `benchmarks[2].stats.median`."""
 

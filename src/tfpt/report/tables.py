@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tfpt.report.storage import variant
 from tfpt.study.spec import CNN, total_params
 
 # The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
@@ -19,7 +20,7 @@ def _find(runs, quantity, fw, device="cpu", mode="as-written"):
         for b in run.benchmarks:
             e = b.get("extra_info", {})
             if (e.get("quantity") == quantity and e.get("framework") == fw and e.get("device") == device
-                    and e.get("mode", "as-written") == mode):
+                    and variant(e) == mode):
                 return b
     return None
 
@@ -125,7 +126,7 @@ def peak_table(run) -> str:
         if e.get("quantity") in ("epoch", "step", "latency", "throughput") and e.get("flops") and b["stats"]["median"] > 0:
             g = e["flops"] / b["stats"]["median"] / 1e9
             pct = f"{100 * g / peak_gflops:.0f} %" if peak_gflops else "-"
-            rows.append(f"| {e['quantity']} | {e.get('mode', 'as-written')} | {NAMES.get(e.get('framework'), e.get('framework'))} | "
+            rows.append(f"| {e['quantity']} | {variant(e)} | {NAMES.get(e.get('framework'), e.get('framework'))} | "
                         f"{e.get('device', '-')} | {b['stats']['median']:.4g} s | {g:.1f} | {pct} |")
     return head + "\n".join(rows)
 
@@ -149,7 +150,7 @@ def inference_figures(run) -> list[dict]:
         if q not in kinds or e.get("device", "cpu") != "cpu" or e.get("pair"):
             continue
         fw = NAMES.get(e.get("framework"), e.get("framework"))
-        key = (fw, e["format"], e.get("runtime", "")) if q.startswith("export") else (fw, f"in memory, {e.get('mode', 'as-written')}", "")
+        key = (fw, e["format"], e.get("runtime", "")) if q.startswith("export") else (fw, f"in memory, {variant(e)}", "")
         row = rows.setdefault(key, {"framework": key[0], "how": key[1], "runtime": key[2]})
         row[f"{kinds[q]}_ms"] = 1e3 * b["stats"]["median"]
         if kinds[q] == "throughput" and e.get("flops") and peak:
@@ -183,8 +184,8 @@ def history_series(runs) -> dict:
             if not q:
                 continue
             title = f"{q}: {NAMES.get(e.get('framework'), e.get('framework') or '')} {e.get('device', '')}".strip()
-            if e.get("mode", "as-written") != "as-written":
-                title += f" ({e['mode']})"
+            if variant(e) != "as-written":
+                title += f" ({variant(e)})"
             if q == "memory":
                 v = e["peak_rss_mb"]
                 point = (run.datetime, v, v, v)
@@ -246,7 +247,7 @@ def version_table(runs, folder: Path) -> str:
         for b in run.benchmarks:
             e = b.get("extra_info", {})
             if (e.get("quantity") and e.get("framework") in NAMES and e.get("device") == "cpu"
-                    and e.get("mode", "as-written") == "as-written"):
+                    and variant(e) == "as-written"):
                 value = e["peak_rss_mb"] if e["quantity"] == "memory" else b["stats"]["median"]
                 cols[key]["bench"][(e["quantity"], e["framework"])] = value
     for env, doc in load_measurements(folder).items():
