@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tfpt.cli import exitcodes
 from tfpt.report import html
-from tfpt.report.regressions import RSS_BOUND, gate
+from tfpt.report.regressions import RSS_BOUND, default_factors, gate
 from tfpt.report.storage import load_runs, newest_pairs
 from tfpt.report.tables import (history_series, inference_table, measurements_section, peak_table, study_figures,
                                 study_table, version_table)
@@ -48,7 +48,7 @@ def parser() -> exitcodes.Parser:
     p.add_argument("--out", type=Path, default=Path("reports"), help="folder for report.md/.html/.json and plots")
     p.add_argument("--factor", type=_number(0, None, "a finite number > 0"), default=None,
                    help="slowdown that counts, as a fraction (0.10 = 10 %%), for every benchmark; default per "
-                        "group, measured above unchanged re-runs: 0.10, and 0.60 for pair-* and export-*")
+                        f"group, measured above unchanged re-runs: {default_factors().replace('%', '%%')}")
     p.add_argument("--alpha", type=_number(0, 1, "0 < alpha < 1"), default=0.05,
                    help="false-discovery level for the Mann-Whitney U tests (Benjamini-Hochberg)")
     p.add_argument("--rss-bound", type=_number(0, None, "a finite number > 0"), default=RSS_BOUND,
@@ -84,7 +84,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
-    limit = f"{100 * factor:.0f} %" if factor is not None else "10 % (pair-*, export-*: 60 %)"
+    limit = f"{100 * factor:.0f} %" if factor is not None else default_factors()
     parts = [f"\n## Regressions (slower by > {limit} in seconds and ÷ matmul, Mann-Whitney U p < {alpha} "
              f"on both after Benjamini-Hochberg over all gated benchmarks; peak RSS: > +{100 * rss_bound:.0f} %)\n"]
     for before, after, verdicts in comparisons:
