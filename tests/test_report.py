@@ -319,3 +319,17 @@ def test_the_bfloat16_step_is_never_read_as_the_float32_step(tmp_path, rng, orde
     assert code == 0 and "| step TensorFlow (ms) | 5 |" in md, md[md.index("## Versions"):][:800]
     assert "| step | as-written, bfloat16 | TensorFlow |" in md and "| step | as-written | TensorFlow |" in md
     assert "step: TensorFlow cpu (as-written, bfloat16)" in md and "step: TensorFlow cpu)" not in md
+
+
+def test_the_version_table_sets_each_runs_matmul_beside_its_figures(tmp_path, rng, monkeypatch):
+    """Each env of a tox matrix is timed alone, minutes apart: its seconds are read beside its own yardstick."""
+    env = {**MACHINE, "frameworks": {"tensorflow": "2.15.1", "keras": "2.15.0", "torch": "2.13.0"}, "tox_env": "old"}
+    save(tmp_path / "s", 1, suite(rng), folder="a")
+    save(tmp_path / "s", 2, suite(rng, scale=1.5), machine=env, folder="b")
+    monkeypatch.chdir(tmp_path)
+    code, doc = report(tmp_path)
+    md = (tmp_path / "out" / "report.md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| float32 2048³ matmul, the run's yardstick"))
+    old, new = (float(c) for c in row.split("|")[2:4])  # columns sorted by version: TF 2.15 first
+    assert code == 0 and old == pytest.approx(255, rel=0.05) and new == pytest.approx(170, rel=0.05), row
+    assert any(k.endswith("float32 2048³ matmul (yardstick)") for k in doc["figures"]), sorted(doc["figures"])[:5]
