@@ -20,6 +20,13 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def away_from_the_repository(tmp_path, monkeypatch):
+    """The report also reads ./reports/measurements-*.json (each env's conformance figures): run every test in an
+    empty folder, so that what the repository's last test or tox run left there cannot change a result."""
+    monkeypatch.chdir(tmp_path)
+
+
 def report(tmp_path, *args):
     """Run the report on tmp_path/s; returns (exit code, report.json or None)."""
     code = main(["--storage", str(tmp_path / "s"), "--out", str(tmp_path / "out"), *args])
@@ -306,14 +313,13 @@ def test_inference_table_sets_every_export_runtime_beside_the_in_memory_models(t
 
 
 @pytest.mark.parametrize("order", ["float32 first", "bfloat16 first"])
-def test_the_bfloat16_step_is_never_read_as_the_float32_step(tmp_path, rng, order, monkeypatch):
+def test_the_bfloat16_step_is_never_read_as_the_float32_step(tmp_path, rng, order):
     """test_step's dtype axis: both cases are mode `as-written`; the bfloat16 one (4 ms) must keep its own row, plot
     and version-table line, whatever the order the run saved them in (a tox run once showed it as the step)."""
     steps = [bench(f"test_step[tf-cpu-{dt}]", s * (1 + 0.01 * rng.standard_normal(50)), "step", "tf", dtype=dt,
                    flops=7.3e8) for dt, s in (("float32", 0.005), ("bfloat16", 0.004))]
     base = [b for b in suite(rng) if not b["name"].startswith("test_step[tf")]
     save(tmp_path / "s", 1, base + (steps if order == "float32 first" else steps[::-1]))
-    monkeypatch.chdir(tmp_path)  # the version table also reads ./reports/measurements-*.json: none here
     code, _ = report(tmp_path)
     md = (tmp_path / "out" / "report.md").read_text()
     assert code == 0 and "| step TensorFlow (ms) | 5 |" in md, md[md.index("## Versions"):][:800]
@@ -321,12 +327,11 @@ def test_the_bfloat16_step_is_never_read_as_the_float32_step(tmp_path, rng, orde
     assert "step: TensorFlow cpu (as-written, bfloat16)" in md and "step: TensorFlow cpu)" not in md
 
 
-def test_the_version_table_sets_each_runs_matmul_beside_its_figures(tmp_path, rng, monkeypatch):
+def test_the_version_table_sets_each_runs_matmul_beside_its_figures(tmp_path, rng):
     """Each env of a tox matrix is timed alone, minutes apart: its seconds are read beside its own yardstick."""
     env = {**MACHINE, "frameworks": {"tensorflow": "2.15.1", "keras": "2.15.0", "torch": "2.13.0"}, "tox_env": "old"}
     save(tmp_path / "s", 1, suite(rng), folder="a")
     save(tmp_path / "s", 2, suite(rng, scale=1.5), machine=env, folder="b")
-    monkeypatch.chdir(tmp_path)
     code, doc = report(tmp_path)
     md = (tmp_path / "out" / "report.md").read_text()
     row = next(line for line in md.splitlines() if line.startswith("| float32 2048³ matmul, the run's yardstick"))
