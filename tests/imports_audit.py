@@ -7,6 +7,7 @@ optional runtimes lazily and skips with a reason where they are missing.
 from __future__ import annotations
 
 import ast
+import configparser
 import functools
 import importlib.metadata
 import re
@@ -50,6 +51,11 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def requirement_name(spec: str) -> str:
+    """The distribution a requirement names: `torch==2.14.1`, `numpy<2`, `tfpt[tf]` -> torch, numpy, tfpt."""
+    return canonical(re.split(r"[<>=!~\[; ]", spec.strip())[0])
+
+
 def pinned_names(requirements: Path) -> set[str]:
     """The distribution names a requirements file lists (following its -r includes)."""
     names: set[str] = set()
@@ -58,8 +64,17 @@ def pinned_names(requirements: Path) -> set[str]:
         if line.startswith("-r "):
             names |= pinned_names(requirements.parent / line[3:].strip())
         elif line:
-            names.add(canonical(re.split(r"[<>=!~\[; ]", line)[0]))
+            names.add(requirement_name(line))
     return names
+
+
+def tox_env_names() -> set[str]:
+    """The distributions tox.ini's [testenv] deps name under any factor (`tf215: tensorflow-cpu==2.15.1`,
+    `!tf215: onnx`), its -r includes left out."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / "tox.ini")
+    lines = [line.split(":", 1)[-1].strip() for line in parser["testenv"]["deps"].splitlines()]
+    return {requirement_name(line) for line in lines if line and not line.startswith("-r")}
 
 
 def unlisted(files: dict[str, str], allowed: set[str]) -> dict[str, list[str]]:

@@ -7,20 +7,18 @@ import tomllib
 from tests import imports_audit as A
 
 TEST_CODE = ("tests", "equivalence", "benchmarks", "fixtures", "models", "examples", "conftest.py")
-# what each tox env installs beside requirements-test.txt, by factor (tox.ini's deps)
-FRAMEWORKS = {"tensorflow", "tensorflow-cpu", "keras", "torch", "torchvision", "numpy", "onnx", "onnxruntime",
-              "onnxscript", "tf2onnx", "ai-edge-litert", "tfpt"}
 
 
 def test_test_code_imports_only_the_pinned_tools_and_the_frameworks():
     tools = A.pinned_names(A.ROOT / "requirements-test.txt")
-    missing = A.unlisted(A.sources(*TEST_CODE), tools | FRAMEWORKS)
+    frameworks = A.tox_env_names() | {"tfpt"}  # tox envs install the frameworks by factor
+    missing = A.unlisted(A.sources(*TEST_CODE), tools | frameworks)
     assert not missing, f"imported at module level but not in requirements-test.txt: {missing}"
 
 
 def test_the_package_imports_only_its_declared_dependencies():
     project = tomllib.loads((A.ROOT / "pyproject.toml").read_text())["project"]
-    declared = {A.canonical(d.split("[")[0].split(">")[0].split("=")[0].split("<")[0]) for d in
+    declared = {A.requirement_name(d) for d in
                 [*project["dependencies"], *(d for extra in project["optional-dependencies"].values() for d in extra)]}
     missing = A.unlisted(A.sources("src/tfpt"), declared | {"tfpt"})
     assert not missing, f"imported at module level but not declared in pyproject.toml: {missing}"

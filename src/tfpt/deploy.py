@@ -332,8 +332,8 @@ def load(fmt: str, path: Path, sidecar: Declared | None):
         import keras
         model = keras.models.load_model(where)
         inp = model.inputs[0]
-        declared = Declared(getattr(inp, "name", "input"), tuple(inp.shape[1:]),
-                            str(getattr(inp.dtype, "name", inp.dtype)),  # Keras 2: a tf.DType; Keras 3: a str
+        from tfpt.frameworks import keras_dtype_name
+        declared = Declared(getattr(inp, "name", "input"), tuple(inp.shape[1:]), keras_dtype_name(inp.dtype),
                             f"{path}'s Keras model input", sidecar.layout if sidecar else None)
         return (lambda x: np.asarray(model(x, training=False))), declared
     import torch

@@ -125,6 +125,11 @@ def keras_major() -> int:
         return 2
 
 
+def keras_dtype_name(dtype) -> str:
+    """A Keras input's dtype as a name ("float32"): Keras 3 gives a str, Keras 2 (TF <= 2.15) a tf.DType."""
+    return str(getattr(dtype, "name", dtype))
+
+
 def keras():
     """The Keras that goes with the installed TensorFlow: Keras 3 (TF >= 2.16) or tf.keras (Keras 2, TF <= 2.15)."""
     tf = import_tf()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tfpt.frameworks import keras_dtype_name, keras_major
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -70,7 +72,6 @@ def export_tf(model, fmt: str, folder: Path) -> Artifact:
     if fmt == "savedmodel":
         path = folder / "savedmodel"
         # model.export: Keras 3 takes format=, Keras 2 (tf.keras, TF 2.13-2.15) always writes a SavedModel
-        from tfpt.frameworks import keras_major
         kwargs = {"format": "tf_saved_model"} if keras_major() >= 3 else {}
         with contextlib.redirect_stdout(io.StringIO()):  # it prints the endpoint's signature
             model.export(str(path), **kwargs)
@@ -91,7 +92,7 @@ def export_tf(model, fmt: str, folder: Path) -> Artifact:
         raise ValueError(f"unknown TensorFlow export format {fmt!r}; choose from {TF_FORMATS}")
     inp = model.inputs[0]
     artifact = Artifact(fmt, path, _layout(len(inp.shape), "tf"))
-    write_input_sidecar(artifact, tuple(inp.shape), dtype=str(getattr(inp.dtype, "name", inp.dtype)))
+    write_input_sidecar(artifact, tuple(inp.shape), dtype=keras_dtype_name(inp.dtype))
     return artifact
 
 
