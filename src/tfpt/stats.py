@@ -1,9 +1,10 @@
 """Medians of repeated runs with percentile-bootstrap 95 % intervals, and the TF / PyTorch ratio of medians with
 its interval; a difference is called only when the ratio's interval excludes 1. numpy only.
 
-The resampling itself is the report's (tfpt.report.tables.bootstrap: percentile bootstrap of the median, or of
-median(a) / median(b) with a and b resampled independently), reused here with 10,000 resamples and a fixed seed,
-so tfpt-compare and the report compute intervals one way. With fewer than 3 values on a side there is no interval.
+`bootstrap` is the resampling (percentile bootstrap of the median, or of median(a) / median(b) with a and b
+resampled independently); the report's tables call it with 2,000 resamples, tfpt-compare through `median` and
+`ratio` with 10,000 and a fixed seed, so both compute intervals one way. With fewer than 3 values on a side
+there is no interval.
 """
 from __future__ import annotations
 
@@ -11,11 +12,24 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from tfpt.report.tables import bootstrap
-
 RESAMPLES = 10_000
 SEED = 0
 UNRESOLVED = "no difference resolved"
+
+
+def bootstrap(da, db=None, n: int = 2000, seed: int = 0) -> tuple[float, float] | None:
+    """Percentile bootstrap 95 % interval of the median of `da` (or of median(da) / median(db)) from the raw
+    rounds; None with fewer than 3 rounds on a side (too few to resample)."""
+    if da is None or len(da) < 3 or (db is not None and len(db) < 3):
+        return None
+    rng = np.random.default_rng(seed)
+    a = np.asarray(da, float)
+    meds = np.median(a[rng.integers(0, len(a), (n, len(a)))], axis=1)
+    if db is not None:
+        b = np.asarray(db, float)
+        meds = meds / np.median(b[rng.integers(0, len(b), (n, len(b)))], axis=1)
+    lo, hi = np.percentile(meds, [2.5, 97.5])
+    return float(lo), float(hi)
 
 
 @dataclass(frozen=True)

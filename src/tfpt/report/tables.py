@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from tfpt.report.storage import variant
+from tfpt.stats import bootstrap
 from tfpt.study.spec import CNN, total_params
 
 # The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
@@ -27,21 +28,6 @@ def _find(runs, quantity, fw, device="cpu", mode="as-written"):
 
 def _ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
-
-
-def bootstrap(da, db=None, n: int = 2000, seed: int = 0) -> tuple[float, float] | None:
-    """Percentile bootstrap 95 % interval of the median of `da` (or of median(da) / median(db)) from the raw
-    rounds; None with fewer than 3 rounds on a side (too few to resample)."""
-    if da is None or len(da) < 3 or (db is not None and len(db) < 3):
-        return None
-    rng = np.random.default_rng(seed)
-    a = np.asarray(da, float)
-    meds = np.median(a[rng.integers(0, len(a), (n, len(a)))], axis=1)
-    if db is not None:
-        b = np.asarray(db, float)
-        meds = meds / np.median(b[rng.integers(0, len(b), (n, len(b)))], axis=1)
-    lo, hi = np.percentile(meds, [2.5, 97.5])
-    return float(lo), float(hi)
 
 
 def study_figures(runs) -> dict:
