@@ -1,8 +1,17 @@
 """Child processes of the suite (workers, deployers): the same interpreter, the caller's folder importable, so a
-user's model pairs and the registered ones resolve in the child exactly as in the parent."""
+user's model pairs and the registered ones resolve in the child exactly as in the parent; and what an interrupted
+command does with them (`interruptible`, `run`, `temp_dir`)."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
 from pathlib import Path
 
 
@@ -21,3 +30,107 @@ def thread_env(threads: int | None) -> dict:
         return {}
     n = str(threads)
     return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1"}
+
+
+# ------------------------------------------------------------------------------------ interrupted commands
+#
+# A command stopped by Ctrl-C (SIGINT) or SIGTERM must end its children and leave nothing behind. SIGTERM's
+# default action kills the parent alone: its worker trains on as an orphan and its temp folder stays. So every
+# command's main runs under `interruptible`: SIGTERM raises KeyboardInterrupt as SIGINT does, every `with` block
+# and `finally` on the way up removes its temp files, each child started by `run` (in a process group of its
+# own) is stopped with everything it started, and the user gets one line and exit 130.
+
+INTERRUPTED = 130  # tfpt.cli.exitcodes.INTERRUPTED (this module imports nothing of the suite)
+GRACE_S = 5.0      # a child's time to exit on SIGTERM before SIGKILL
+_children: set = set()
+_received: list = []
+
+
+def _as_interrupt(signum, frame):
+    _received.append(signal.Signals(signum).name)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def stop(proc: subprocess.Popen, grace: float = GRACE_S) -> None:
+    """End a child started by `run` and every process of its group: SIGTERM, then SIGKILL after `grace`."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run(cmd: list, capture: bool = False, **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run, with the child in a process group of its own that is stopped whole (`stop`) if this
+    process is interrupted or fails while waiting; `capture`: stdout and stderr as text."""
+    if capture:
+        kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, start_new_session=True, **kwargs)
+    _children.add(proc)
+    try:
+        out, err = proc.communicate()
+    except BaseException:
+        stop(proc)
+        raise
+    finally:
+        _children.discard(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+@contextlib.contextmanager
+def temp_dir(**kwargs):
+    """tempfile.mkdtemp, removed with everything in it when the block ends, however it ends."""
+    path = Path(tempfile.mkdtemp(**kwargs))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_held():
+    """SIGINT and SIGTERM wait until the block ends: for the few renames that swap a finished result in whole."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def interruptible(prog: str):
+    """Decorator for a command's `main(argv) -> int`: SIGTERM is handled as Ctrl-C; either stops every child
+    `run` started, and prints one line, returning 130."""
+    def wrap(main):
+        @functools.wraps(main)
+        def guarded(argv=None) -> int:
+            in_main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGTERM, _as_interrupt) if in_main else None
+            del _received[:]
+            try:
+                return main(argv)
+            except KeyboardInterrupt:
+                with signals_held():
+                    n = len(_children)
+                    for proc in list(_children):
+                        stop(proc)
+                    how = _received[-1] if _received else "SIGINT (Ctrl-C)"
+                    stopped = f"stopped {n} child process(es), " if n else ""
+                    print(f"error: {prog}: interrupted by {how}; {stopped}removed its temp files and wrote no "
+                          "result; fix: run it again to get one", file=sys.stderr, flush=True)
+                return INTERRUPTED
+            finally:
+                if in_main:
+                    signal.signal(signal.SIGTERM, previous)
+        return guarded
+    return wrap

@@ -18,6 +18,8 @@ USAGE = 2         # the command line itself is wrong (argparse: unknown option, 
 BAD_INPUT = 3     # a file, artifact or data set named on the command line is missing, unreadable or wrong
 NOTHING = 4       # nothing to compare: no saved runs (tfpt-report only)
 RUNTIME = 5       # a worker process or a model runtime failed on valid input
+NOT_GATED = 6     # the newest saved run cannot be gated: it holds no benchmarks (tfpt-report only)
+INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT) or SIGTERM: children ended, temp files removed, nothing written
 
 TABLE = (
     (OK, "ok"),
@@ -26,6 +28,8 @@ TABLE = (
     (BAD_INPUT, "bad input: a file, artifact or data set is missing, unreadable or not what was expected"),
     (NOTHING, "nothing to compare (tfpt-report only)"),
     (RUNTIME, "a worker or model runtime failed on valid input"),
+    (NOT_GATED, "the newest run cannot be gated: it holds no benchmarks (tfpt-report only)"),
+    (INTERRUPTED, "interrupted (Ctrl-C or SIGTERM): children stopped, temp files removed, nothing written"),
 )
 
 

@@ -13,18 +13,27 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
-import tempfile
 from pathlib import Path
 
+from tfpt import procs
 from tfpt.cli import exitcodes
 from tfpt.report import html
 from tfpt.report.regressions import RSS_BOUND, default_factors, gate
 from tfpt.report.storage import load_runs, newest_pairs
-from tfpt.report.tables import (history_series, inference_table, measurements_section, peak_table, study_figures,
-                                study_table, version_table)
+from tfpt.report.tables import (
+    history_series,
+    inference_table,
+    measurements_section,
+    peak_table,
+    study_figures,
+    study_table,
+    version_table,
+)
 
-CODES = (exitcodes.OK, exitcodes.REGRESSION, exitcodes.USAGE, exitcodes.BAD_INPUT, exitcodes.NOTHING)
+CODES = (exitcodes.OK, exitcodes.REGRESSION, exitcodes.USAGE, exitcodes.BAD_INPUT, exitcodes.NOTHING,
+         exitcodes.NOT_GATED, exitcodes.INTERRUPTED)
 
 
 def _number(low: float, high: float | None, what: str):
@@ -59,9 +68,13 @@ def parser() -> exitcodes.Parser:
     return p
 
 
-def _check_out(p, out: Path) -> None:
+def _check_out(p, out: Path, storage: Path) -> None:
     if out.exists() and not out.is_dir():
         p.error(f"argument --out: {out} is a file, expected a folder")
+    o, s = out.resolve(), storage.resolve()
+    if o == s or s in o.parents:
+        p.error(f"argument --out: {out} is {'--storage itself' if o == s else 'inside --storage ' + str(storage)}, "
+                "where every *.json is read as a saved run; expected a folder outside it, e.g. reports")
     parent = out
     while not parent.exists():
         parent = parent.parent
@@ -71,16 +84,51 @@ def _check_out(p, out: Path) -> None:
         p.error(f"argument --out: {parent} is not writable")
 
 
-def _write(path: Path, text: str) -> None:
-    """Temp file in the same folder + rename: a reader never sees half a report."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+REPORT_FILE = re.compile(r"^(report\.(md|html|json)|history-\d+\.svg)$")
+
+
+def write_report(out: Path, files: dict) -> None:
+    """Every file is written into a temporary folder beside `out` first; only when all of them are there are
+    they swapped in, as one step that SIGINT/SIGTERM cannot split (signals wait for it), and the previous report's
+    files that the new one does not have (fewer history plots) are removed in the same step. Interrupted before
+    that, the old report stays whole and the temporary folder is removed. Other files in `out` (the tests'
+    measurements-*.json) are left alone."""
+    parent = out.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with procs.temp_dir(dir=parent, prefix=f".{out.name}.", suffix=".tmp") as tmp:
+        for name, content in files.items():
+            (tmp / name).write_text(content, encoding="utf-8")
+        with procs.signals_held():
+            if not out.exists():
+                tmp.rename(out)  # the whole folder at once
+                return
+            for name in files:
+                os.replace(tmp / name, out / name)
+            for old in out.iterdir():
+                if REPORT_FILE.match(old.name) and old.name not in files and old.is_file():
+                    old.unlink()
+
+
+def measurement_warnings(folder: Path) -> list[str]:
+    """The conformance figures the report reads (reports/measurements-*.json), checked: one warning per file
+    that the tables cannot use, naming the file and the field."""
+    out = []
+    for f in sorted(folder.glob("measurements-*.json")):
+        try:
+            doc = json.loads(f.read_text())
+        except (OSError, ValueError) as exc:
+            out.append(f"skipping {f}: field (whole file): not readable JSON ({type(exc).__name__}: {exc})")
+            continue
+        if not isinstance(doc, dict):
+            out.append(f"skipping {f}: field (top level): expected an object, got {type(doc).__name__}")
+            continue
+        for key, kind in (("env", str), ("versions", dict), ("figures", dict)):
+            if not isinstance(doc.get(key), kind):
+                got = "nothing" if key not in doc else type(doc[key]).__name__
+                out.append(f"skipping {f}: field {key}: expected {'a string' if kind is str else 'an object'}, "
+                           f"got {got}")
+                break
+    return out
 
 
 def _gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
@@ -106,16 +154,23 @@ def _gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
     return parts
 
 
+@procs.interruptible("tfpt-report")
 def main(argv=None) -> int:
     p = parser()
     a = p.parse_args(argv)
-    _check_out(p, a.out)
-    if a.storage.exists() and not a.storage.is_dir():
+    _check_out(p, a.out, a.storage)
+    if not a.storage.exists():
+        print(exitcodes.message(f"--storage {a.storage}", "a folder of saved runs; nothing is there, so nothing to "
+                                "compare", "pass the folder pytest-benchmark saves into, or run `pytest benchmarks "
+                                "--benchmark-autosave` first"), file=sys.stderr)
+        return exitcodes.NOTHING
+    if not a.storage.is_dir():
         print(exitcodes.message(f"--storage {a.storage}", "a folder of saved runs, got a file",
                                 "pass the folder pytest-benchmark saves into (.benchmarks)"), file=sys.stderr)
         return exitcodes.BAD_INPUT
     found: list = []
-    runs = load_runs(a.storage, found=found, by_node=a.machine == "node")
+    warn = lambda msg: print(f"warning: {msg}", file=sys.stderr)  # noqa: E731
+    runs = load_runs(a.storage, warn, found=found, by_node=a.machine == "node")
     if not runs and found:
         print(exitcodes.message(f"--storage {a.storage}", f"none of its {len(found)} JSON files is a valid run "
                                 "(warnings above name each file and field)", "repair or delete them"),
@@ -125,6 +180,18 @@ def main(argv=None) -> int:
         print(exitcodes.message(f"--storage {a.storage}", "no readable benchmark runs: nothing to compare",
                                 "run `pytest benchmarks --benchmark-autosave` first"), file=sys.stderr)
         return exitcodes.NOTHING
+    if not runs[-1].benchmarks:
+        print(exitcodes.message(f"newest run {runs[-1].path}", "at least one benchmark, it holds none (the gate "
+                                "would be empty and the previous run's figures shown as the newest)",
+                                "rerun the benchmarks with --benchmark-autosave, or delete that file"),
+              file=sys.stderr)
+        return exitcodes.NOT_GATED
+    for r in runs:
+        if not r.benchmarks:
+            warn(f"skipping {r.path}: field benchmarks: expected at least one benchmark, got an empty list")
+    runs = [r for r in runs if r.benchmarks]
+    for msg in measurement_warnings(Path("reports")):
+        warn(msg)
 
     pairs = newest_pairs(runs)
     gated = gate([(b, n) for b, n in pairs if b is not None], a.factor, a.alpha, a.rss_bound)
@@ -168,9 +235,7 @@ def main(argv=None) -> int:
                          for b, n, vs in comparisons for v in vs]}
     text = "\n".join(md) + "\n"
     files.update({"report.md": text, "report.html": page, "report.json": json.dumps(data, indent=1, default=str)})
-    a.out.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        _write(a.out / name, content)
+    write_report(a.out, files)
     print(text)
     if regressed:
         print(f"{len(regressed)} significant regression(s): " + ", ".join(v.name for v in regressed), file=sys.stderr)

@@ -1,9 +1,15 @@
 """Reading pytest-benchmark's own storage (`.benchmarks/<machine>/NNNN_*.json`), every run, any machine folder.
 
-Each run is checked against the schema the report relies on when it is read. A file that is not JSON, or a
-run with a field of the wrong kind, is skipped with one warning naming the file and the field; the report goes
-on with the rest. Runs are comparable only within one key: the same machine (pytest-benchmark's node name,
-CPU brand and CPU count), the same framework versions and the same tox env.
+Each run is checked, field by field, against everything the report reads from it before any of it is used
+(`validate`: the one place a saved run's schema is written down), and becomes a `Run` record. A file that is not
+JSON, or a run with a field of the wrong kind or out of range (a time that is not a positive number of seconds,
+a peak RSS of 0, a `datetime` that is not ISO 8601, an export benchmark without its format), is skipped with one
+warning naming the file and the field; the report goes on with the rest. Datetimes are parsed (and read as UTC
+where they carry a zone), never compared as text.
+
+Runs are comparable only within one key: the same machine (pytest-benchmark's node name, CPU brand and CPU
+count), the same framework versions and the same tox env. A run whose machine_info lacks any of the three is
+kept apart: it is shown, but never compared with another run (a warning says so).
 """
 from __future__ import annotations
 
@@ -11,17 +17,19 @@ import json
 import math
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 
 @dataclass
 class Run:
     path: Path
-    datetime: str
+    datetime: str   # ISO 8601, as parsed from the file (`when`), so every reader sees one spelling
     machine: dict
     commit: dict
     benchmarks: list  # pytest-benchmark's per-benchmark dicts: name, group, stats (with data if saved), extra_info
     by_node: bool = True  # False: the machine is its CPU brand and count only (CI runner pools rename hosts)
+    when: datetime | None = None  # naive UTC
 
     def by_name(self) -> dict:
         return {b.get("fullname") or b["name"]: b for b in self.benchmarks}
@@ -32,8 +40,16 @@ class Run:
         return fw.get("tensorflow"), fw.get("torch")
 
     @property
+    def machine_known(self) -> bool:
+        cpu = self.machine.get("cpu") or {}
+        return all(v is not None for v in (self.machine.get("node") if self.by_node else "*",
+                                            cpu.get("brand_raw"), cpu.get("count")))
+
+    @property
     def machine_key(self) -> tuple:
         cpu = self.machine.get("cpu") or {}
+        if not self.machine_known:  # never the same machine as another run: two unknowns may be two machines
+            return "unknown machine", str(self.path), None
         return self.machine.get("node") if self.by_node else "*", cpu.get("brand_raw"), cpu.get("count")
 
     @property
@@ -82,71 +98,148 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _positive(value) -> bool:
+    return _number(value) and value > 0
+
+
 def _need(cond: bool, field: str, expected: str, value) -> None:
     if not cond:
         raise Malformed(field, f"expected {expected}, got {_kind(value)} {json.dumps(value, default=str)[:40]}")
 
 
-def validate(doc) -> None:
-    """Raise Malformed naming the first field that does not fit what the report reads."""
+def _optional_str(obj: dict, key: str, where: str) -> None:
+    if obj.get(key) is not None:
+        _need(isinstance(obj[key], str), f"{where}{key}", "a string or null", obj[key])
+
+
+def parse_datetime(value) -> datetime:
+    """An ISO 8601 date-time (pytest-benchmark writes UTC without a zone) as naive UTC; raises ValueError."""
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+
+
+SECONDS = "a positive number of seconds"
+
+
+def _machine(info: dict) -> None:
+    where = "machine_info."
+    _optional_str(info, "node", where)
+    _optional_str(info, "tox_env", where)
+    cpu = info.get("cpu")
+    if cpu is not None:
+        _need(isinstance(cpu, dict), f"{where}cpu", "an object (brand_raw, count)", cpu)
+        _optional_str(cpu, "brand_raw", f"{where}cpu.")
+        if cpu.get("count") is not None:
+            count = cpu["count"]
+            _need(isinstance(count, int) and not isinstance(count, bool) and count > 0, f"{where}cpu.count",
+                  "a whole number of CPUs >= 1", count)
+    fws = info.get("frameworks")
+    if fws is not None:
+        _need(isinstance(fws, dict), f"{where}frameworks", "an object of version strings", fws)
+        for name, version in fws.items():
+            _need(version is None or isinstance(version, str), f"{where}frameworks.{name}", "a version string",
+                  version)
+
+
+def _stats(stats, where: str) -> None:
+    _need(isinstance(stats, dict), where, "an object", stats)
+    for k in ("median", "mean"):
+        _need(_positive(stats.get(k)), f"{where}.{k}", SECONDS, stats.get(k))
+    for k in ("min", "max", "q1", "q3"):
+        if k in stats:
+            _need(_positive(stats[k]), f"{where}.{k}", SECONDS, stats[k])
+    if stats.get("data") is not None:
+        data = stats["data"]
+        _need(isinstance(data, list), f"{where}.data", "a list of numbers", data)
+        for j, x in enumerate(data):
+            _need(_positive(x), f"{where}.data[{j}]", SECONDS, x)
+
+
+def _extra(extra, where: str) -> None:
+    _need(isinstance(extra, dict), where, "an object", extra)
+    for key in ("quantity", "framework", "device", "mode", "dtype", "format", "runtime", "pair"):
+        _optional_str(extra, key, where + ".")
+    quantity = extra.get("quantity") or ""
+    if quantity.startswith("export"):
+        _need(isinstance(extra.get("format"), str), f"{where}.format", "the export format (a string)",
+              extra.get("format"))
+    if "flops" in extra:
+        _need(_positive(extra["flops"]), f"{where}.flops", "a positive number", extra["flops"])
+    if extra.get("test_acc") is not None:
+        acc = extra["test_acc"]
+        _need(_number(acc) and 0 <= acc <= 1, f"{where}.test_acc", "an accuracy in [0, 1]", acc)
+    if quantity == "memory" or "peak_rss_mb" in extra:
+        _need(_positive(extra.get("peak_rss_mb")), f"{where}.peak_rss_mb",
+              "a positive number of MiB (a memory entry needs its peak RSS)", extra.get("peak_rss_mb"))
+    if extra.get("yardstick_s") is not None:
+        ys = extra["yardstick_s"]
+        _need(isinstance(ys, list), f"{where}.yardstick_s", "a list of seconds", ys)
+        for j, y in enumerate(ys):
+            _need(_positive(y), f"{where}.yardstick_s[{j}]", SECONDS, y)
+    if extra.get("yardstick_flops") is not None:
+        _need(_positive(extra["yardstick_flops"]), f"{where}.yardstick_flops", "a positive number",
+              extra["yardstick_flops"])
+
+
+def validate(doc) -> datetime:
+    """Raise Malformed naming the first field that does not fit what the report reads; returns the run's
+    datetime, parsed."""
     _need(isinstance(doc, dict), "(top level)", "an object", doc)
     _need(isinstance(doc.get("datetime"), str), "datetime", "a string", doc.get("datetime"))
+    try:
+        when = parse_datetime(doc["datetime"])
+    except ValueError:
+        _need(False, "datetime", "an ISO 8601 date-time such as 2026-11-28T10:01:00", doc["datetime"])
     for name in ("machine_info", "commit_info"):
         _need(isinstance(doc.get(name, {}), dict), name, "an object", doc.get(name))
+    _machine(doc.get("machine_info", {}))
+    _optional_str(doc.get("commit_info", {}), "id", "commit_info.")
     benches = doc.get("benchmarks")
     _need(isinstance(benches, list), "benchmarks", "a list", benches)
     for i, b in enumerate(benches):
         where = f"benchmarks[{i}]"
         _need(isinstance(b, dict), where, "an object", b)
         _need(isinstance(b.get("name"), str), f"{where}.name", "a string", b.get("name"))
-        stats = b.get("stats")
-        _need(isinstance(stats, dict), f"{where}.stats", "an object", stats)
-        for k in ("median", "mean"):
-            _need(_number(stats.get(k)), f"{where}.stats.{k}", "a finite number", stats.get(k))
-        for k in ("min", "max", "q1", "q3"):
-            if k in stats:
-                _need(_number(stats[k]), f"{where}.stats.{k}", "a finite number", stats[k])
-        if stats.get("data") is not None:
-            data = stats["data"]
-            _need(isinstance(data, list), f"{where}.stats.data", "a list of numbers", data)
-            for j, x in enumerate(data):
-                _need(_number(x), f"{where}.stats.data[{j}]", "a finite number", x)
-        extra = b.get("extra_info", {})
-        _need(isinstance(extra, dict), f"{where}.extra_info", "an object", extra)
-        if "flops" in extra:
-            _need(_number(extra["flops"]), f"{where}.extra_info.flops", "a finite number", extra["flops"])
-        if extra.get("test_acc") is not None:
-            _need(_number(extra["test_acc"]), f"{where}.extra_info.test_acc", "a finite number", extra["test_acc"])
-        if extra.get("quantity") == "memory":
-            _need(_number(extra.get("peak_rss_mb")), f"{where}.extra_info.peak_rss_mb",
-                  "a finite number (a memory entry needs its peak RSS)", extra.get("peak_rss_mb"))
+        _optional_str(b, "fullname", where + ".")
+        _optional_str(b, "group", where + ".")
+        _stats(b.get("stats"), f"{where}.stats")
+        _extra(b.get("extra_info", {}), f"{where}.extra_info")
+    return when
 
 
 def read_run(path: Path, by_node: bool = True) -> Run:
     """One saved run, validated; raises OSError, ValueError (not JSON) or Malformed."""
     doc = json.loads(Path(path).read_text())
-    validate(doc)
+    when = validate(doc)
     for b in doc["benchmarks"]:
         b.setdefault("extra_info", {})
-    return Run(Path(path), doc["datetime"], doc.get("machine_info", {}), doc.get("commit_info", {}),
-               list(doc["benchmarks"]), by_node)
+    return Run(Path(path), when.isoformat(), doc.get("machine_info", {}), doc.get("commit_info", {}),
+               list(doc["benchmarks"]), by_node, when)
 
 
 def load_runs(storage: Path, warn=lambda msg: print(f"warning: {msg}", file=sys.stderr),
               found: list | None = None, by_node: bool = True) -> list[Run]:
-    """Every valid run under `storage`, oldest first; each skipped file gets one warning. `found`, if given,
-    receives every candidate path (so a caller can tell "no files" from "no valid files")."""
+    """Every valid run under `storage`, oldest first by parsed datetime; each skipped file gets one warning,
+    and so does each run of an unknown machine. `found`, if given, receives every candidate path (so a caller
+    can tell "no files" from "no valid files")."""
     runs = []
     for path in sorted(Path(storage).glob("**/*.json")):
         if found is not None:
             found.append(path)
         try:
-            runs.append(read_run(path, by_node))
+            run = read_run(path, by_node)
         except Malformed as exc:
             warn(f"skipping {path}: field {exc.field}: {str(exc).split(': ', 1)[1]}")
-        except (OSError, ValueError) as exc:
+            continue
+        except (OSError, ValueError, RecursionError) as exc:
             warn(f"skipping {path}: field (whole file): not readable JSON ({type(exc).__name__}: {exc})")
-    return sorted(runs, key=lambda r: (r.datetime, str(r.path)))
+            continue
+        if not run.machine_known:
+            need = "node, cpu.brand_raw and cpu.count" if by_node else "cpu.brand_raw and cpu.count"
+            warn(f"{path}: field machine_info: expected {need}, some are missing: the run is shown but compared "
+                 "with no other run (the same unknown machine cannot be told from another)")
+        runs.append(run)
+    return sorted(runs, key=lambda r: (r.when, str(r.path)))
 
 
 def newest_pairs(runs: list[Run]) -> list[tuple[Run, Run | None]]:
