@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tfpt.convert import Context
+from tfpt.convert import Context, Kind
 
-SPATIAL = {"conv", "maxpool", "avgpool", "pad", "upsample", "globalpool"}  # outputs channels-first in PyTorch
-ELEMENTWISE = {"relu", "dropout", "activation", "batchnorm", "softmax", "identity"}  # keep their input's layout
-FLATTENS = {"flatten", "reshape"}
-SEQUENCE = {"lstm", "gru"}
+# Kinds whose PyTorch outputs are channels-first (a global pool's too: AdaptiveAvgPool2d gives (N, C, 1, 1)).
+SPATIAL = {Kind.CONV, Kind.MAXPOOL, Kind.AVGPOOL, Kind.PAD, Kind.UPSAMPLE, Kind.GLOBALAVGPOOL, Kind.GLOBALMAXPOOL}
+# Kinds that keep their input's layout.
+ELEMENTWISE = {Kind.RELU, Kind.DROPOUT, Kind.ACTIVATION, Kind.BATCHNORM, Kind.SOFTMAX, Kind.IDENTITY}
+FLATTENS = {Kind.FLATTEN, Kind.RESHAPE}
+SEQUENCE = {Kind.LSTM, Kind.GRU}
 
 
 class MatchError(ValueError):
@@ -29,7 +31,7 @@ class MatchError(ValueError):
 @dataclass(frozen=True)
 class Event:
     name: str  # Keras layer name, PyTorch module path or functional op name ("relu_2")
-    kind: str | None  # normalised kind (tfpt.convert.kind_of); None: unknown
+    kind: Kind | None  # normalised kind (tfpt.convert.kind_of); None: unknown
     cls: str
     param_count: int = 0
     shape: tuple | None = None  # output shape with batch; None where the output is not observable
@@ -76,9 +78,9 @@ def torch_layouts(events: list[Event], input_cf: bool) -> tuple[list[Layout], li
     layouts, contexts = [], []
     for ev in events:
         ctx = Context()
-        if ev.kind == "pad" and ev.pad is not None:  # explicit padding the next conv applies (Keras' 'same')
+        if ev.kind == Kind.PAD and ev.pad is not None:  # explicit padding the next conv applies (Keras' 'same')
             pad, pad_input = ev.pad, (tuple(shape[2:]) if shape is not None else None)
-        elif ev.has_params and ev.kind == "conv":
+        elif ev.has_params and ev.kind == Kind.CONV:
             ctx, pad = (Context(pad_before=pad, input_spatial=pad_input) if pad else ctx), None
         elif ev.kind not in ELEMENTWISE:
             pad = None
@@ -96,7 +98,7 @@ def torch_layouts(events: list[Event], input_cf: bool) -> tuple[list[Layout], li
         rank = len(ev.shape) if ev.shape is not None else 0
         if state == "cf" and rank >= 3:
             layouts.append(Layout("cf"))
-        elif state == "flat-cf" and rank == 2:
+        elif state == "flat-cf" and rank == 2 and flat_source is not None:
             layouts.append(Layout("flatten-cf", flat_source))
         else:
             layouts.append(Layout())
@@ -145,17 +147,19 @@ def match(keras_events: list[Event], torch_events: list[Event], converter_for, i
             best[i, j] = max(options)
     layouts, contexts = torch_layouts(T, input_cf)
     out, i, j = Match(), 0, 0
-    unmatched_k, unmatched_t = [], []
+    unmatched_k: list[Event] = []
+    unmatched_t: list[Event] = []
     while i < n or j < m:
         if i < n and j < m and _can_match(K[i], T[j], converter_for, layer_map) and \
                 best[i, j] == best[i + 1, j + 1] + (PARAM if K[i].has_params else FREE):
-            if K[i].has_params:
-                out.params.append((K[i], T[j], contexts[j]))
-            if K[i].shape is not None:
+            k, t = K[i], T[j]
+            if k.has_params:
+                out.params.append((k, t, contexts[j]))
+            if k.shape is not None:
                 lay = layouts[j]
-                if K[i].kind in SEQUENCE and T[j].shape and len(T[j].shape) == 3 and len(K[i].shape) == 2:
+                if k.kind in SEQUENCE and t.shape and len(t.shape) == 3 and len(k.shape) == 2:
                     lay = Layout("last-step")
-                out.points.append((K[i].label or K[i].name, i, j, lay))
+                out.points.append((k.label or k.name, i, j, lay))
             i, j = i + 1, j + 1
         elif i < n and (j == m or best[i, j] == best[i + 1, j] + skip_cost(K[i])):
             (unmatched_k if K[i].has_params else out.only_keras).append(K[i])

@@ -49,20 +49,20 @@ class Estimate:
 
 def median(values, n: int = RESAMPLES, seed: int = SEED) -> Estimate:
     v = np.asarray(values, float)
-    ci = bootstrap(v, n=n, seed=seed)
-    return Estimate(float(np.median(v)), *(ci or (None, None)), len(v))
+    lo, hi = bootstrap(v, n=n, seed=seed) or (None, None)
+    return Estimate(float(np.median(v)), lo, hi, len(v))
 
 
 def ratio(a, b, n: int = RESAMPLES, seed: int = SEED) -> Estimate:
     """median(a) / median(b) with the bootstrap interval of that ratio."""
     a, b = np.asarray(a, float), np.asarray(b, float)
-    ci = bootstrap(a, b, n=n, seed=seed)
-    return Estimate(float(np.median(a) / np.median(b)), *(ci or (None, None)), min(len(a), len(b)))
+    lo, hi = bootstrap(a, b, n=n, seed=seed) or (None, None)
+    return Estimate(float(np.median(a) / np.median(b)), lo, hi, min(len(a), len(b)))
 
 
 def verdict(r: Estimate, above: str, below: str) -> str:
     """`above` when the ratio's whole interval is above 1, `below` when below 1, else no difference resolved."""
-    if r.lo is None:
+    if r.lo is None or r.hi is None:
         return f"{UNRESOLVED} (fewer than 3 repeats: no interval)"
     if r.lo > 1:
         return above

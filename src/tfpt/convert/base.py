@@ -1,11 +1,13 @@
 """The converter registry's types and registry: LayerRecord, Context, Difference, ConversionError, Converter,
-register/find, and the kind normaliser shared by both frameworks' traces. Numpy only."""
+register/find. Numpy only."""
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+from tfpt.convert.kinds import class_name
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def converters() -> list[Converter]:
 
 def find(keras_cls: str, torch_cls: str) -> Converter | None:
     """The converter for this Keras class and PyTorch class (names, classes or instances), or None."""
-    kc, tc = _cls_name(keras_cls), _cls_name(torch_cls)
+    kc, tc = class_name(keras_cls), class_name(torch_cls)
     return next((c for c in converters() if kc in c.keras_classes and tc in c.torch_classes), None)
 
 
@@ -147,84 +149,3 @@ def converter_for(k: LayerRecord, t: LayerRecord) -> Converter:
         raise ConversionError(k, t, f"a registered converter for this pair (registered: {known})",
                               "register a tfpt.convert.Converter for these classes")
     return found
-
-
-# What each class or functional op computes. Keys are lower-cased class names / op names.
-_KERAS_KINDS = {
-    "conv": ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D",
-             "Conv1DTranspose", "Conv2DTranspose", "Convolution1D", "Convolution2D"),
-    "dense": ("Dense", "EinsumDense"),
-    "batchnorm": ("BatchNormalization",),
-    "layernorm": ("LayerNormalization",),
-    "embedding": ("Embedding",),
-    "lstm": ("LSTM",),
-    "gru": ("GRU",),
-    "maxpool": ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D"),
-    "avgpool": ("AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D"),
-    "globalavgpool": ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D"),
-    "globalmaxpool": ("GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPool1D", "GlobalMaxPool2D"),
-    "relu": ("ReLU",),
-    "activation": ("Activation", "LeakyReLU", "ELU", "PReLU"),
-    "softmax": ("Softmax",),
-    "flatten": ("Flatten",),
-    "reshape": ("Reshape", "Permute"),
-    "dropout": ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianDropout", "AlphaDropout"),
-    "pad": ("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"),
-    "input": ("InputLayer",),
-    "add": ("Add",),
-    "concat": ("Concatenate",),
-}
-_TORCH_KINDS = {
-    "conv": ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "conv1d", "conv2d", "conv3d"),
-    "dense": ("Linear", "linear", "addmm", "matmul"),
-    "batchnorm": ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "batch_norm"),
-    "layernorm": ("LayerNorm", "layer_norm"),
-    "embedding": ("Embedding", "embedding"),
-    "lstm": ("LSTM",),
-    "gru": ("GRU",),
-    "maxpool": ("MaxPool1d", "MaxPool2d", "MaxPool3d", "max_pool1d", "max_pool2d", "max_pool3d"),
-    "avgpool": ("AvgPool1d", "AvgPool2d", "AvgPool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"),
-    "globalavgpool": ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"),
-    "globalmaxpool": ("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"),
-    "relu": ("ReLU", "relu"),
-    "activation": ("Sigmoid", "Tanh", "GELU", "SiLU", "ELU", "LeakyReLU", "PReLU", "Hardswish", "sigmoid", "tanh",
-                   "gelu", "silu", "elu", "leaky_relu", "hardswish"),
-    "softmax": ("Softmax", "LogSoftmax", "softmax", "log_softmax"),
-    "flatten": ("Flatten", "flatten"),
-    "reshape": ("Unflatten", "view", "reshape", "permute", "transpose", "unflatten"),
-    "dropout": ("Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "dropout", "dropout1d", "dropout2d"),
-    "pad": ("ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "pad"),
-    "identity": ("Identity",),
-    "add": ("add", "iadd"),
-    "concat": ("cat", "concat"),
-}
-_KINDS = {fw: {name.lower(): kind for kind, names in table.items() for name in names}
-          for fw, table in (("tf", _KERAS_KINDS), ("torch", _TORCH_KINDS))}
-# Kinds whose layers hold weights: only these need a converter. "relu", "flatten", "pool", ... carry none.
-PARAMETRIC_KINDS = frozenset({"conv", "dense", "batchnorm", "layernorm", "embedding", "lstm", "gru"})
-
-
-def _cls_name(cls_or_op) -> str:
-    if isinstance(cls_or_op, str):
-        return cls_or_op
-    if isinstance(cls_or_op, type) or callable(cls_or_op) and hasattr(cls_or_op, "__name__"):
-        return cls_or_op.__name__
-    return type(cls_or_op).__name__
-
-
-def kind_of(framework: str, cls_or_op) -> str | None:
-    """The kind ("conv", "dense", "relu", "flatten", ...) of a Keras class or a PyTorch module class or functional
-    op, given as a name ("Conv2d", "torch.nn.functional.max_pool2d", "relu_"), a class, a function or an
-    instance; None when unknown. `framework` is "tf" (also "keras") or "torch"."""
-    fw = {"keras": "tf"}.get(framework, framework)
-    if fw not in _KINDS:
-        raise ValueError(f"unknown framework {framework!r}; use 'tf' or 'torch'")
-    name = _cls_name(cls_or_op).rsplit(".", 1)[-1]
-    if fw == "torch" and name.endswith("_") and not name.endswith("__"):
-        name = name[:-1]  # in-place variants: relu_, dropout_
-    name = name.strip("_")  # Tensor dunders: __add__
-    return _KINDS[fw].get(name.lower())
-
-
-def needs_converter(kind: str | None) -> bool:
-    return kind in PARAMETRIC_KINDS

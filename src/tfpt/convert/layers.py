@@ -64,8 +64,8 @@ class ConvConverter(Converter):
     explicit zero padding before the conv via Context.pad_before), use_bias."""
 
     name = "conv"
-    keras_classes = ("Conv1D", "Conv2D", "Convolution1D", "Convolution2D")
-    torch_classes = ("Conv1d", "Conv2d")
+    keras_classes: tuple[str, ...] = ("Conv1D", "Conv2D", "Convolution1D", "Convolution2D")
+    torch_classes: tuple[str, ...] = ("Conv1d", "Conv2d")
 
     def _nd(self, k: LayerRecord) -> int:
         return k.weights[self._kernel_name(k)].ndim - 2
@@ -263,7 +263,7 @@ def _epsilon_difference(k, t) -> list[Difference]:
 class _AffineNorm(Converter):
     """Shared by the two norms: gamma/beta <-> weight/bias, either side possibly without them."""
 
-    pairs = (("gamma", "weight", 1.0), ("beta", "bias", 0.0))
+    pairs: tuple[tuple[str, str, float], ...] = (("gamma", "weight", 1.0), ("beta", "bias", 0.0))
 
     def _to_torch(self, k, t, ctx):
         out = {}
@@ -308,7 +308,8 @@ class BatchNormConverter(_AffineNorm):
             diffs.append(Difference("renorm", True, False, True, "PyTorch has no batch renormalisation"))
         kaff = bool(k.config.get("scale", True)) or bool(k.config.get("center", True))
         if kaff != bool(t.config.get("affine", True)):
-            diffs.append(Difference("affine", kaff, t.config.get("affine"), True, "the side with gamma/beta trains them"))
+            diffs.append(Difference("affine", kaff, t.config.get("affine"), True,
+                                    "the side with gamma/beta trains them"))
         return diffs
 
 

@@ -1,15 +1,15 @@
 """The regression gate every headline figure passes through.
 
-Times: a benchmark regressed only if it got slower by more than `factor` (default: per group, FACTORS) both in seconds and as
-its ratio to a matmul yardstick, AND the slowdown is significant on both: one-sided Mann-Whitney U tests on the
-saved raw rounds, the larger p of the two (an intersection-union test) adjusted with the p-values of all gated
-benchmarks of the comparison for false discoveries (Benjamini-Hochberg, `scipy.stats.false_discovery_control`),
-adjusted p < alpha. The seconds keep the yardstick's own noise out (unchanged workloads beside a matmul that
-happened to run faster are not slower); the yardstick keeps machine drift out (a machine slower as a whole).
-The yardstick is the closest one both runs hold (the verdict says which): "÷ matmul beside rounds" where both
-benchmarks saved the 1024³ multiply timed between their own rounds (the benchmark's median divided by the median
-of those samples), else "÷ matmul of run" (the `peak` group's median, measured once per run: on a drifting
-machine it moves unlike the workloads), else seconds alone.
+Times: a benchmark regressed only if it got slower by more than `factor` (default: per group, FACTORS) both in
+seconds and as its ratio to a matmul yardstick, AND the slowdown is significant on both: one-sided Mann-Whitney U
+tests on the saved raw rounds, the larger p of the two (an intersection-union test) adjusted with the p-values of
+all gated benchmarks of the comparison for false discoveries (Benjamini-Hochberg,
+`scipy.stats.false_discovery_control`), adjusted p < alpha. The seconds keep the yardstick's own noise out
+(unchanged workloads beside a matmul that happened to run faster are not slower); the yardstick keeps machine drift
+out (a machine slower as a whole). The yardstick is the closest one both runs hold (the verdict says which):
+"÷ matmul beside rounds" where both benchmarks saved the 1024³ multiply timed between their own rounds (the
+benchmark's median divided by the median of those samples), else "÷ matmul of run" (the `peak` group's median,
+measured once per run: on a drifting machine it moves unlike the workloads), else seconds alone.
 
 Peak RSS is one number per run (no rounds, no test): it regressed if it grew by more than `rss_bound`
 (default 2 %, 20x the run-to-run spread measured for the worker's exact peak).
@@ -111,7 +111,7 @@ def gate(pairs, factor: float | None = None, alpha: float = 0.05, rss_bound: flo
     if tested:
         adjusted = false_discovery_control([v.p_value for v in tested], method="bh")
         n = len(tested)
-        for v, p_adj in zip(tested, adjusted):
+        for v, p_adj in zip(tested, adjusted, strict=True):
             v.p_adjusted = float(p_adj)
             f = factor_for(v.quantity, factor)
             both = basis != "both" or v.ratio_s is None or v.ratio_s > 1 + f
