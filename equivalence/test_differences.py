@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from tfpt.compare import assert_close
-from tfpt.checks.pairing import shared_pair, softmax
+from tfpt.arrays import softmax
+from tfpt.checks.pairing import shared_pair
 from tfpt.tolerances import tol
 from tfpt.adapters.study import PAIRS, adapter
 from models.differences import DIFFERENCES

@@ -7,7 +7,7 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.adapters.keras_layers import keras_record, set_keras_weights
-from tfpt.convert import kind_of
+from tfpt.convert import Kind, kind_of
 from tfpt.frameworks import import_tf, keras as _keras
 from tfpt.match import Event
 from tfpt.pair import ModelPair, PairError
@@ -15,7 +15,7 @@ from tfpt.pair import ModelPair, PairError
 tf = import_tf()
 keras = _keras()
 NAME = "tf"
-FUSED = {"conv", "dense"}  # kinds whose `activation` is applied to the layer's output (not inside a cell)
+FUSED = {Kind.CONV, Kind.DENSE}  # kinds whose `activation` is applied to the layer's output (not inside a cell)
 
 
 def build(pair: ModelPair, seed: int = 0):
@@ -66,7 +66,7 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
         if act and kind in FUSED:
             events.append(Event(layer.name, kind, cls, n_params, None, None))
             values.append(None)
-            events.append(Event(f"{layer.name}:{act}", kind_of("tf", act) or "activation", act, 0, value.shape,
+            events.append(Event(f"{layer.name}:{act}", kind_of("tf", act) or Kind.ACTIVATION, act, 0, value.shape,
                                 layer.name))
         else:
             events.append(Event(layer.name, kind, cls, n_params, value.shape, layer.name))

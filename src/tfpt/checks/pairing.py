@@ -9,16 +9,12 @@ from collections import OrderedDict
 
 import numpy as np
 
+from tfpt.arrays import softmax
 from tfpt.compare import Comparison, assert_close, compare
 from tfpt.tolerances import Tol, tol
 from tfpt.adapters.study import PAIRS, adapter
 
 DIRECTIONS = ("tf->torch", "torch->tf")
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return (e / e.sum(axis=-1, keepdims=True)).astype(z.dtype)
 
 
 def weights_equal(a: dict, b: dict) -> bool:

@@ -12,6 +12,7 @@ import numpy as np
 
 from tfpt import convert
 from tfpt.adapters import get as adapter
+from tfpt.arrays import flat, softmax
 from tfpt.compare import Comparison, assert_close, compare
 from tfpt.match import Event, Match, match
 from tfpt.pair import ModelPair, PairError
@@ -33,11 +34,6 @@ class PairModels:
         return [k.name for k, _, _ in self.match.params], [t.name for _, t, _ in self.match.params]
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return (e / e.sum(axis=-1, keepdims=True)).astype(z.dtype)
-
-
 def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
     """Both traces; where one head emits logits and the other probabilities, the logits side gets a softmax
     step of its own at the end, so the two final outputs compare like for like."""
@@ -46,7 +42,7 @@ def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
     if pair.keras_head != pair.torch_head:
         events, values = (t_events, t_values) if pair.torch_head == "logits" else (k_events, k_values)
         last = values[-1]
-        events.append(Event("softmax(logits)", "softmax", "softmax", 0, last.shape, "softmax(logits)"))
+        events.append(Event("softmax(logits)", convert.Kind.SOFTMAX, "softmax", 0, last.shape, "softmax(logits)"))
         values.append(softmax(last))
     return (k_events, k_values), (t_events, t_values)
 
@@ -161,20 +157,6 @@ def gradients(pm: PairModels, x: np.ndarray, y: np.ndarray) -> tuple[tuple[float
         for name, g in k_grads[k.name].items():
             kg[f"{k.name}.{name}"], tg[f"{k.name}.{name}"] = g, np.asarray(as_keras[name])
     return (k_loss, t_loss), kg, tg
-
-
-def relative_errors(expected: dict, actual: dict) -> dict:
-    """||a - e|| / ||e|| per tensor (Frobenius norms, float64); 0 where both are zero."""
-    out = {}
-    for n, e in expected.items():
-        e64, a64 = np.asarray(e, np.float64), np.asarray(actual[n], np.float64)
-        norm = np.linalg.norm(e64)
-        out[n] = float(np.linalg.norm(a64 - e64) / norm) if norm > 0 else float(np.linalg.norm(a64))
-    return out
-
-
-def flat(weights: "OrderedDict[str, dict]") -> OrderedDict:
-    return OrderedDict((f"{layer}.{name}", w) for layer, ws in weights.items() for name, w in ws.items())
 
 
 def sgd_steps(pm: PairModels, batches, lr: float = 0.01) -> tuple[OrderedDict, OrderedDict]:
