@@ -22,11 +22,12 @@ def pytest_in(folder: Path, *args):
 
 def test_user_pair_runs_every_generic_check_outside_the_repository(tmp_path):
     shutil.copy(EXAMPLE, tmp_path / "my_pair.py")
-    proc = pytest_in(tmp_path, "--pair", "my_pair:pair", "-k", "not export or onnx-torch")
+    proc = pytest_in(tmp_path, "--pair", "my_pair:pair", "-k", "not export or onnx-torch", "-rA")
     assert proc.returncode == 0, proc.stdout[-3000:]
+    passed = [line for line in proc.stdout.splitlines() if line.startswith("PASSED ")]
     for check in ("test_layers_correspond[my-cnn]", "test_forward_layer[my-cnn-conv2d-tf->torch]",
                   "test_gradients[my-cnn]", "test_export_reloads_in_fresh_process[my-cnn-onnx-torch]"):
-        assert check.split("[")[0] in proc.stdout or proc.returncode == 0
+        assert any(line.endswith(f"::{check}") for line in passed), f"{check} did not pass:\n" + "\n".join(passed)
     last = proc.stdout.strip().splitlines()[-1]
     assert " passed" in last and "failed" not in last and "error" not in last, last
 
