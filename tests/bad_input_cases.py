@@ -479,3 +479,108 @@ CASES += [
     Case("seeds-json-folder-missing", "tfpt.cli.seeds", lambda c: ["--json", str(c.tmp / "no" / "s.json")], BAD_INPUT,
          r"error: --json .*s\.json: a file in an existing folder", absent=lambda c: [c.tmp / "no"]),
 ]
+
+# ------------------------------------------------ the deployer never writes over its inputs; sidecars; hiding
+
+def sidecar_of(path: Path) -> Path:
+    return Path(str(path) + ".input.json")
+
+
+def copy_artifact(ctx: Ctx, fmt: str, **sidecar) -> Path:
+    """The fmt artifact copied into the row's folder with its sidecar, `sidecar` overriding the sidecar's fields."""
+    import json
+    import shutil
+    src = ctx.art[fmt]
+    dst = ctx.tmp / f"copy-{src.name}"
+    shutil.copytree(src, dst) if src.is_dir() else shutil.copyfile(src, dst)
+    meta = json.loads(sidecar_of(src).read_text())
+    meta.update(sidecar)
+    sidecar_of(dst).write_text(json.dumps(meta))
+    return dst
+
+
+def other_layout(fmt: str) -> tuple:
+    return (1, 28, 28) if fmt in TF_FORMATS else (28, 28, 1)
+
+
+def lying_sidecar(ctx: Ctx, fmt: str) -> None:
+    """A sidecar that declares the other layout's shape, and an input that matches the lie."""
+    copy_artifact(ctx, fmt, shape=[None, *other_layout(fmt)], layout="NCHW" if fmt in TF_FORMATS else "NHWC")
+    save(ctx.tmp / "in.npy", np.zeros((3, *other_layout(fmt)), np.float32))
+
+
+HIDES = {"savedmodel": "tf", "keras": "tf", "torchscript": "torch", "exported-program": "torch"}
+
+for _fmt in FORMATS:
+    _needs = ("artifacts",)
+    _copy = lambda c, f=_fmt: c.tmp / f"copy-{c.art[f].name}"  # noqa: E731
+    CASES += [
+        Case(f"deploy-{_fmt}-output-is-its-sidecar", DEPLOY,
+             lambda c, f=_fmt: deploy_argv(c, f, None, None, sidecar_of(c.art[f])), BAD_INPUT,
+             r"error: output .*\.input\.json: a path that is not one of the inputs, got the artifact's sidecar",
+             setup=lambda c, f=_fmt: good_input(c, f), needs=_needs),
+        Case(f"deploy-{_fmt}-output-is-the-artifact", DEPLOY,
+             lambda c, f=_fmt: deploy_argv(c, f, None, None, c.art[f]), BAD_INPUT,
+             r"error: output .*: a file path, got an existing folder" if _fmt == "savedmodel"
+             else r"error: output .*: a path that is not one of the inputs, got the artifact;",
+             setup=lambda c, f=_fmt: good_input(c, f), needs=_needs),
+        Case(f"deploy-{_fmt}-sidecar-records-another-format", DEPLOY,
+             lambda c, f=_fmt: deploy_argv(c, f, _copy(c, f)), BAD_INPUT,
+             r"error: sidecar .*copy-.*\.input\.json: a sidecar of a %s artifact; it records format %s; fix: pass "
+             r"FORMAT %s" % (_fmt, "onnx-torch" if _fmt != "onnx-torch" else "onnx-tf",
+                             "onnx-torch" if _fmt != "onnx-torch" else "onnx-tf"),
+             setup=lambda c, f=_fmt: (good_input(c, f), copy_artifact(
+                 c, f, format="onnx-torch" if f != "onnx-torch" else "onnx-tf")),
+             needs=_needs, absent=out_absent),
+        Case(f"deploy-{_fmt}-sidecar-lies-about-the-layout", DEPLOY,
+             lambda c, f=_fmt: deploy_argv(c, f, _copy(c, f)), BAD_INPUT,
+             r"error: sidecar .*copy-.*\.input\.json: the input the (artifact declares, float32 \(N, %s\)|%s model "
+             r"takes; it failed on the declared float32 \(N, %s\))"
+             % (", ".join(map(str, (28, 28, 1) if _fmt in TF_FORMATS else (1, 28, 28))), _fmt, ", ".join(map(str, other_layout(_fmt)))),
+             setup=lambda c, f=_fmt: lying_sidecar(c, f),
+             needs=_needs + (fw_of(_fmt), f"module:{RUNTIME_OF[_fmt]}"), absent=out_absent,
+             one_line=False),  # a runtime may print its own banner first; the last line is ours
+    ]
+    if _fmt in HIDES:
+        CASES.append(Case(
+            f"deploy-{_fmt}-its-framework-hidden", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f), USAGE,
+            r"error: FORMAT %s: a runtime this process may load, but %s is hidden by TFPT_HIDE_FRAMEWORKS='%s'"
+            % (_fmt, {"tf": "tensorflow", "torch": "torch"}[HIDES[_fmt]], HIDES[_fmt]),
+            setup=lambda c, f=_fmt: good_input(c, f), env={"TFPT_HIDE_FRAMEWORKS": HIDES[_fmt]}, needs=_needs,
+            absent=out_absent))
+    else:
+        CASES.append(Case(
+            f"deploy-{_fmt}-runs-with-both-frameworks-hidden", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f), OK,
+            r"^(INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.\n)?$",
+            stdout=r'"loaded": \["%s"\]' % RUNTIME_OF[_fmt], setup=lambda c, f=_fmt: good_input(c, f),
+            env={"TFPT_HIDE_FRAMEWORKS": "tf,torch"}, needs=_needs + (f"module:{RUNTIME_OF[_fmt]}",),
+            one_line=False))
+
+CASES += [
+    Case("deploy-savedmodel-output-is-saved_model.pb", DEPLOY,
+         lambda c: deploy_argv(c, "savedmodel", None, None, c.art["savedmodel"] / "saved_model.pb"), BAD_INPUT,
+         r"error: output .*saved_model\.pb: a path outside the artifact folder .*savedmodel",
+         setup=lambda c: good_input(c, "savedmodel"), needs=("artifacts",)),
+    Case("deploy-savedmodel-output-new-file-inside", DEPLOY,
+         lambda c: deploy_argv(c, "savedmodel", None, None, c.art["savedmodel"] / "out.npz"), BAD_INPUT,
+         r"error: output .*savedmodel/out\.npz: a path outside the artifact folder",
+         setup=lambda c: good_input(c, "savedmodel"), needs=("artifacts",),
+         absent=lambda c: [c.art["savedmodel"] / "out.npz"]),
+    Case("deploy-savedmodel-output-in-variables", DEPLOY,
+         lambda c: deploy_argv(c, "savedmodel", None, None, c.art["savedmodel"] / "variables" / "o.npz"), BAD_INPUT,
+         r"error: output .*variables/o\.npz: a path outside the artifact folder",
+         setup=lambda c: good_input(c, "savedmodel"), needs=("artifacts",)),
+    Case("deploy-output-is-the-sidecar-through-a-symlink", DEPLOY,
+         lambda c: deploy_argv(c, "onnx-torch", None, None, c.tmp / "link.json"), BAD_INPUT,
+         r"error: output .*link\.json: a path that is not one of the inputs, got the artifact's sidecar",
+         setup=lambda c: (good_input(c, "onnx-torch"), (c.tmp / "link.json").symlink_to(sidecar_of(c.art["onnx-torch"]))),
+         needs=("artifacts",)),
+    Case("deploy-sidecar-unknown-layout", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", c.tmp / f"copy-{c.art['onnx-torch'].name}"),
+         BAD_INPUT, r"error: sidecar .*: a format in .* and a layout in NHWC, NCHW; it records layout 'channels-first'",
+         setup=lambda c: (good_input(c, "onnx-torch"), copy_artifact(c, "onnx-torch", layout="channels-first")),
+         needs=("artifacts",), absent=out_absent),
+    Case("deploy-sidecar-unknown-format", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", c.tmp / f"copy-{c.art['onnx-torch'].name}"),
+         BAD_INPUT, r"error: sidecar .*: a format in .*; it records format 'onnx2'",
+         setup=lambda c: (good_input(c, "onnx-torch"), copy_artifact(c, "onnx-torch", format="onnx2")),
+         needs=("artifacts",), absent=out_absent),
+]

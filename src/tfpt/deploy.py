@@ -20,8 +20,14 @@ Every argument and input is checked before a runtime loads: a mistake is one lin
 `error: <the thing>: <what was expected>; fix: <the fix>`, and an exit code from the table below. Nothing is
 left half-written: OUTPUT is written to a temp file in its folder and renamed. On success it prints one JSON
 line: load seconds, run seconds per batch size, the chunk used, and which frameworks the process loaded.
-This module imports only the standard library, numpy and tfpt.cli.exitcodes (standard library only), so the
-process holds only the runtime it names.
+This module imports only the standard library, numpy and tfpt's standard-library-only modules (exitcodes,
+frameworks, procs), so the process holds only the runtime it names. TFPT_HIDE_FRAMEWORKS is honoured by every
+format, checked once at start: a format whose runtime is a hidden framework (savedmodel and keras: TensorFlow;
+torchscript and exported-program: PyTorch) is refused; the ONNX and TFLite runtimes run without either.
+
+OUTPUT never lands on an input: not the input batch, not the artifact, not its sidecar, not inside a SavedModel
+folder. A sidecar that records another format, or an input the artifact itself does not declare, is named before
+anything runs. SIGINT or SIGTERM leaves no temp file: one line, exit 130.
 """
 from __future__ import annotations
 
@@ -39,7 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tfpt.cli.exitcodes import (BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report)
+from tfpt import frameworks, procs
+from tfpt.cli.exitcodes import BAD_INPUT, INTERRUPTED, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf", "torchscript", "exported-program", "onnx-torch")
@@ -49,6 +56,8 @@ RUNTIME_OF = {"onnx-tf": "onnxruntime", "onnx-torch": "onnxruntime", "tflite": "
 PIP_NAME = {"onnxruntime": "onnxruntime", "ai_edge_litert": "ai-edge-litert", "tensorflow": "tensorflow-cpu",
             "keras": "keras", "torch": "torch"}
 ZIP_FORMATS = ("keras", "torchscript", "exported-program")  # all three are zip archives
+FRAMEWORK_OF = {"savedmodel": "tf", "keras": "tf", "torchscript": "torch", "exported-program": "torch"}  # runtime
+LAYOUTS = ("NHWC", "NCHW")
 DEFAULT_CHUNK = 1024
 
 
@@ -74,6 +83,7 @@ class Declared:
     source: str
     layout: str | None = None
     max_batch: int | None = None
+    fmt: str | None = None  # the format a sidecar records
 
     def describe(self) -> str:
         dims = ", ".join(["N", *map(str, self.sample_shape)])
@@ -124,7 +134,7 @@ def parse_batches(text: str) -> list[int] | None:
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="tfpt-deploy", formatter_class=Formatter,
                description=__doc__,
-               epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
+               epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME, INTERRUPTED))
     # "-1,0" is a (wrong) BATCHES value, not an option: let it reach parse_batches, which names the mistake
     p._negative_number_matcher = re.compile(r"^-[\d.,]+$")
     p.add_argument("format", metavar="FORMAT", choices=FORMATS, help=f"one of: {', '.join(FORMATS)}")
@@ -209,13 +219,29 @@ def check_batches(sizes: list[int] | None, n: int) -> list[int]:
     return sizes
 
 
-def check_output(out: Path, *others: Path) -> None:
-    """OUTPUT's folder must exist and take a new file; OUTPUT must not be a folder or one of the inputs."""
+def check_hidden(fmt: str) -> None:
+    """TFPT_HIDE_FRAMEWORKS, once, before anything loads: a format whose runtime is a hidden framework is refused."""
+    fw = FRAMEWORK_OF.get(fmt)
+    if fw is not None and fw in frameworks.hidden():
+        raise UserError(f"FORMAT {fmt}", f"a runtime this process may load, but {frameworks.missing_reason(fw)}",
+                        "unset TFPT_HIDE_FRAMEWORKS, or deploy an ONNX or TFLite export instead", USAGE)
+
+
+def check_output(out: Path, inp: Path, artifact: Path) -> None:
+    """OUTPUT's folder must exist and take a new file; OUTPUT must not be a folder, the input, the artifact, the
+    artifact's sidecar, or anything inside a folder artifact (a SavedModel)."""
     if out.is_dir():
         raise BadInput(f"output {out}", "a file path, got an existing folder", f"pass a file name, e.g. {out / 'out.npz'}")
-    for other in others:
-        if other.exists() and out.exists() and out.resolve() == other.resolve():
-            raise BadInput(f"output {out}", "a path that is not one of the inputs", "write the outputs elsewhere")
+    target, art = out.resolve(), artifact.resolve()
+    named = {inp.resolve(): "the input batch", art: "the artifact", Path(str(art) + ".input.json"):
+             f"the artifact's sidecar (the deployer reads it to check the input; overwritten, {artifact} could no "
+             "longer be deployed)"}
+    if target in named:
+        raise BadInput(f"output {out}", f"a path that is not one of the inputs, got {named[target]}",
+                       "write the outputs elsewhere, e.g. out.npz in another folder")
+    if artifact.is_dir() and art in target.parents:
+        raise BadInput(f"output {out}", f"a path outside the artifact folder {artifact} (writing into it changes "
+                       "the exported model)", "write the outputs elsewhere, e.g. next to the artifact folder")
     folder = out.parent
     if not folder.is_dir():
         raise BadInput(f"output folder {folder}", "an existing folder", f"mkdir -p {folder}")
@@ -241,7 +267,35 @@ def read_sidecar(artifact: Path) -> Declared | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BadInput(f"sidecar {path}", '{"shape": [null, ...], "dtype": "float32", "layout": ...} '
                        f"({_one_line(exc, 100)})", "export the model again, or delete the sidecar") from None
-    return Declared(str(meta.get("name", "input")), tuple(shape[1:]), dtype, str(path), meta.get("layout"))
+    fmt, layout = meta.get("format"), meta.get("layout")
+    if fmt is not None and fmt not in FORMATS or layout is not None and layout not in LAYOUTS:
+        what = f"format {fmt!r}" if fmt is not None and fmt not in FORMATS else f"layout {layout!r}"
+        raise BadInput(f"sidecar {path}", f"a format in {', '.join(FORMATS)} and a layout in {', '.join(LAYOUTS)}; "
+                       f"it records {what}", "export the model again, or delete the sidecar")
+    return Declared(str(meta.get("name", "input")), tuple(shape[1:]), dtype, str(path), layout, fmt=fmt)
+
+
+def _same_dtype(a: str, b: str) -> bool:
+    try:
+        return np.dtype(a) == np.dtype(b)
+    except TypeError:  # a runtime's own type name (ONNX "tensor(bool)"): compared as written
+        return a == b
+
+
+def check_sidecar(fmt: str, sidecar: Declared, declared: Declared | None = None) -> None:
+    """The sidecar against FORMAT (before loading) and against what the loaded artifact declares itself."""
+    if sidecar.fmt is not None and sidecar.fmt != fmt:
+        raise BadInput(f"sidecar {sidecar.source}", f"a sidecar of a {fmt} artifact; it records format {sidecar.fmt}",
+                       f"pass FORMAT {sidecar.fmt} if that is what the artifact is, or export the model again")
+    if declared is None or declared is sidecar:
+        return
+    same = len(declared.sample_shape) == len(sidecar.sample_shape) and all(
+        not isinstance(d, int) or d < 0 or d == s for d, s in zip(declared.sample_shape, sidecar.sample_shape))
+    if not same or not _same_dtype(declared.dtype, sidecar.dtype):
+        dims = lambda d: f"{d.dtype} ({', '.join(['N', *map(str, d.sample_shape)])})"  # noqa: E731
+        raise BadInput(f"sidecar {sidecar.source}", f"the input the artifact declares, {dims(declared)} "
+                       f"({declared.source}); the sidecar says {dims(sidecar)}",
+                       "export the model again, or delete the sidecar")
 
 
 def _transpose_fix(got: tuple, want: tuple) -> str | None:
@@ -392,8 +446,11 @@ def save(out: Path, outputs: dict) -> None:
 
 def deploy(args) -> int:
     fmt = args.format
+    check_hidden(fmt)
     check_artifact(fmt, args.artifact)
     sidecar = read_sidecar(args.artifact)
+    if sidecar is not None:
+        check_sidecar(fmt, sidecar)
     if fmt == "torchscript" and sidecar is None:
         raise BadInput(f"artifact {args.artifact}", f"a sidecar {args.artifact}.input.json next to it "
                        "(TorchScript declares no input of its own)",
@@ -416,8 +473,18 @@ def deploy(args) -> int:
         raise BadInput(f"artifact {args.artifact}", f"a loadable {fmt} artifact; {RUNTIME_OF[fmt]} said: "
                        f"{_one_line(exc)}", "pass the right FORMAT for this file, or export the model again") from None
     load_s = time.perf_counter() - t0
+    if sidecar is not None:
+        check_sidecar(fmt, sidecar, declared)
     check_input(fmt, declared, x.shape, x.dtype, str(args.input))
     chunk = min(args.chunk, declared.max_batch or args.chunk)
+    if declared is sidecar:  # TorchScript: only the sidecar says what it takes; one sample tells if it lies
+        try:
+            run(np.array(x[:1], order="C"))
+        except Exception as exc:
+            said = [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+            raise BadInput(f"sidecar {sidecar.source}", f"the input the {fmt} model takes; it failed on the "
+                           f"declared {sidecar.describe()}: {_one_line(Exception(said[-1]), 200)}",
+                           "export the model again (tfpt.adapters.exports writes the sidecar), or correct it") from None
     try:
         outputs, run_s = run_batches(run, x, sizes, chunk)
     except Exception as exc:
@@ -429,6 +496,7 @@ def deploy(args) -> int:
     return OK
 
 
+@procs.interruptible("tfpt-deploy")
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
