@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from tfpt.data import datasets
-from tfpt.data.datasets import DataError, IDX_NAMES, INFO, KEYS
+from tfpt.data import datasets, sources
+from tfpt.data.datasets import IDX_NAMES, INFO, KEYS, DataError
 
 pytestmark = pytest.mark.data
 
@@ -77,7 +77,8 @@ def test_cache_byte_flip_detected_on_next_load(cached, tmp_path):
     data = bytearray(path.read_bytes())
     data[1000] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.*expected sha256 741c9888.*got sha256.*fix: the cache file is corrupt: delete it"):
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.*expected sha256 741c9888.*got sha256.*"
+                                        r"fix: the cache file is corrupt: delete it"):
         datasets.load("mnist", cache_dir=tmp_path / "cache")
 
 
@@ -111,9 +112,11 @@ def test_atomic_write_leaves_nothing_half_written(tmp_path, monkeypatch):
 
 def test_missing_every_source_says_what_was_tried(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "nokeras"))
-    monkeypatch.setattr(datasets, "DEBIAN_FASHION", tmp_path / "nodebian")
+    monkeypatch.setattr(sources, "DEBIAN_FASHION", tmp_path / "nodebian")
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(DataError, match=r"no source of fashion found \(tried: \[1\] Keras' cache .*: not there; \[2\] torchvision's folder .*: not there; \[3\] the Debian package.*: not there\).*apt-get install dataset-fashion-mnist"):
+    with pytest.raises(DataError, match=r"no source of fashion found \(tried: \[1\] Keras' cache .*: not there; "
+                                        r"\[2\] torchvision's folder .*: not there; \[3\] the Debian package.*: "
+                                        r"not there\).*apt-get install dataset-fashion-mnist"):
         datasets.load("fashion", cache_dir=tmp_path / "cache", allow_download=False)
 
 
