@@ -2,7 +2,7 @@
 
 Each exporter writes one artifact under a folder and returns an `Artifact`: the format, its path, the layout
 its input takes (NHWC for TensorFlow's formats, NCHW for PyTorch's), and its size in bytes. The artifacts are
-reloaded in fresh processes by `runners/deploy.py`, which imports only what a deployer needs.
+reloaded in fresh processes by `tfpt.deploy` (the tfpt-deploy command), which imports only what a deployer needs.
 """
 from __future__ import annotations
 
