@@ -18,7 +18,7 @@ THRESHOLDS = {
     # (dataset, epochs): (minimum test accuracy, why)
     ("mnist", 1): (0.980, "lowest of 12 measured runs 98.20 %; 98.5 % failed 10 of 12"),
     ("mnist", 3): (0.985, "best epoch within 3: lowest of 10 measured runs 98.73 %; 99.0 % failed 4 of 10"),
-    ("fashion", 1): (0.85, "under both measured 1-epoch runs: torch 86.1 %, TF 87.1 % (full data, the study's settings)"),
+    ("fashion", 1): (0.85, "under both measured 1-epoch runs: torch 86.1 %, TF 87.1 % (full data, study settings)"),
 }
 
 
