@@ -5,31 +5,20 @@ plain config, weights by name) and write converted weights back. A `Converter` m
 PyTorch module kind, exactly (transposes, reshapes, block reorders: bit for bit), and lists the config
 differences that change the math (an epsilon, a momentum, a padding mode) so a pair can say they are matched.
 
-Holds: the data types (`LayerRecord`, `Context`, `Difference`, `ConversionError`), the `Converter` base class,
-the registry (`register`, `unregister`, `find`, `converters`), and from `tfpt.convert.kinds` the layer kinds
-(`Kind`) and `kind_of`, which names what a Keras class, a PyTorch module class or a PyTorch functional op computes
-(Kind.CONV, Kind.DENSE, Kind.RELU, Kind.FLATTEN, ...). The built-in converters live in `tfpt.convert.layers` and
-are registered when this package is imported.
+Holds: the data types (`LayerRecord`, `Context`, `Difference`, `ConversionError`), the `Converter` base class, the
+registry (tfpt.convert.registry: `register`, `unregister`, `find`, `converters`), and from `tfpt.convert.kinds` the
+layer kinds (`Kind`) and `kind_of`, which names what a Keras class, a PyTorch module class or a PyTorch functional
+op computes (Kind.CONV, Kind.DENSE, Kind.RELU, Kind.FLATTEN, ...). The built-in converters live in
+`tfpt.convert.layers` and are registered when this package is imported.
 
 Extending: subclass `Converter`, set `name`, `keras_classes`, `torch_classes`, implement `_to_torch` and
 `_to_keras` (and `differences` when the pair has config that matters), then `register(MyConverter())`. The
 latest registration wins, so a user's converter can replace a built-in one for the same classes.
 """
 from tfpt.convert import layers  # the built-in converters, registered as it is imported
-from tfpt.convert.base import (
-                               Context,
-                               ConversionError,
-                               Converter,
-                               Difference,
-                               LayerRecord,
-                               _conform,
-                               converter_for,
-                               converters,
-                               find,
-                               register,
-                               unregister,
-)
+from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform
 from tfpt.convert.kinds import PARAMETRIC_KINDS, Kind, class_name, kind_of, needs_converter
+from tfpt.convert.registry import converter_for, converters, find, register, unregister
 
 __all__ = [
     "Context", "ConversionError", "Converter", "Difference", "LayerRecord", "converter_for", "converters", "find",

@@ -20,7 +20,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform, register
+from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform
+from tfpt.convert.registry import register
 
 
 def _tuple(v, n: int) -> tuple:
