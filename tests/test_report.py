@@ -289,7 +289,11 @@ def test_html_in_a_headless_browser_shows_the_json_numbers(tmp_path, rng):
                                                ".test(e.textContent.trim()) && !e.querySelector('[data-key]'))"
                                                ".map(e => e.textContent)")
         plots = page.locator("svg circle").count()
+        first = page.locator("section").first.inner_text().splitlines()  # the first screen: the answers
         browser.close()
+    assert first[0] == "TF vs PyTorch, and regressions" and first[1].startswith("epoch time, as written: TensorFlow")
+    assert any(line.startswith("regressions: 1 of 13 gated; worst: benchmarks/x.py::test_step[tf-cpu]")
+               for line in first), first
     assert errors == [] and bare == [] and plots >= 2 * 13
     assert {k for k, _ in shown} == set(doc["figures"]) and len(shown) > 60
     for key, text in shown:  # equal to the JSON's value to the digits shown
@@ -337,4 +341,47 @@ def test_the_version_table_sets_each_runs_matmul_beside_its_figures(tmp_path, rn
     row = next(line for line in md.splitlines() if line.startswith("| float32 2048³ matmul, the run's yardstick"))
     old, new = (float(c) for c in row.split("|")[2:4])  # columns sorted by version: TF 2.15 first
     assert code == 0 and old == pytest.approx(255, rel=0.05) and new == pytest.approx(170, rel=0.05), row
-    assert any(k.endswith("float32 2048³ matmul (yardstick)") for k in doc["figures"]), sorted(doc["figures"])[:5]
+    assert any("float32 2048³ matmul (yardstick)" in k for k in doc["figures"]), sorted(doc["figures"])[:5]
+
+
+# ---- the answers first ----
+def test_the_report_opens_with_the_verdicts_then_the_tables(tmp_path, rng):
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng, slower={"test_epoch[tf-cpu-as-written]": 1.2}))
+    code, doc = report(tmp_path)
+    title, answers = (tmp_path / "out" / "report.md").read_text().split("\n\n")[:2]
+    answers = answers.splitlines()
+    assert code == 1 and title == "# Benchmark report" and answers[0].startswith("- **epoch time, as written**")
+    assert "TF / PyTorch 1.8" in answers[0] and "[" in answers[0] and answers[0].endswith("PyTorch faster")
+    assert any(a.startswith("- **peak RSS**") for a in answers)
+    assert answers[-1].startswith("- **regressions: 1** of 13 gated; worst: benchmarks/x.py::test_epoch[tf-cpu-as-"
+                                  "written], 1.2"), answers
+
+
+def test_no_regression_and_a_first_run_say_so_in_the_first_lines(tmp_path, rng):
+    save(tmp_path / "s", 1, suite(rng))
+    report(tmp_path)
+    assert "- **regressions: not gated**" in (tmp_path / "out" / "report.md").read_text().split("\n\n")[1]
+    save(tmp_path / "s", 2, suite(rng))
+    report(tmp_path)
+    assert "- **regressions: none** (13 benchmarks gated)" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_rows_of_what_a_run_did_not_measure_are_left_out(tmp_path, rng):
+    inference_only = [b for b in suite(rng) if b["extra_info"]["quantity"] in ("latency", "throughput", "peak")]
+    save(tmp_path / "s", 1, inference_only)
+    assert report(tmp_path)[0] == 0
+    md, page = ((tmp_path / "out" / name).read_text() for name in ("report.md", "report.html"))
+    assert "not measured" not in md and "not measured" not in page
+    assert "no training or memory benchmark of both frameworks" in md.split("\n\n")[1]
+    assert "the study's table has nothing to show" in md and "the study's table has nothing to show" in page
+
+
+def test_times_print_in_the_unit_their_size_suits(tmp_path, rng):
+    from tfpt.report.tables import duration
+    assert [duration(s) for s in (0.0008696, 0.0123, 0.17, 12.34)] == ["870 µs", "12.3 ms", "170 ms", "12.3 s"]
+    for n in (1, 2):
+        save(tmp_path / "s", n, suite(rng))
+    report(tmp_path)
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert " ms | " in md and not __import__("re").search(r"\| 0\.0\d* s \|", md), md[md.index("## Regressions"):]

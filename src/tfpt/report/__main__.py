@@ -23,6 +23,8 @@ from tfpt.report import html
 from tfpt.report.regressions import RSS_BOUND, default_factors, gate
 from tfpt.report.storage import load_runs, newest_pairs
 from tfpt.report.tables import (
+    answers_markdown,
+    gate_markdown,
     history_series,
     inference_table,
     measurements_section,
@@ -131,29 +133,6 @@ def measurement_warnings(folder: Path) -> list[str]:
     return out
 
 
-def _gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
-    limit = f"{100 * factor:.0f} %" if factor is not None else default_factors()
-    parts = [f"\n## Regressions (slower by > {limit} in seconds and ÷ matmul, Mann-Whitney U p < {alpha} "
-             f"on both after Benjamini-Hochberg over all gated benchmarks; peak RSS: > +{100 * rss_bound:.0f} %)\n"]
-    for before, after, verdicts in comparisons:
-        if before is None:
-            parts.append(f"{after.label}: only one run of this machine, versions and env: nothing to compare yet.\n")
-            continue
-        parts.append(f"### {before.path.stem} -> {after.label}\n")
-        parts.append("| benchmark | gated on | median before | median after | ratio | ratio (s) | p | p (BH) | verdict |\n"
-                     "|---|---|---|---|---|---|---|---|---|")
-        for v in verdicts:
-            unit = "MiB" if v.basis == "peak RSS" else "s"
-            verdict = ("**REGRESSION**" if v.regressed else "ok") + (f" ({v.note})" if v.note else "")
-            p = f"{v.p_value:.3g}" if v.p_value is not None else "-"
-            pa = f"{v.p_adjusted:.3g}" if v.p_adjusted is not None else "-"
-            rs = f"{v.ratio_s:.3f}" if v.ratio_s is not None else "-"
-            parts.append(f"| {v.name} | {v.basis} | {v.before:.4g} {unit} | {v.after:.4g} {unit} | {v.ratio:.3f} "
-                         f"| {rs} | {p} | {pa} | {verdict} |")
-        parts.append("")
-    return parts
-
-
 @procs.interruptible("tfpt-report")
 def main(argv=None) -> int:
     p = parser()
@@ -207,19 +186,21 @@ def main(argv=None) -> int:
     series = history_series(runs)
     svgs = {title: html.svg_plot(title, s, "peak RSS (MiB)" if title.startswith("memory") else "median s (bar: min-max)") for title, s in series.items()}
     files = {f"history-{i:02d}.svg": svg for i, svg in enumerate(svgs.values())}
-    md = [f"# Benchmark report\n\n{intro}\n", "## The study's table, regenerated from the newest saved figures\n",
+    fig = html.Figures()
+    study = study_figures(runs)
+    md = [f"# Benchmark report\n\n{answers_markdown(study, comparisons)}\n\n{intro}\n",
+          "## The study's table, regenerated from the newest saved figures\n",
           study_table(runs), "\n## Throughput against the machine's float32 matrix-multiply peak\n", peak_table(latest),
           "\n## Inference: in-memory models and every export's runtime (CPU)\n", inference_table(latest),
-          *_gate_markdown(comparisons, a.factor, a.alpha, a.rss_bound),
+          *gate_markdown(comparisons, a.factor, a.alpha, a.rss_bound),
           "\n## History (one series per version pair; x: the run's datetime)\n",
           *([f"![{t}]({name})" for t, name in zip(svgs, files)] or ["(no runs to plot)"]),
           "\n## Versions\n\nEach metric per TensorFlow / PyTorch combination (tox envs and plain runs); defaults "
           "that differ between versions are listed.\n", version_table(runs, Path("reports")),
           measurements_section(Path("reports"))]
-    fig = html.Figures()
-    study = study_figures(runs)
     page = html.page("Benchmark report", [
-        ("Runs", f"<p>{html.escape(intro)}</p>"),
+        ("TF vs PyTorch, and regressions", html.answers_html(fig, study, comparisons)
+         + f"<p class='note'>{html.escape(intro)}</p>"),
         ("The study's table", html.study_html(fig, study) + "<p class='note'>Medians of the newest run; "
          "brackets: bootstrap 95 % interval of the median from the saved rounds (3 or more).</p>"),
         ("Inference (CPU): in-memory models and every export's runtime", html.inference_html(fig, latest)),

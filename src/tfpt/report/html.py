@@ -8,7 +8,7 @@ from datetime import datetime
 from html import escape
 
 from tfpt.report.storage import variant
-from tfpt.report.tables import NAMES, STUDY_ROWS
+from tfpt.report.tables import NAMES, STUDY_ROWS, headline_verdicts, regression_summary
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
@@ -17,6 +17,7 @@ th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}.ci{color:#6
 .bad{color:#b00;font-weight:bold}.ok{color:#060}.note{color:#666;font-size:.9em;text-align:left}
 .plots{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-size:.9em;color:#444}
 svg text{font:10px system-ui,sans-serif;fill:#333}
+.answers{font-size:1.1em;line-height:1.7;padding-left:1.2em}
 """
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -34,6 +35,42 @@ class Figures:
         return f'<span class="{cls}" data-key="{escape(key)}">{fmt.format(value)}</span>'
 
 
+def time_html(fig: Figures, key: str, seconds) -> str:
+    """A time in the unit its size suits (ms below 1 s, else s); the figure is recorded in that unit, under
+    `<key>.ms` or `<key>.s`, so the page and report.json agree digit for digit."""
+    if seconds is None:
+        return fig(key, None)
+    if seconds < 1:
+        return fig(f"{key}.ms", 1e3 * seconds, "{:.3g}") + " ms"
+    return fig(f"{key}.s", seconds, "{:.3g}") + " s"
+
+
+def answers_html(fig: Figures, study: dict, comparisons) -> str:
+    """The page's first lines: TF vs PyTorch per headline figure with its interval, then the regressions."""
+    items = []
+    for h in headline_verdicts(study):
+        k, unit = f"study.{h['key']}", h["unit"]
+        ratio = (f"; TF / PyTorch {fig(k + '.ratio', study[k + '.ratio'], '{:.3g}')}"
+                 f"{_interval(fig, k + '.ratio', study)}" if k + ".ratio" in study else "")
+        items.append(f"<li><b>{escape(h['what'])}</b>: TensorFlow {fig(k + '.tf', study[k + '.tf'])} {unit}"
+                     f"{_interval(fig, k + '.tf', study)}, PyTorch {fig(k + '.torch', study[k + '.torch'])} {unit}"
+                     f"{_interval(fig, k + '.torch', study)}{ratio}: <b>{escape(h['verdict'])}</b></li>")
+    if not items:
+        items.append("<li><b>TF vs PyTorch</b>: no training or memory benchmark of both frameworks in these runs</li>")
+    said, worst, n = regression_summary(comparisons)
+    if said == "not gated":
+        items.append("<li><b>regressions: not gated</b>: only one run of each machine, versions and env so far</li>")
+    elif worst is None:
+        items.append(f"<li><b class='ok'>regressions: none</b> ({fig('answers.gated', n, '{:d}')} benchmarks "
+                     "gated)</li>")
+    else:
+        p = f", p (BH) {fig('answers.worst.p_bh', worst.p_adjusted, '{:.2g}')}" if worst.p_adjusted is not None else ""
+        items.append(f"<li><b class='bad'>regressions: {fig('answers.regressed', int(said), '{:d}')}</b> of "
+                     f"{fig('answers.gated', n, '{:d}')} gated; worst: {escape(worst.name)}, "
+                     f"{fig('answers.worst.ratio', worst.ratio, '{:.3g}')}× slower ({escape(worst.basis)}{p})</li>")
+    return "<ul class='answers'>" + "".join(items) + "</ul>"
+
+
 def _interval(fig: Figures, key: str, study: dict) -> str:
     if key + ".lo" not in study:
         return ""
@@ -45,6 +82,8 @@ def study_html(fig: Figures, study: dict) -> str:
     rows = ["<tr><th></th><th>TensorFlow</th><th>PyTorch</th><th>TF / PyTorch</th><th>study: TF</th>"
             "<th>study: PyTorch</th></tr>"]
     for key, label, unit, s_tf, s_pt in STUDY_ROWS:
+        if f"study.{key}.tf" not in study and f"study.{key}.torch" not in study:
+            continue  # not measured in these runs: left out
         cells = []
         for fw in ("tf", "torch", "ratio"):
             k = f"study.{key}.{fw}"
@@ -56,6 +95,8 @@ def study_html(fig: Figures, study: dict) -> str:
                 cells.append("not measured")
         rows.append(f"<tr><td>{escape(label)}</td>" + "".join(f"<td>{c}</td>" for c in cells)
                     + f"<td>{escape(s_tf)}</td><td>{escape(s_pt)}</td></tr>")
+    if len(rows) == 1:
+        return "<p>No training or memory benchmark in these runs: the study's table has nothing to show.</p>"
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -73,15 +114,20 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
                 "<th>ratio</th><th>ratio (s)</th><th>p</th><th>p (BH)</th><th>verdict</th></tr>"]
         for v in verdicts:
             k = f"gate.{i}.{v.name}"
-            unit = "MiB" if v.basis == "peak RSS" else "s"
+            if v.basis == "peak RSS":
+                before, after = (f"{fig(k + '.before', v.before)} MiB", f"{fig(k + '.after', v.after)} MiB")
+            else:
+                before, after = time_html(fig, k + ".before", v.before), time_html(fig, k + ".after", v.after)
             verdict = ('<span class="bad">REGRESSION</span>' if v.regressed else '<span class="ok">ok</span>')
             if v.note:
                 verdict += f' <span class="note">{escape(v.note)}</span>'
             rows.append(f"<tr><td>{escape(v.name)}</td><td>{escape(v.basis)}</td>"
-                        f"<td>{fig(k + '.before', v.before)} {unit}</td><td>{fig(k + '.after', v.after)} {unit}</td>"
-                        f"<td>{fig(k + '.ratio', v.ratio, '{:.3f}')}</td><td>{fig(k + '.ratio_s', v.ratio_s, '{:.3f}')}</td>"
+                        f"<td>{before}</td><td>{after}</td>"
+                        f"<td>{fig(k + '.ratio', v.ratio, '{:.3f}')}</td>"
+                        f"<td>{fig(k + '.ratio_s', v.ratio_s, '{:.3f}')}</td>"
                         f"<td>{fig(k + '.p', v.p_value, '{:.3g}')}</td>"
-                        f"<td>{fig(k + '.p_bh', v.p_adjusted, '{:.3g}')}</td><td style='text-align:left'>{verdict}</td></tr>")
+                        f"<td>{fig(k + '.p_bh', v.p_adjusted, '{:.3g}')}</td>"
+                        f"<td style='text-align:left'>{verdict}</td></tr>")
         parts.append("<table>" + "".join(rows) + "</table>")
     return "\n".join(parts)
 
@@ -92,7 +138,8 @@ def inference_html(fig: Figures, run) -> str:
             "<th>% of matmul peak</th></tr>"]
     for r in inference_figures(run):
         k = f"inference.{r['framework']}.{r['how']}"
-        rows.append(f"<tr><td>{escape(r['framework'])}</td><td>{escape(r['how'])}</td><td>{escape(r['runtime'] or '-')}</td>"
+        rows.append(f"<tr><td>{escape(r['framework'])}</td><td>{escape(r['how'])}</td>"
+                    f"<td>{escape(r['runtime'] or '-')}</td>"
                     f"<td>{fig(k + '.latency_ms', r.get('latency_ms'), '{:.3f}')}</td>"
                     f"<td>{fig(k + '.throughput_ms', r.get('throughput_ms'), '{:.1f}')}</td>"
                     f"<td>{fig(k + '.pct_of_peak', r.get('pct_of_peak'), '{:.0f}')}</td></tr>")
@@ -119,9 +166,14 @@ def versions_html(fig: Figures, runs) -> str:
     out = ["<tr><th>metric</th>" + "".join(f"<th>{escape(lb)}</th>" for lb in labels) + "</tr>"]
     for r in rows_:
         cells = []
-        for j, lb in enumerate(labels):
+        for lb in labels:
             got = cols[lb].get(r)
-            cells.append(f"{fig(f'versions.{lb}.{r}', got[0])} {got[1]}" if got else "–")
+            if not got:
+                cells.append("–")
+            elif got[1] == "s":
+                cells.append(time_html(fig, f"versions.{lb}.{r}", got[0]))
+            else:
+                cells.append(f"{fig(f'versions.{lb}.{r}', got[0])} {got[1]}")
         out.append(f"<tr><td>{escape(r)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return "<table>" + "".join(out) + "</table>"
 
@@ -158,7 +210,8 @@ def svg_plot(title: str, series: dict, ylabel: str, width: int = 420, height: in
     for k in range(5):
         v = y0 + (y1 - y0) * k / 4
         el.append(f'<text x="{left - 4}" y="{Y(v) + 3:.1f}" text-anchor="end">{v:.4g}</text>')
-    el.append(f'<text transform="translate(12,{top + ph / 2}) rotate(-90)" text-anchor="middle">{escape(ylabel)}</text>')
+    el.append(f'<text transform="translate(12,{top + ph / 2}) rotate(-90)" text-anchor="middle">'
+              f'{escape(ylabel)}</text>')
     for t, anchor in ((t0, "start"), (t1, "end")) if t1 != t0 else ((t0, "middle"),):
         stamp = datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
         el.append(f'<text x="{X(t):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">{stamp}</text>')
@@ -184,5 +237,6 @@ def svg_plot(title: str, series: dict, ylabel: str, width: int = 420, height: in
 
 def page(title: str, sections: list[tuple[str, str]]) -> str:
     body = "\n".join(f"<section><h2>{escape(h)}</h2>\n{content}</section>" for h, content in sections)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>{escape(title)}</title>'
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+            f'<title>{escape(title)}</title>'
             f'<style>{CSS}</style></head><body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n')

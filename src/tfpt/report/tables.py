@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
+from tfpt.report.regressions import default_factors
 from tfpt.report.storage import variant
-from tfpt.stats import bootstrap
+from tfpt.stats import Estimate, bootstrap, verdict
 from tfpt.study.spec import CNN, total_params
 
 # The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
@@ -28,6 +27,13 @@ def _find(runs, quantity, fw, device="cpu", mode="as-written"):
 
 def _ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
+
+
+def duration(seconds: float) -> str:
+    """A time in the unit its size suits: `870 µs` is never printed as `0.00087 s`; ms below 1 s, else s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
 
 
 def study_figures(runs) -> dict:
@@ -79,9 +85,77 @@ STUDY_ROWS = (  # (row key, label, unit, study TF, study PyTorch)
 )
 
 
+# The headline figures a report answers first: (row key, what, TF / PyTorch above 1 means, below 1 means).
+HEADLINES = (
+    ("epoch_s", "epoch time, as written", "PyTorch faster", "TensorFlow faster"),
+    ("tuned_epoch_s", "epoch time, tuned", "PyTorch faster", "TensorFlow faster"),
+    ("bf16_epoch_s", "epoch time, tuned bfloat16", "PyTorch faster", "TensorFlow faster"),
+    ("rss_gb", "peak RSS", "PyTorch smaller", "TensorFlow smaller"),
+)
+UNITS = {"epoch_s": "s", "tuned_epoch_s": "s", "bf16_epoch_s": "s", "rss_gb": "GB", "acc": "%"}
+
+
+def headline_verdicts(study: dict) -> list[dict]:
+    """One answer per headline figure measured for both frameworks: {key, what, unit, verdict} with the study
+    keys of its TF, PyTorch and ratio figures (`study.<key>.tf` ...), the verdict called only where the ratio's
+    bootstrap interval excludes 1; accuracy is stated, with no verdict (one evaluation per framework)."""
+    out = []
+    for key, what, above, below in HEADLINES:
+        ratio = study.get(f"study.{key}.ratio")
+        if ratio is None:
+            continue
+        est = Estimate(ratio, study.get(f"study.{key}.ratio.lo"), study.get(f"study.{key}.ratio.hi"), 0)
+        said = verdict(est, above, below) if key != "rss_gb" else \
+            (verdict(est, above, below) if est.lo is not None else "one sample per framework, no interval")
+        out.append({"key": key, "what": what, "unit": UNITS[key], "verdict": said})
+    if "study.acc.tf" in study and "study.acc.torch" in study:
+        out.append({"key": "acc", "what": "test accuracy", "unit": "%",
+                    "verdict": "one evaluation per framework, no interval"})
+    return out
+
+
+def regression_summary(comparisons) -> tuple[str, object | None, int]:
+    """("none" / "N" / "not gated", the worst regressed Verdict or None, benchmarks gated)."""
+    gated = [v for before, _, vs in comparisons if before is not None for v in vs]
+    regressed = [v for v in gated if v.regressed]
+    worst = max(regressed, key=lambda v: v.ratio, default=None)
+    return ("not gated" if not gated else str(len(regressed)) if regressed else "none"), worst, len(gated)
+
+
+def _value(study: dict, key: str, unit: str) -> str:
+    ci = f" [{study[key + '.lo']:.3g}, {study[key + '.hi']:.3g}]" if key + ".lo" in study else ""
+    return f"{study[key]:.4g} {unit}{ci}" if unit else f"{study[key]:.3g}{ci}"
+
+
+def answers_markdown(study: dict, comparisons) -> str:
+    """The report's first lines: TF vs PyTorch per headline figure with its interval, then the regressions."""
+    lines = []
+    for h in headline_verdicts(study):
+        k, unit = f"study.{h['key']}", h["unit"]
+        ratio = f"; TF / PyTorch {_value(study, k + '.ratio', '')}" if k + ".ratio" in study else ""
+        lines.append(f"- **{h['what']}**: TensorFlow {_value(study, k + '.tf', unit)}, PyTorch "
+                     f"{_value(study, k + '.torch', unit)}{ratio}: {h['verdict']}")
+    if not lines:
+        lines.append("- **TF vs PyTorch**: no training or memory benchmark of both frameworks in these runs "
+                     "(`pytest benchmarks -k \"epoch or memory\" --benchmark-autosave` adds them)")
+    said, worst, n = regression_summary(comparisons)
+    if said == "not gated":
+        lines.append("- **regressions: not gated**: only one run of each machine, versions and env so far")
+    elif worst is None:
+        lines.append(f"- **regressions: none** ({n} benchmarks gated)")
+    else:
+        p = f", p (BH) {worst.p_adjusted:.2g}" if worst.p_adjusted is not None else ""
+        lines.append(f"- **regressions: {said}** of {n} gated; worst: {worst.name}, {worst.ratio:.2f}x slower "
+                     f"({worst.basis}{p})")
+    return "\n".join(lines)
+
+
 def study_table(runs) -> str:
-    """The study's table (markdown) from the newest figure of each kind; intervals are bootstrap 95 %."""
+    """The study's table (markdown) from the newest figure of each kind; intervals are bootstrap 95 %. Rows of
+    what these runs did not measure are left out."""
     f = study_figures(runs)
+    if not any(k.startswith(("study.epoch_s", "study.tuned", "study.bf16", "study.rss", "study.acc")) for k in f):
+        return "No training or memory benchmark in these runs: the study's table has nothing to show."
 
     def cell(key, unit=""):
         if key not in f:
@@ -90,6 +164,8 @@ def study_table(runs) -> str:
         return f"{f[key]:.4g}{' ' + unit if unit else ''}{ci}"
     rows = ["| | TensorFlow | PyTorch | TF / PyTorch | study: TF | study: PyTorch |", "|---|---|---|---|---|---|"]
     for key, label, unit, s_tf, s_pt in STUDY_ROWS:
+        if f"study.{key}.tf" not in f and f"study.{key}.torch" not in f:
+            continue
         ratio = cell(f"study.{key}.ratio") if key != "acc" else "-"
         rows.append(f"| {label} | {cell(f'study.{key}.tf', unit)} | {cell(f'study.{key}.torch', unit)} | {ratio} "
                     f"| {s_tf} | {s_pt} |")
@@ -109,11 +185,12 @@ def peak_table(run) -> str:
     rows = ["| benchmark | mode | framework | device | median | GFLOP/s | % of peak |", "|---|---|---|---|---|---|---|"]
     for b in run.benchmarks:
         e = b.get("extra_info", {})
-        if e.get("quantity") in ("epoch", "step", "latency", "throughput") and e.get("flops") and b["stats"]["median"] > 0:
+        timed = e.get("quantity") in ("epoch", "step", "latency", "throughput")
+        if timed and e.get("flops") and b["stats"]["median"] > 0:
             g = e["flops"] / b["stats"]["median"] / 1e9
             pct = f"{100 * g / peak_gflops:.0f} %" if peak_gflops else "-"
             rows.append(f"| {e['quantity']} | {variant(e)} | {NAMES.get(e.get('framework'), e.get('framework'))} | "
-                        f"{e.get('device', '-')} | {b['stats']['median']:.4g} s | {g:.1f} | {pct} |")
+                        f"{e.get('device', '-')} | {duration(b['stats']['median'])} | {g:.1f} | {pct} |")
     return head + "\n".join(rows)
 
 
@@ -136,7 +213,8 @@ def inference_figures(run) -> list[dict]:
         if q not in kinds or e.get("device", "cpu") != "cpu" or e.get("pair"):
             continue
         fw = NAMES.get(e.get("framework"), e.get("framework"))
-        key = (fw, e["format"], e.get("runtime", "")) if q.startswith("export") else (fw, f"in memory, {variant(e)}", "")
+        key = (fw, e["format"], e.get("runtime", "")) if q.startswith("export") else \
+            (fw, f"in memory, {variant(e)}", "")
         row = rows.setdefault(key, {"framework": key[0], "how": key[1], "runtime": key[2]})
         row[f"{kinds[q]}_ms"] = 1e3 * b["stats"]["median"]
         if kinds[q] == "throughput" and e.get("flops") and peak:
@@ -148,7 +226,8 @@ def inference_table(run) -> str:
     rows = inference_figures(run)
     if not rows:
         return "No inference benchmark in this run."
-    out = ["| framework | how | runtime | batch 1 (ms) | batch 1,024 (ms) | % of matmul peak |", "|---|---|---|---|---|---|"]
+    out = ["| framework | how | runtime | batch 1 (ms) | batch 1,024 (ms) | % of matmul peak |",
+           "|---|---|---|---|---|---|"]
     fmt = lambda v, f: f.format(v) if v is not None else "-"  # noqa: E731
     for r in rows:
         out.append(f"| {r['framework']} | {r['how']} | {r['runtime'] or '-'} | {fmt(r.get('latency_ms'), '{:.3f}')} | "
@@ -251,12 +330,14 @@ def version_table(runs, folder: Path) -> str:
     if any(v is not None for v in peaks):
         rows.append("| float32 2048³ matmul, the run's yardstick (ms) | "
                     + " | ".join(f"{v * 1e3:.3g}" if v is not None else "-" for v in peaks) + " |")
-    units = {"epoch": ("s", 1), "step": ("ms", 1e3), "latency": ("ms", 1e3), "throughput": ("ms", 1e3), "memory": ("MiB", 1)}
+    units = {"epoch": ("s", 1), "step": ("ms", 1e3), "latency": ("ms", 1e3), "throughput": ("ms", 1e3),
+             "memory": ("MiB", 1)}
     for q, (unit, scale) in units.items():
         for fw in ("tf", "torch"):
             vals = [cols[k]["bench"].get((q, fw)) for k in keys]
             if any(v is not None for v in vals):
-                rows.append(f"| {q} {NAMES[fw]} ({unit}) | " + " | ".join(f"{v * scale:.3g}" if v is not None else "-" for v in vals) + " |")
+                cells = [f"{v * scale:.{4 if unit == 'MiB' else 3}g}" if v is not None else "-" for v in vals]
+                rows.append(f"| {q} {NAMES[fw]} ({unit}) | " + " | ".join(cells) + " |")
 
     def fig(k, name, pick):
         f = cols[k]["fig"].get(name)
@@ -264,10 +345,12 @@ def version_table(runs, folder: Path) -> str:
     rows.append("| forward max abs diff, spec tf->torch | " + " | ".join(
         fig(k, "pair spec forward max |Δ| tf->torch", lambda f: f"{max(f.values()):.2g}") for k in keys) + " |")
     rows.append("| gradient max rel. error, spec | " + " | ".join(
-        fig(k, "pair spec gradient relative error", lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}") for k in keys) + " |")
+        fig(k, "pair spec gradient relative error",
+            lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}") for k in keys) + " |")
     for fw in ("tf", "torch"):
         rows.append(f"| MNIST 1 epoch {NAMES[fw]} | " + " | ".join(
             fig(k, f"mnist 1 epoch {fw}", lambda f: f"{100 * f['test_acc']:.2f} %") for k in keys) + " |")
+    rows = [r for r in rows if set(r.strip("|").split("|")[1:]) != {" - "}]  # not measured in any run: left out
     from tfpt.adapters.defaults import KEYS
     for fw in ("tf", "torch"):
         per = [_defaults(cols[k]["fig"]).get(fw) for k in keys]
@@ -275,5 +358,30 @@ def version_table(runs, folder: Path) -> str:
         for name in KEYS:
             values = {str(p.get(name)) for p in known}
             if len(values) > 1:
-                rows.append(f"| default changed: {NAMES[fw]} {name} | " + " | ".join(str(p.get(name)) if p else "-" for p in per) + " |")
+                rows.append(f"| default changed: {NAMES[fw]} {name} | "
+                            + " | ".join(str(p.get(name)) if p else "-" for p in per) + " |")
     return "\n".join(rows)
+
+
+def gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
+    """The gate's section: one table per compared key, times in the unit their size suits."""
+    limit = f"{100 * factor:.0f} %" if factor is not None else default_factors()
+    parts = [f"\n## Regressions (slower by > {limit} in seconds and ÷ matmul, Mann-Whitney U p < {alpha} "
+             f"on both after Benjamini-Hochberg over all gated benchmarks; peak RSS: > +{100 * rss_bound:.0f} %)\n"]
+    for before, after, verdicts in comparisons:
+        if before is None:
+            parts.append(f"{after.label}: only one run of this machine, versions and env: nothing to compare yet.\n")
+            continue
+        parts.append(f"### {before.path.stem} -> {after.label}\n")
+        parts.append("| benchmark | gated on | median before | median after | ratio | ratio (s) | p | p (BH) | verdict "
+                     "|\n|---|---|---|---|---|---|---|---|---|")
+        for v in verdicts:
+            show = (lambda x: f"{x:.4g} MiB") if v.basis == "peak RSS" else duration
+            verdict_ = ("**REGRESSION**" if v.regressed else "ok") + (f" ({v.note})" if v.note else "")
+            p = f"{v.p_value:.3g}" if v.p_value is not None else "-"
+            pa = f"{v.p_adjusted:.3g}" if v.p_adjusted is not None else "-"
+            rs = f"{v.ratio_s:.3f}" if v.ratio_s is not None else "-"
+            parts.append(f"| {v.name} | {v.basis} | {show(v.before)} | {show(v.after)} | {v.ratio:.3f} "
+                         f"| {rs} | {p} | {pa} | {verdict_} |")
+        parts.append("")
+    return parts
