@@ -122,12 +122,31 @@ def _can_match(k: Event, t: Event, converter_for, layer_map: dict) -> bool:
     return not k.has_params or converter_for(k.cls, t.cls) is not None
 
 
+def check_layer_map(layer_map: dict, keras_events: list[Event], torch_events: list[Event]) -> None:
+    """Every name in a pair's layer_map must be a layer of the traced models: an unknown name would silently
+    match nothing and the checks pass without it."""
+    keras_names = {e.name for e in keras_events} | {e.label for e in keras_events if e.label}
+    torch_names = {e.name for e in torch_events}
+    bad_k = [k for k in layer_map if k not in keras_names]
+    bad_t = [v for v in layer_map.values() if v not in torch_names]
+    if bad_k or bad_t:
+        def listed(names, known):
+            known = sorted(known)
+            more = f", ... {len(known) - 12} more" if len(known) > 12 else ""
+            return f"{', '.join(map(repr, names))} (traced: {', '.join(known[:12])}{more})"
+        parts = ([f"Keras layers {listed(bad_k, keras_names)}"] if bad_k else []) + \
+            ([f"PyTorch modules {listed(bad_t, torch_names)}"] if bad_t else [])
+        raise MatchError(f"layer_map names what the traced models do not have: {'; '.join(parts)}; fix: use the "
+                         "names the trace lists, or drop those entries")
+
+
 def match(keras_events: list[Event], torch_events: list[Event], converter_for, input_cf: bool,
           layer_map: dict | None = None) -> Match:
     """Align the two traces (dynamic programming: most parameter layers, then most parameter-free steps, in
     order). `converter_for(keras_cls, torch_cls)` says whether weights can move between two classes."""
     layer_map = layer_map or {}
     K, T = keras_events, torch_events
+    check_layer_map(layer_map, K, T)
     PARAM, FREE, MISSING = 1000, 1, -10 ** 6
 
     def skip_cost(ev):

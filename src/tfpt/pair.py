@@ -20,6 +20,26 @@ class PairError(ValueError):
     """A pair cannot be loaded or checked as declared; the message names the pair, what was expected and the fix."""
 
 
+# The export formats a pair may list (tfpt.adapters.exports.FORMATS; a test keeps the two equal).
+EXPORT_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf", "torchscript", "exported-program", "onnx-torch")
+LAYOUTS = ("channels_first", "same")
+
+
+def _show(value) -> str:
+    """A value as a message shows it: its repr, or its type where that is long or spans lines (an array)."""
+    text = repr(value)
+    return text if len(text) <= 60 and "\n" not in text else f"<{type(value).__name__}>"
+
+
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and bool(np.isfinite(value))
+
+
 @dataclass(frozen=True)
 class InputSpec:
     """What one sample looks like in Keras' layout (channels-last), and how to make a batch.
@@ -33,6 +53,38 @@ class InputSpec:
     high: float = 1.0
     torch_layout: str = "channels_first"  # or "same"
     sample: Callable[[int, int], np.ndarray] | None = None
+
+    def __post_init__(self):
+        shape: Any = self.shape
+        if not isinstance(shape, (tuple, list)) or not shape or not all(_whole(d) and d > 0 for d in shape):
+            example = f"({shape},)" if _whole(shape) and shape > 0 else "(28, 28, 1)"
+            raise PairError(f"InputSpec shape={_show(shape)}: expected a non-empty tuple of positive whole "
+                            f"numbers (one "
+                            f"sample, batch axis excluded); fix: e.g. shape={example}")
+        object.__setattr__(self, "shape", tuple(int(d) for d in shape))
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            dtype = None
+        if dtype is None or dtype.kind not in "fiub" or not isinstance(self.dtype, (str, type, np.dtype)):
+            raise PairError(f"InputSpec dtype={_show(self.dtype)}: expected a numeric NumPy dtype name; fix: e.g. "
+                            "dtype='float32' (images) or dtype='int32' (token ids)")
+        object.__setattr__(self, "dtype", dtype.name)
+        if not (_real(self.low) and _real(self.high) and self.low < self.high):
+            raise PairError(f"InputSpec low={_show(self.low)}, high={_show(self.high)}: expected finite numbers "
+                            f"with low < high "
+                            "(values are drawn from [low, high)); fix: e.g. low=0.0, high=1.0")
+        if dtype.kind in "iub" and int(self.high) <= int(self.low):
+            raise PairError(f"InputSpec low={_show(self.low)}, high={_show(self.high)}: an integer dtype needs "
+                            f"at least one "
+                            "whole number in [low, high); fix: e.g. low=0, high=1000 for token ids")
+        if self.torch_layout not in LAYOUTS:
+            raise PairError(f"InputSpec torch_layout={_show(self.torch_layout)}: expected one of {', '.join(LAYOUTS)}; "
+                            "fix: torch_layout='channels_first' for images PyTorch takes as (N, C, H, W), else 'same'")
+        if self.sample is not None and not callable(self.sample):
+            raise PairError(f"InputSpec sample={_show(self.sample)}: expected a function (n, seed) -> n "
+                            f"samples, or None; "
+                            "fix: pass the function itself, not its result")
 
     def batch(self, n: int, seed: int = 0) -> np.ndarray:
         if self.sample is not None:
@@ -63,7 +115,10 @@ class ModelPair:
     """One model in both frameworks. Builders take no arguments (the suite seeds each framework before calling
     them). `head`: what the models emit — "logits" or "softmax" probabilities, per side if they differ.
     `layer_map` maps Keras layer names to PyTorch module names where automatic matching cannot decide.
-    `formats`: export formats to check (None: every format whose exporter is installed)."""
+    `formats`: export formats to check (None: every format whose exporter is installed; (): none).
+
+    Every field is checked here, when the pair is declared, and each builder's result on every build
+    (`check_built`), so a mistake is named where it was made, not deep inside a check."""
     name: str
     keras: Callable[[], Any]
     torch: Callable[[], Any]
@@ -76,13 +131,54 @@ class ModelPair:
     description: str = ""
 
     def __post_init__(self):
-        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
-            raise PairError(f"pair name {self.name!r}: expected letters, digits, '-' or '_'; fix: rename it")
+        if not isinstance(self.name, str) or not self.name.replace("-", "").replace("_", "").isalnum():
+            raise PairError(f"pair name {_show(self.name)}: expected letters, digits, '-' or '_'; fix: rename it")
         for side in ("keras_head", "torch_head"):
             if getattr(self, side) not in ("logits", "softmax"):
-                raise PairError(f"pair {self.name}: {side} must be 'logits' or 'softmax', got {getattr(self, side)!r}")
-        if not callable(self.keras) or not callable(self.torch):
-            raise PairError(f"pair {self.name}: keras and torch must be builders (functions returning a model)")
+                raise PairError(f"pair {self.name}: {side} must be 'logits' or 'softmax', got "
+                                f"{_show(getattr(self, side))}")
+        for side in ("keras", "torch"):
+            if not callable(getattr(self, side)):
+                raise PairError(f"pair {self.name}: {side}={_show(getattr(self, side))}: expected a builder (a "
+                                f"function "
+                                f"taking no arguments that returns the {side} model); fix: pass the function itself, "
+                                "not a model or its result")
+        if not isinstance(self.input, InputSpec):
+            raise PairError(f"pair {self.name}: input={_show(self.input)}: expected a tfpt.InputSpec; fix: e.g. "
+                            "input=InputSpec(shape=(28, 28, 1))")
+        if not _whole(self.num_classes) or self.num_classes < 1:
+            raise PairError(f"pair {self.name}: num_classes={_show(self.num_classes)}: expected a whole number "
+                            f">= 1; fix: "
+                            "the width of the models' output")
+        if not isinstance(self.layer_map, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.layer_map.items()):
+            raise PairError(f"pair {self.name}: layer_map={_show(self.layer_map)}: expected a dict of Keras "
+                            f"layer name -> "
+                            "PyTorch module name (strings); fix: e.g. layer_map={'dense_1': 'fc1'}")
+        if self.formats is not None:
+            if isinstance(self.formats, str) or not isinstance(self.formats, (tuple, list)):
+                raise PairError(f"pair {self.name}: formats={_show(self.formats)}: expected a tuple of format "
+                                f"names, () for "
+                                f"none or None for all; fix: e.g. formats=({_show(self.formats)},)")
+            unknown = [f for f in self.formats if f not in EXPORT_FORMATS]
+            if unknown:
+                raise PairError(f"pair {self.name}: formats: expected names from {', '.join(EXPORT_FORMATS)}, got "
+                                f"{', '.join(map(repr, unknown))}; fix: use those names, () for none or None for all")
+            object.__setattr__(self, "formats", tuple(dict.fromkeys(self.formats)))
+
+    def export_formats(self, available=EXPORT_FORMATS) -> tuple:
+        """The formats to export and check: `formats` where given (() is none), else every available one."""
+        return tuple(available) if self.formats is None else tuple(f for f in self.formats if f in available)
+
+    def check_built(self, side: str, model, expected: type) -> None:
+        """A builder's result must be the model its side takes (a keras.Model, a torch.nn.Module)."""
+        if not isinstance(model, expected):
+            kind = type(model)
+            got = "None (does the builder `return` its model?)" if model is None else \
+                f"{kind.__module__}.{kind.__qualname__}"
+            want = f"{expected.__module__.split('.')[0]}.{expected.__name__}"
+            raise PairError(f"pair {self.name}: its {side} builder returned {got}; expected a {want}; fix: make "
+                            f"`{side}=` a function that builds and returns the {side} model")
 
 
 _REGISTRY: dict[str, ModelPair] = {}

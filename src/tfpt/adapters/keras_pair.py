@@ -27,6 +27,7 @@ def build(pair: ModelPair, seed: int = 0):
         keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
     model = pair.keras()
+    pair.check_built("keras", model, keras.Model)
     if not getattr(model, "built", False) or not getattr(model, "inputs", None):
         model(pair.input.batch(2, seed))
     return model

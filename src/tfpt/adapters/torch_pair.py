@@ -21,7 +21,9 @@ NAME = "torch"
 
 def build(pair: ModelPair, seed: int = 0):
     torch.manual_seed(seed)
-    return pair.torch().eval()
+    model = pair.torch()
+    pair.check_built("torch", model, torch.nn.Module)
+    return model.eval()
 
 
 def _first_tensor(out):

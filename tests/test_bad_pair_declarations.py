@@ -1,0 +1,131 @@
+"""Pair declarations are checked when they are made: each row of tests/pair_declaration_cases.py is refused with
+one PairError line naming the setting; valid declarations pass and keep what was declared; `formats=()` exports
+nothing; a layer_map naming layers neither traced model has is refused with the unknown names listed; a builder
+returning the wrong thing is named with its pair and side on first build. Plus a property sweep over InputSpec."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tests.pair_declaration_cases import ROWS, builder
+from tfpt import frameworks
+from tfpt.match import Event, MatchError, check_layer_map
+from tfpt.pair import EXPORT_FORMATS, InputSpec, ModelPair, PairError
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
+def test_bad_declaration_is_one_line_naming_the_setting(row):
+    with pytest.raises(PairError) as exc:
+        row.kind(**row.kwargs)
+    text = str(exc.value)
+    assert "\n" not in text and re.search(row.message, text), text
+    assert "; fix: " in text or "fix: rename" in text or "must be" in text, text
+
+
+def test_the_table_covers_every_field():
+    ids = [r.id for r in ROWS]
+    assert len(ids) == len(set(ids)) and len(ids) >= 40
+    for name in ("shape", "dtype", "layout", "low", "high", "sample", "name", "head", "input", "num-classes",
+                 "layer-map", "formats"):
+        assert any(name in i for i in ids), name
+
+
+def test_valid_declarations_keep_what_was_declared():
+    s = InputSpec(shape=[28, 28, 1], dtype=np.float32)
+    assert s.shape == (28, 28, 1) and s.dtype == "float32" and s.batch(3).shape == (3, 28, 28, 1)
+    tokens = InputSpec(shape=(5,), dtype="int64", low=1, high=3, torch_layout="same")
+    assert set(np.unique(tokens.batch(50))) <= {1, 2}
+    p = ModelPair("p", builder, builder, s, formats=["keras", "keras", "onnx-torch"])
+    assert p.formats == ("keras", "onnx-torch") and p.export_formats() == ("keras", "onnx-torch")
+
+
+def test_formats_empty_means_no_export_and_none_means_all():
+    spec = InputSpec(shape=(4,))
+    assert ModelPair("p", builder, builder, spec, formats=()).export_formats() == ()
+    assert ModelPair("p", builder, builder, spec).export_formats(("keras", "onnx-tf")) == ("keras", "onnx-tf")
+
+
+def test_known_formats_are_the_exporters_and_the_deployers():
+    from tfpt.deploy import FORMATS as DEPLOYABLE
+    assert set(EXPORT_FORMATS) == set(DEPLOYABLE)
+
+
+def _ev(name, params=1, label=None):
+    return Event(name, None, "Dense", params, (2, 3), label)
+
+
+def test_layer_map_names_unknown_on_either_side_are_listed():
+    keras, torch = [_ev("dense"), _ev("dense_1")], [_ev("fc1"), _ev("fc2")]
+    check_layer_map({"dense": "fc1", "dense_1": "fc2"}, keras, torch)  # all known: passes
+    with pytest.raises(MatchError) as exc:
+        check_layer_map({"dense": "fc1", "conv9": "fc2", "dense_1": "head"}, keras, torch)
+    text = str(exc.value)
+    assert "Keras layers 'conv9' (traced: dense, dense_1)" in text
+    assert "PyTorch modules 'head' (traced: fc1, fc2)" in text
+
+
+class _NotAModel:
+    pass
+
+
+def _builder_cases():
+    out = []
+    for side in ("keras", "torch"):
+        for got, says in ((lambda: None, r"returned None \(does the builder `return` its model\?\)"),
+                          (lambda: "model", r"returned builtins\.str"),
+                          (_NotAModel, r"returned tests\.test_bad_pair_declarations\._NotAModel")):
+            out.append(pytest.param(side, got, says, id=f"{side}-{says.split()[1][:12]}"))
+    return out
+
+
+@pytest.mark.parametrize("side, returns, says", _builder_cases())
+def test_builder_returning_the_wrong_thing_is_named_with_pair_and_side(side, returns, says):
+    fw = "tf" if side == "keras" else "torch"
+    if not frameworks.installed(fw):
+        pytest.skip(frameworks.missing_reason(fw))
+    from tfpt.adapters import get
+    p = ModelPair("wrong-builder", returns, returns, InputSpec(shape=(4,)))
+    with pytest.raises(PairError) as exc:
+        get(fw).build(p, 0)
+    assert re.search(rf"pair wrong-builder: its {side} builder {says}; expected a "
+                     rf"{'keras' if side == 'keras' else 'torch'}\.\w+; fix:", str(exc.value)), str(exc.value)
+
+
+def test_a_builder_returning_the_other_frameworks_model_is_named():
+    if not (frameworks.installed("torch") and frameworks.installed("tf")):
+        pytest.skip("needs both frameworks")
+    frameworks.torch_first()
+    import torch
+
+    from tfpt.adapters import get
+    p = ModelPair("swapped", lambda: torch.nn.Linear(4, 2), lambda: torch.nn.Linear(4, 2), InputSpec(shape=(4,)))
+    with pytest.raises(PairError, match=r"pair swapped: its keras builder returned torch\.nn\.modules\.linear\.Linear; "
+                                        r"expected a keras\.Model"):
+        get("tf").build(p, 0)
+
+
+# ------------------------------------------------------------------------------------------ property-based
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(-3, 40), st.floats(allow_nan=True), st.text(max_size=6))
+
+
+@settings(max_examples=400, deadline=None)
+@given(shape=st.one_of(_values, st.lists(_values, max_size=4), st.tuples(st.integers(-2, 30), st.integers(-2, 30))),
+       dtype=st.one_of(st.sampled_from(["float32", "float64", "int32", "int64", "uint8", "bool", "float33", "object",
+                                        "complex64", "U3", ""]), _values),
+       low=_values, high=_values, layout=st.one_of(st.sampled_from(["channels_first", "same", "NCHW"]), _values))
+def test_inputspec_either_refuses_in_one_line_or_makes_batches_it_declares(shape, dtype, low, high, layout):
+    try:
+        s = InputSpec(shape=shape, dtype=dtype, low=low, high=high, torch_layout=layout)
+    except PairError as exc:
+        message = str(exc)
+        s = None
+    if s is None:
+        assert "\n" not in message and message.startswith("InputSpec ")
+        return
+    x = s.batch(2, seed=0)
+    assert x.shape == (2, *s.shape) and x.dtype == np.dtype(s.dtype)
+    assert s.to_torch_layout(x).shape[0] == 2
