@@ -499,6 +499,10 @@ def copy_artifact(ctx: Ctx, fmt: str, **sidecar) -> Path:
     return dst
 
 
+def copy_path(c: Ctx, fmt: str) -> Path:
+    return c.tmp / f"copy-{c.art[fmt].name}"
+
+
 def other_layout(fmt: str) -> tuple:
     return (1, 28, 28) if fmt in TF_FORMATS else (28, 28, 1)
 
@@ -513,7 +517,6 @@ HIDES = {"savedmodel": "tf", "keras": "tf", "torchscript": "torch", "exported-pr
 
 for _fmt in FORMATS:
     _needs = ("artifacts",)
-    _copy = lambda c, f=_fmt: c.tmp / f"copy-{c.art[f].name}"  # noqa: E731
     CASES += [
         Case(f"deploy-{_fmt}-output-is-its-sidecar", DEPLOY,
              lambda c, f=_fmt: deploy_argv(c, f, None, None, sidecar_of(c.art[f])), BAD_INPUT,
@@ -525,7 +528,7 @@ for _fmt in FORMATS:
              else r"error: output .*: a path that is not one of the inputs, got the artifact;",
              setup=lambda c, f=_fmt: good_input(c, f), needs=_needs),
         Case(f"deploy-{_fmt}-sidecar-records-another-format", DEPLOY,
-             lambda c, f=_fmt: deploy_argv(c, f, _copy(c, f)), BAD_INPUT,
+             lambda c, f=_fmt: deploy_argv(c, f, copy_path(c, f)), BAD_INPUT,
              r"error: sidecar .*copy-.*\.input\.json: a sidecar of a %s artifact; it records format %s; fix: pass "
              r"FORMAT %s" % (_fmt, "onnx-torch" if _fmt != "onnx-torch" else "onnx-tf",
                              "onnx-torch" if _fmt != "onnx-torch" else "onnx-tf"),
@@ -533,7 +536,7 @@ for _fmt in FORMATS:
                  c, f, format="onnx-torch" if f != "onnx-torch" else "onnx-tf")),
              needs=_needs, absent=out_absent),
         Case(f"deploy-{_fmt}-sidecar-lies-about-the-layout", DEPLOY,
-             lambda c, f=_fmt: deploy_argv(c, f, _copy(c, f)), BAD_INPUT,
+             lambda c, f=_fmt: deploy_argv(c, f, copy_path(c, f)), BAD_INPUT,
              r"error: sidecar .*copy-.*\.input\.json: the input the (artifact declares, float32 \(N, %s\)|%s model "
              r"takes; it failed on the declared float32 \(N, %s\))"
              % (", ".join(map(str, (28, 28, 1) if _fmt in TF_FORMATS else (1, 28, 28))), _fmt, ", ".join(map(str, other_layout(_fmt)))),
@@ -575,11 +578,11 @@ CASES += [
          r"error: output .*link\.json: a path that is not one of the inputs, got the artifact's sidecar",
          setup=lambda c: (good_input(c, "onnx-torch"), (c.tmp / "link.json").symlink_to(sidecar_of(c.art["onnx-torch"]))),
          needs=("artifacts",)),
-    Case("deploy-sidecar-unknown-layout", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", c.tmp / f"copy-{c.art['onnx-torch'].name}"),
+    Case("deploy-sidecar-unknown-layout", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", copy_path(c, "onnx-torch")),
          BAD_INPUT, r"error: sidecar .*: a format in .* and a layout in NHWC, NCHW; it records layout 'channels-first'",
          setup=lambda c: (good_input(c, "onnx-torch"), copy_artifact(c, "onnx-torch", layout="channels-first")),
          needs=("artifacts",), absent=out_absent),
-    Case("deploy-sidecar-unknown-format", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", c.tmp / f"copy-{c.art['onnx-torch'].name}"),
+    Case("deploy-sidecar-unknown-format", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", copy_path(c, "onnx-torch")),
          BAD_INPUT, r"error: sidecar .*: a format in .*; it records format 'onnx2'",
          setup=lambda c: (good_input(c, "onnx-torch"), copy_artifact(c, "onnx-torch", format="onnx2")),
          needs=("artifacts",), absent=out_absent),

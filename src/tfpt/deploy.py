@@ -290,7 +290,7 @@ def check_sidecar(fmt: str, sidecar: Declared, declared: Declared | None = None)
     if declared is None or declared is sidecar:
         return
     same = len(declared.sample_shape) == len(sidecar.sample_shape) and all(
-        not isinstance(d, int) or d < 0 or d == s for d, s in zip(declared.sample_shape, sidecar.sample_shape))
+        not isinstance(d, int) or d < 0 or d == s for d, s in zip(declared.sample_shape, sidecar.sample_shape, strict=True))
     if not same or not _same_dtype(declared.dtype, sidecar.dtype):
         dims = lambda d: f"{d.dtype} ({', '.join(['N', *map(str, d.sample_shape)])})"  # noqa: E731
         raise BadInput(f"sidecar {sidecar.source}", f"the input the artifact declares, {dims(declared)} "
