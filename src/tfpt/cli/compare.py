@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,10 +33,11 @@ from pathlib import Path
 import numpy as np
 
 from tfpt import stats
-from tfpt.cli.args import framework_list, int_at_least
+from tfpt.cli.args import check_seed, framework_list, int_at_least
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.data import datasets
 from tfpt import frameworks
+from tfpt import procs
 from tfpt.procs import child_env, thread_env
 from tfpt.training.worker import PHASE_NAMES
 from tfpt.settings import TRAIN_MODES
@@ -73,7 +73,7 @@ def run_worker(fw: str, args, pair: str | None = None, threads: int | None = Non
             cmd += ["--eval-batch", str(args.eval_batch)]
         print(f"== {fw}: training the {PAIR_NAMES[pair]} {epochs} epoch(s) on {args.dataset} in its own process"
               + (f" (repeat {args.repeat})" if getattr(args, "repeat", None) else ""), file=sys.stderr, flush=True)
-        proc = subprocess.run(cmd, env=child_env(**thread_env(threads)))
+        proc = procs.run(cmd, env=child_env(**thread_env(threads)))  # stopped with this process
         if proc.returncode != 0 or not out.is_file():
             raise SystemExit(f"the {fw} worker failed (exit {proc.returncode}); its messages are above")
         return json.loads(out.read_text())
@@ -210,8 +210,10 @@ def check_json_target(path: Path) -> None:
     if path.is_dir():
         raise UserError(f"--json {path}", "a file path, got an existing folder", f"pass e.g. {path / 'results.json'}")
     if not path.parent.is_dir():
-        raise UserError(f"--json {path}", f"a file in an existing folder; {path.parent} does not exist",
-                        f"mkdir -p {path.parent}")
+        is_file = path.parent.exists()
+        raise UserError(f"--json {path}", f"a file in an existing folder; {path.parent} "
+                        + ("is a file" if is_file else "does not exist"),
+                        "pass a path in a folder" if is_file else f"mkdir -p {path.parent}")
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
         os.close(fd)
@@ -253,11 +255,13 @@ def parse_args(argv=None) -> argparse.Namespace:
             raise UserError(f"--frameworks {fw}", f"an installed framework, but {frameworks.missing_reason(fw)}",
                             "unset TFPT_HIDE_FRAMEWORKS" if hidden else "install it (see requirements.txt)"
                             f", or leave {fw} out of --frameworks", USAGE)
+    check_seed(args.seed, args.frameworks)
     if args.json is not None:
         check_json_target(args.json)
     return args
 
 
+@procs.interruptible("tfpt-compare")
 def main(argv=None) -> int:
     try:
         args = parse_args(argv)

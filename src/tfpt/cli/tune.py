@@ -14,20 +14,19 @@ round times every candidate once, then the matmul), at batch 1 and 1,024: the me
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from tfpt import frameworks, procs
 from tfpt.adapters.workloads import TF_INFER_MODES, XLA_ALWAYS
-from tfpt.study.spec import CNN, train_flops_per_image
+from tfpt.cli.args import framework_list, int_at_least
+from tfpt.cli.exitcodes import INTERRUPTED, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.procs import child_env
-from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
-from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, epilog  # noqa: F401
+from tfpt.study.spec import CNN, train_flops_per_image
 
 CANDIDATES = {
     "torch": {
@@ -64,6 +63,7 @@ INFERENCE = {
 def inference_rounds(fw: str, rounds: int) -> list[dict]:
     """In this process (one framework): every candidate's median ms per call at batch 1 and 1,024, interleaved."""
     import numpy as np
+
     from tfpt import frameworks
     frameworks.torch_first()  # the yardstick is torch's multiply; torch before TensorFlow (tfpt.frameworks)
     from tfpt.adapters.workloads import INFER, flops, matmul_peak
@@ -92,11 +92,11 @@ def inference_rounds(fw: str, rounds: int) -> list[dict]:
 
 
 def inference(frameworks, rounds: int) -> int:
-    print("| framework | candidate | batch 1 (ms) | batch 1,024 (ms) | batch 1,024 % of matmul |\n|---|---|---|---|---|")
+    print("| framework | candidate | batch 1 (ms) | batch 1,024 (ms) | batch 1,024 % of matmul |")
+    print("|---|---|---|---|---|")
     for fw in frameworks:  # one process per framework: the two never share one (see tfpt.pytest_plugin)
-        proc = subprocess.run([sys.executable, "-c", f"import json, tfpt.cli.tune as t; "
-                               f"print(json.dumps(t.inference_rounds({fw!r}, {rounds})))"],
-                              env=child_env(), capture_output=True, text=True)
+        proc = procs.run([sys.executable, "-c", f"import json, tfpt.cli.tune as t; "
+                          f"print(json.dumps(t.inference_rounds({fw!r}, {rounds})))"], capture=True, env=child_env())
         if proc.returncode != 0:
             print(f"| {fw} | failed: {proc.stderr.strip().splitlines()[-1][:160]} | | | |")
             continue
@@ -123,22 +123,45 @@ def measure(fw: str, options: dict, epochs: int) -> dict:
         out = Path(tmp) / "r.json"
         cmd = [sys.executable, "-m", "tfpt.training.worker", "--framework", fw, "--epochs", str(epochs), "--no-eval",
                "--options", json.dumps(options), "--out", str(out)]
-        proc = subprocess.run(cmd, env=child_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = procs.run(cmd, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
         return json.loads(out.read_text())
 
 
+def check_args(a) -> None:
+    """--only names known configurations of the chosen frameworks; every chosen framework can be imported."""
+    for fw in a.frameworks:
+        if not frameworks.installed(fw):
+            hidden = fw in frameworks.hidden()
+            raise UserError(f"--frameworks {fw}", f"an installed framework, but {frameworks.missing_reason(fw)}",
+                            ("unset TFPT_HIDE_FRAMEWORKS" if hidden else "install it (see requirements.txt)")
+                            + f", or leave {fw} out of --frameworks", USAGE)
+    if a.only is not None:
+        table = INFERENCE if a.inference else CANDIDATES
+        known = [label for fw in a.frameworks for label in table[fw]]
+        asked = [w.strip() for w in a.only.split(",") if w.strip()]
+        unknown = [w for w in asked if w not in known]
+        if unknown or not asked:
+            raise UserError(f"--only {a.only!r}", "configuration labels of the chosen frameworks, comma separated; "
+                            f"unknown: {', '.join(map(repr, unknown)) or 'none given'}",
+                            f"choose from {'; '.join(known)}", USAGE)
+
+
+@procs.interruptible("python -m tfpt.cli.tune")
 def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.tune", description=__doc__, formatter_class=Formatter,
-               epilog=epilog(OK, USAGE, RUNTIME))
+               epilog=epilog(OK, USAGE, RUNTIME, INTERRUPTED))
     p.add_argument("--epochs", type=int_at_least(1), default=2, help="epochs per configuration")
     p.add_argument("--frameworks", type=framework_list, default="torch,tf", help="tf and/or torch")
     p.add_argument("--only", default=None, help="comma-separated configuration labels to run (default: all)")
     p.add_argument("--inference", action="store_true", help="time the inference candidates instead of training")
     p.add_argument("--rounds", type=int_at_least(1), default=7, help="--inference: interleaved rounds")
     a = p.parse_args(argv)
+    try:
+        check_args(a)
+    except UserError as exc:
+        return report(exc)
     if a.inference:
         return inference(a.frameworks, a.rounds)
     peak = matmul_gflops()
@@ -147,7 +170,7 @@ def main(argv=None) -> int:
     print("| framework | configuration | seconds per epoch | GFLOP/s (last) | % of peak |\n|---|---|---|---|---|")
     for fw in a.frameworks:
         for label, options in CANDIDATES[fw].items():
-            if a.only and label not in a.only.split(","):
+            if a.only and label not in [w.strip() for w in a.only.split(",")]:
                 continue
             r = measure(fw, options, a.epochs)
             if "error" in r:
