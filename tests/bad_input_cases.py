@@ -294,7 +294,8 @@ CASES += [
     Case("compare-json-is-a-folder", COMPARE, lambda c: ["--frameworks", "torch", "--json", str(c.tmp)], BAD_INPUT,
          r"error: --json .*: a file path, got an existing folder", needs=("torch",)),
     Case("compare-json-under-a-file", COMPARE, _json_under_file, BAD_INPUT,
-         r"error: --json .*afile/out\.json: a file in an existing folder", needs=("torch",)),
+         r"error: --json .*afile/out\.json: a file in an existing folder; .*afile is a file; fix: pass a path in a "
+         r"folder", needs=("torch",)),
     Case("compare-json-unwritable", COMPARE, lambda c: ["--frameworks", "torch", "--json", "/sys/kernel/tfpt-results.json"],
          BAD_INPUT, r"error: --json /sys/kernel/tfpt-results\.json: a folder this user can write",
          needs=("sys-readonly", "torch")),
@@ -586,4 +587,299 @@ CASES += [
          BAD_INPUT, r"error: sidecar .*: a format in .*; it records format 'onnx2'",
          setup=lambda c: (good_input(c, "onnx-torch"), copy_artifact(c, "onnx-torch", format="onnx2")),
          needs=("artifacts",), absent=out_absent),
+]
+
+# ------------------------------------------------------------------------------------------------ the report
+# Every file the report reads is checked field by field: a run that fails is skipped with a warning naming the
+# file and the field (here the only run, so the report then stops: exit 3, nothing written).
+
+REPORT = "tfpt.report"
+NOT_GATED = 6  # tfpt.cli.exitcodes.NOT_GATED
+
+
+def report_argv(c: Ctx, *rest) -> list:
+    return ["--storage", str(c.tmp / "s"), "--out", str(c.tmp / "out"), *rest]
+
+
+def one_run(c: Ctx, n: int = 1, **top) -> Path:
+    from tests.report_runs import save, suite
+    return save(c.tmp / "s", n, suite(np.random.default_rng(n)), **top)
+
+
+def broken_run(breaks: Callable[[dict], None]) -> Callable[[Ctx], None]:
+    """A saved run of the whole suite with one thing broken by `breaks(doc)`."""
+    def setup(c: Ctx) -> None:
+        import json
+        path = one_run(c)
+        doc = json.loads(path.read_text())
+        breaks(doc)
+        path.write_text(json.dumps(doc))
+    return setup
+
+
+def _b(i: int, *keys_value):
+    """breaks(doc): doc["benchmarks"][i][k1][k2]... = value, or deleted where value is DELETE."""
+    *keys, value = keys_value
+
+    def breaks(doc):
+        obj = doc["benchmarks"][i]
+        for k in keys[:-1]:
+            obj = obj[k]
+        if value is DELETE:
+            obj.pop(keys[-1])
+        else:
+            obj[keys[-1]] = value
+    return breaks
+
+
+def _top(*keys_value):
+    *keys, value = keys_value
+
+    def breaks(doc):
+        obj = doc
+        for k in keys[:-1]:
+            obj = obj[k]
+        obj[keys[-1]] = value
+    return breaks
+
+
+DELETE = object()
+EXPORT = 13  # an export benchmark appended by _with_export
+MEM = 11     # the first memory entry (suite(): 11 timed benchmarks, then tf and torch memory)
+
+
+def _with_export(breaks):
+    def both(doc):
+        doc["benchmarks"].append(dict(doc["benchmarks"][7], name="test_export_latency[onnx-torch]",
+                                      fullname="b.py::test_export_latency[onnx-torch]",
+                                      extra_info={"quantity": "export-latency", "framework": "torch", "device": "cpu",
+                                                  "format": "onnx-torch", "runtime": "onnxruntime"}))
+        breaks(doc)
+    return both
+
+
+POSITIVE = "expected a positive number of seconds"
+# (row id, how the run is broken, the field the warning names, what it says was expected)
+BROKEN = [
+    ("median-zero", _b(1, "stats", "median", 0), r"benchmarks\[1\]\.stats\.median", POSITIVE),
+    ("median-negative", _b(5, "stats", "median", -0.004), r"benchmarks\[5\]\.stats\.median", POSITIVE),
+    ("median-a-string", _b(2, "stats", "median", "1.0"), r"benchmarks\[2\]\.stats\.median", POSITIVE),
+    ("median-missing", _b(2, "stats", "median", DELETE), r"benchmarks\[2\]\.stats\.median", POSITIVE),
+    ("mean-zero", _b(3, "stats", "mean", 0.0), r"benchmarks\[3\]\.stats\.mean", POSITIVE),
+    ("min-negative", _b(4, "stats", "min", -1.0), r"benchmarks\[4\]\.stats\.min", POSITIVE),
+    ("max-a-list", _b(4, "stats", "max", [1]), r"benchmarks\[4\]\.stats\.max", POSITIVE),
+    ("round-zero", _b(6, "stats", "data", [0.1, 0.0, 0.1]), r"benchmarks\[6\]\.stats\.data\[1\]", POSITIVE),
+    ("round-negative", _b(6, "stats", "data", [-0.1]), r"benchmarks\[6\]\.stats\.data\[0\]", POSITIVE),
+    ("round-null", _b(6, "stats", "data", [0.1, None]), r"benchmarks\[6\]\.stats\.data\[1\]", POSITIVE),
+    ("rounds-a-dict", _b(6, "stats", "data", {"a": 1}), r"benchmarks\[6\]\.stats\.data", "expected a list"),
+    ("stats-missing", _b(0, "stats", DELETE), r"benchmarks\[0\]\.stats", "expected an object"),
+    ("stats-a-list", _b(0, "stats", [1, 2]), r"benchmarks\[0\]\.stats", "expected an object"),
+    ("name-missing", _b(0, "name", DELETE), r"benchmarks\[0\]\.name", "expected a string"),
+    ("name-a-number", _b(0, "name", 7), r"benchmarks\[0\]\.name", "expected a string"),
+    ("fullname-a-number", _b(0, "fullname", 7), r"benchmarks\[0\]\.fullname", "expected a string or null"),
+    ("group-a-list", _b(0, "group", ["epoch"]), r"benchmarks\[0\]\.group", "expected a string or null"),
+    ("peak-rss-zero", _b(MEM, "extra_info", "peak_rss_mb", 0), r"benchmarks\[11\]\.extra_info\.peak_rss_mb",
+     "expected a positive number of MiB"),
+    ("peak-rss-negative", _b(MEM, "extra_info", "peak_rss_mb", -5.0), r"benchmarks\[11\]\.extra_info\.peak_rss_mb",
+     "expected a positive number of MiB"),
+    ("peak-rss-a-string", _b(MEM, "extra_info", "peak_rss_mb", "1.7 GB"),
+     r"benchmarks\[11\]\.extra_info\.peak_rss_mb", "expected a positive number of MiB"),
+    ("peak-rss-missing", _b(MEM, "extra_info", "peak_rss_mb", DELETE), r"benchmarks\[11\]\.extra_info\.peak_rss_mb",
+     r"expected a positive number of MiB \(a memory entry needs its peak RSS\), got null"),
+    ("export-format-missing", _with_export(_b(EXPORT, "extra_info", "format", DELETE)),
+     r"benchmarks\[13\]\.extra_info\.format", "expected the export format"),
+    ("export-format-a-number", _with_export(_b(EXPORT, "extra_info", "format", 3)),
+     r"benchmarks\[13\]\.extra_info\.format", "expected a string or null"),
+    ("quantity-a-number", _b(1, "extra_info", "quantity", 1), r"benchmarks\[1\]\.extra_info\.quantity",
+     "expected a string or null"),
+    ("framework-a-list", _b(1, "extra_info", "framework", ["tf"]), r"benchmarks\[1\]\.extra_info\.framework",
+     "expected a string or null"),
+    ("mode-a-number", _b(1, "extra_info", "mode", 2), r"benchmarks\[1\]\.extra_info\.mode", "expected a string"),
+    ("dtype-a-bool", _b(1, "extra_info", "dtype", True), r"benchmarks\[1\]\.extra_info\.dtype", "expected a string"),
+    ("device-a-number", _b(1, "extra_info", "device", 0), r"benchmarks\[1\]\.extra_info\.device", "expected a string"),
+    ("extra-info-a-list", _b(5, "extra_info", []), r"benchmarks\[5\]\.extra_info", "expected an object"),
+    ("flops-zero", _b(1, "extra_info", "flops", 0), r"benchmarks\[1\]\.extra_info\.flops", "expected a positive number"),
+    ("flops-a-string", _b(1, "extra_info", "flops", "1e12"), r"benchmarks\[1\]\.extra_info\.flops",
+     "expected a positive number"),
+    ("test-acc-above-one", _b(1, "extra_info", "test_acc", 98.5), r"benchmarks\[1\]\.extra_info\.test_acc",
+     r"expected an accuracy in \[0, 1\]"),
+    ("test-acc-a-string", _b(1, "extra_info", "test_acc", "98 %"), r"benchmarks\[1\]\.extra_info\.test_acc",
+     r"expected an accuracy in \[0, 1\]"),
+    ("yardstick-a-string", _b(1, "extra_info", "yardstick_s", "0.012"), r"benchmarks\[1\]\.extra_info\.yardstick_s",
+     "expected a list of seconds"),
+    ("yardstick-zero", _b(1, "extra_info", "yardstick_s", [0.012, 0]),
+     r"benchmarks\[1\]\.extra_info\.yardstick_s\[1\]", POSITIVE),
+    ("yardstick-a-string-in-list", _b(1, "extra_info", "yardstick_s", ["x"]),
+     r"benchmarks\[1\]\.extra_info\.yardstick_s\[0\]", POSITIVE),
+    ("yardstick-flops-negative", _b(1, "extra_info", "yardstick_flops", -1),
+     r"benchmarks\[1\]\.extra_info\.yardstick_flops", "expected a positive number"),
+    ("benchmark-a-string", lambda d: d["benchmarks"].__setitem__(1, "oops"), r"benchmarks\[1\]", "expected an object"),
+    ("benchmarks-an-object", _top("benchmarks", {}), r"benchmarks", "expected a list"),
+    ("benchmarks-missing", lambda d: d.pop("benchmarks"), r"benchmarks", "expected a list"),
+    ("datetime-day-first", _top("datetime", "28/11/2026 10:01"), r"datetime",
+     r"expected an ISO 8601 date-time such as 2026-11-28T10:01:00, got str \"28/11/2026 10:01\""),
+    ("datetime-words", _top("datetime", "yesterday"), r"datetime", "expected an ISO 8601 date-time"),
+    ("datetime-empty", _top("datetime", ""), r"datetime", "expected an ISO 8601 date-time"),
+    ("datetime-a-number", _top("datetime", 20261128), r"datetime", "expected a string, got int"),
+    ("datetime-null", _top("datetime", None), r"datetime", "expected a string, got null"),
+    ("machine-info-a-list", _top("machine_info", []), r"machine_info", "expected an object"),
+    ("machine-cpu-a-string", _top("machine_info", {"node": "n", "cpu": "AMD EPYC"}), r"machine_info\.cpu",
+     r"expected an object \(brand_raw, count\), got str"),
+    ("machine-cpu-count-zero", _top("machine_info", {"node": "n", "cpu": {"brand_raw": "x", "count": 0}}),
+     r"machine_info\.cpu\.count", "expected a whole number of CPUs >= 1"),
+    ("machine-cpu-count-a-string", _top("machine_info", {"node": "n", "cpu": {"brand_raw": "x", "count": "2"}}),
+     r"machine_info\.cpu\.count", "expected a whole number of CPUs >= 1"),
+    ("machine-cpu-brand-a-number", _top("machine_info", {"node": "n", "cpu": {"brand_raw": 3, "count": 2}}),
+     r"machine_info\.cpu\.brand_raw", "expected a string or null"),
+    ("machine-node-a-number", _top("machine_info", {"node": 1, "cpu": {"brand_raw": "x", "count": 2}}),
+     r"machine_info\.node", "expected a string or null"),
+    ("machine-frameworks-a-list", _top("machine_info", {"frameworks": ["tf"]}), r"machine_info\.frameworks",
+     "expected an object of version strings"),
+    ("machine-torch-version-a-number", _top("machine_info", {"frameworks": {"torch": 2.14}}),
+     r"machine_info\.frameworks\.torch", "expected a version string"),
+    ("machine-tox-env-a-number", _top("machine_info", {"tox_env": 215}), r"machine_info\.tox_env",
+     "expected a string or null"),
+    ("commit-info-a-string", _top("commit_info", "c0ffee"), r"commit_info", "expected an object"),
+    ("commit-id-a-number", _top("commit_info", {"id": 12}), r"commit_info\.id", "expected a string or null"),
+    ("top-level-a-list", lambda d: None, r"\(top level\)", "expected an object"),
+]
+
+
+def _write_text(name: str, text: str) -> Callable[[Ctx], None]:
+    def setup(c: Ctx) -> None:
+        (c.tmp / "s" / "m").mkdir(parents=True)
+        (c.tmp / "s" / "m" / name).write_text(text)
+    return setup
+
+
+for _id, _breaks, _field, _says in BROKEN:
+    _setup = broken_run(_breaks) if _id != "top-level-a-list" else _write_text("0001_x.json", "[1, 2]")
+    CASES.append(Case(
+        f"report-run-{_id}", REPORT, report_argv, BAD_INPUT,
+        r"warning: skipping .*\.json: field %s: %s(.|\n)*error: --storage .*: none of its 1 JSON files is a valid run"
+        % (_field, _says), setup=_setup, absent=lambda c: [c.tmp / "out"], one_line=False))
+
+CASES += [
+    Case("report-file-not-json", REPORT, report_argv, BAD_INPUT,
+         r"warning: skipping .*0001_x\.json: field \(whole file\): not readable JSON \(JSONDecodeError",
+         setup=_write_text("0001_x.json", "{not json"), absent=lambda c: [c.tmp / "out"], one_line=False),
+    Case("report-file-truncated", REPORT, report_argv, BAD_INPUT, r"field \(whole file\): not readable JSON",
+         setup=_write_text("0001_x.json", '{"datetime": "2026-11-28T10:00:00", "benchmarks": [{"name": "a", "st'),
+         absent=lambda c: [c.tmp / "out"], one_line=False),
+    Case("report-file-empty", REPORT, report_argv, BAD_INPUT, r"field \(whole file\): not readable JSON",
+         setup=_write_text("0001_x.json", ""), absent=lambda c: [c.tmp / "out"], one_line=False),
+    Case("report-file-nested-too-deep", REPORT, report_argv, BAD_INPUT, r"field \(whole file\): not readable JSON",
+         setup=_write_text("0001_x.json", "[" * 100000 + "]" * 100000), absent=lambda c: [c.tmp / "out"],
+         one_line=False),
+    Case("report-file-not-utf8", REPORT, report_argv, BAD_INPUT, r"field \(whole file\): not readable JSON",
+         setup=lambda c: (_write_text("0001_x.json", "")(c), (c.tmp / "s" / "m" / "0001_x.json").write_bytes(b"\xff\xfe{")),
+         absent=lambda c: [c.tmp / "out"], one_line=False),
+    Case("report-storage-missing", REPORT, report_argv, 4,
+         r"error: --storage .*/s: a folder of saved runs; nothing is there, so nothing to compare; fix: pass the folder",
+         absent=lambda c: [c.tmp / "out"]),
+    Case("report-storage-is-a-file", REPORT, report_argv, BAD_INPUT,
+         r"error: --storage .*/s: a folder of saved runs, got a file", setup=lambda c: (c.tmp / "s").write_text("x"),
+         absent=lambda c: [c.tmp / "out"]),
+    Case("report-storage-empty", REPORT, report_argv, 4, r"error: --storage .*: no readable benchmark runs: nothing",
+         setup=lambda c: (c.tmp / "s").mkdir(), absent=lambda c: [c.tmp / "out"]),
+    Case("report-out-is-the-storage", REPORT, lambda c: ["--storage", str(c.tmp / "s"), "--out", str(c.tmp / "s")],
+         USAGE, r"error: argument --out: .*/s is --storage itself, where every \*\.json is read as a saved run",
+         setup=one_run),
+    Case("report-out-inside-the-storage", REPORT,
+         lambda c: ["--storage", str(c.tmp / "s"), "--out", str(c.tmp / "s" / "r")], USAGE,
+         r"error: argument --out: .*/s/r is inside --storage .*/s, where every", setup=one_run,
+         absent=lambda c: [c.tmp / "s" / "r"]),
+    Case("report-out-is-the-storage-by-another-name", REPORT,
+         lambda c: ["--storage", str(c.tmp / "s"), "--out", str(c.tmp / "s" / ".." / "s")], USAGE,
+         r"error: argument --out: .* is --storage itself", setup=one_run),
+    Case("report-out-is-a-file", REPORT, report_argv, USAGE, r"error: argument --out: .*/out is a file",
+         setup=lambda c: (one_run(c), (c.tmp / "out").write_text("x"))),
+    Case("report-out-under-a-file", REPORT, lambda c: report_argv(c)[:3] + [str(c.tmp / "f" / "out")], USAGE,
+         r"error: argument --out: .*/f is a file, so .*/f/out cannot be created",
+         setup=lambda c: (one_run(c), (c.tmp / "f").write_text("x"))),
+    Case("report-factor-zero", REPORT, lambda c: report_argv(c, "--factor", "0"), USAGE,
+         r"error: argument --factor: 0 is out of range", setup=one_run),
+    Case("report-alpha-one", REPORT, lambda c: report_argv(c, "--alpha", "1"), USAGE,
+         r"error: argument --alpha: 1 is out of range: expected 0 < alpha < 1", setup=one_run),
+    Case("report-rss-bound-nan", REPORT, lambda c: report_argv(c, "--rss-bound", "nan"), USAGE,
+         r"error: argument --rss-bound: nan is out of range", setup=one_run),
+    Case("report-machine-unknown-choice", REPORT, lambda c: report_argv(c, "--machine", "host"), USAGE,
+         r"error: argument --machine: invalid choice: 'host'", setup=one_run),
+    Case("report-newest-run-holds-no-benchmarks", REPORT, report_argv, NOT_GATED,
+         r"error: newest run .*0002_c0ffee2\.json: at least one benchmark, it holds none \(the gate would be empty",
+         setup=lambda c: (one_run(c), __import__("tests.report_runs").report_runs.save(c.tmp / "s", 2, [])),
+         absent=lambda c: [c.tmp / "out"]),
+    # valid reports that warn: the run or file the report cannot use is named, the rest is reported (exit 0)
+    Case("report-older-run-holds-no-benchmarks", REPORT, report_argv, OK,
+         r"warning: skipping .*0001_c0ffee1\.json: field benchmarks: expected at least one benchmark",
+         setup=lambda c: (__import__("tests.report_runs").report_runs.save(c.tmp / "s", 1, []), one_run(c, 2)),
+         stdout=r"1 saved run\(s\)", one_line=False),
+    Case("report-older-run-day-first-datetime", REPORT, report_argv, OK,
+         r"warning: skipping .*0001_c0ffee1\.json: field datetime: expected an ISO 8601 date-time",
+         setup=lambda c: (broken_run(_top("datetime", "28/11/2026 10:01"))(c), one_run(c, 2)),
+         stdout=r"only one run of this machine", one_line=False),
+    Case("report-newest-run-of-an-unknown-machine", REPORT, report_argv, OK,
+         r"warning: .*0002_c0ffee2\.json: field machine_info: expected node, cpu\.brand_raw and cpu\.count, some are "
+         r"missing: the run is shown but compared with no other run",
+         setup=lambda c: (one_run(c), one_run(c, 2, machine={"frameworks": {"torch": "2.14.1"}})),
+         stdout=r"0002_c0ffee2 .*only one run of this machine", one_line=False),
+    Case("report-corrupt-measurements-file", REPORT, report_argv, OK,
+         r"warning: skipping reports/measurements-main-gw0\.json: field \(whole file\): not readable JSON",
+         setup=lambda c: (one_run(c), (c.tmp / "reports").mkdir(),
+                          (c.tmp / "reports" / "measurements-main-gw0.json").write_text('{"env": "ma')),
+         one_line=False),
+    Case("report-measurements-without-figures", REPORT, report_argv, OK,
+         r"warning: skipping reports/measurements-py311\.json: field figures: expected an object, got nothing",
+         setup=lambda c: (one_run(c), (c.tmp / "reports").mkdir(),
+                          (c.tmp / "reports" / "measurements-py311.json").write_text('{"env": "py311", "versions": {}}')),
+         one_line=False),
+]
+
+# ------------------------------------------------------------------- compare, tune: ranges found before any work
+CASES += [
+    Case("compare-seed-above-tensorflow-range", COMPARE, lambda c: ["--seed", str(2 ** 32)], USAGE,
+         r"error: --seed 4294967296: a seed in 0\.\.2\*\*32-1 \(TensorFlow takes 32-bit seeds\); fix:"),
+    Case("compare-seed-tensorflow-range-torch-only-ok-for-torch", COMPARE,
+         lambda c: ["--frameworks", "torch", "--seed", str(2 ** 64)], USAGE,
+         r"error: --seed 18446744073709551616: a seed in 0\.\.2\*\*64-1 \(PyTorch takes 64-bit seeds\)",
+         needs=("torch",)),
+    Case("compare-seed-2-64-plus-1", COMPARE, lambda c: ["--frameworks", "torch", "--seed", str(2 ** 64 + 1)],
+         USAGE, r"error: --seed 18446744073709551617: a seed in 0\.\.2\*\*64-1", needs=("torch",)),
+    Case("compare-seed-huge-with-tf", COMPARE, lambda c: ["--frameworks", "tf", "--seed", "9" * 30], USAGE,
+         r"error: --seed 9{30}: a seed in 0\.\.2\*\*32-1", needs=("tf",)),
+    Case("compare-seed-not-a-number", COMPARE, lambda c: ["--seed", "0x10"], USAGE,
+         r"argument --seed: expected a whole number >= 0, got '0x10'"),
+    Case("compare-repeats-zero", COMPARE, lambda c: ["--repeats", "0"], USAGE, r"argument --repeats: .*got 0"),
+    Case("compare-eval-batch-zero", COMPARE, lambda c: ["--eval-batch", "0"], USAGE, r"argument --eval-batch: .*got 0"),
+    Case("compare-pair-unknown", COMPARE, lambda c: ["--pair", "resnet"], USAGE,
+         r"argument --pair: expected spec and/or study"),
+    Case("compare-pair-twice", COMPARE, lambda c: ["--pair", "spec,spec"], USAGE,
+         r"argument --pair: expected spec and/or study \(comma separated, each once\)"),
+    Case("compare-json-under-a-file-two-deep", COMPARE,
+         lambda c: ((c.tmp / "f").write_text("x"), ["--frameworks", "torch", "--json", str(c.tmp / "f" / "r.json")])[1],
+         BAD_INPUT, r"error: --json .*/f/r\.json: a file in an existing folder; .*/f is a file; fix: pass a path",
+         needs=("torch",)),
+    Case("tune-only-bogus", "tfpt.cli.tune", lambda c: ["--only", "bogus"], USAGE,
+         r"error: --only 'bogus': configuration labels of the chosen frameworks, comma separated; unknown: 'bogus'; "
+         r"fix: choose from as-written \(DataLoader\)"),
+    Case("tune-only-other-frameworks-label", "tfpt.cli.tune",
+         lambda c: ["--frameworks", "torch", "--only", "jit_compile (XLA)"], USAGE,
+         r"error: --only 'jit_compile \(XLA\)': .*unknown: 'jit_compile \(XLA\)'"),
+    Case("tune-only-empty", "tfpt.cli.tune", lambda c: ["--only", " , "], USAGE,
+         r"error: --only ' , ': .*unknown: none given"),
+    Case("tune-inference-only-a-training-label", "tfpt.cli.tune",
+         lambda c: ["--inference", "--only", "preloaded batches"], USAGE, r"unknown: 'preloaded batches'"),
+    Case("tune-rounds-zero", "tfpt.cli.tune", lambda c: ["--inference", "--rounds", "0"], USAGE,
+         r"argument --rounds: expected a whole number >= 1"),
+    Case("tune-epochs-zero", "tfpt.cli.tune", lambda c: ["--epochs", "0"], USAGE,
+         r"argument --epochs: expected a whole number >= 1"),
+    Case("tune-torch-hidden", "tfpt.cli.tune", lambda c: [], USAGE,
+         r"error: --frameworks torch: an installed framework, but torch is hidden by TFPT_HIDE_FRAMEWORKS='torch'",
+         env={"TFPT_HIDE_FRAMEWORKS": "torch"}),
+    Case("tune-tf-hidden-inference", "tfpt.cli.tune", lambda c: ["--inference", "--frameworks", "tf"], USAGE,
+         r"error: --frameworks tf: an installed framework, but tensorflow is hidden",
+         env={"TFPT_HIDE_FRAMEWORKS": "TensorFlow"}),
+    Case("seeds-json-under-a-file", "tfpt.cli.seeds",
+         lambda c: ((c.tmp / "f").write_text("x"), ["--json", str(c.tmp / "f" / "s.json")])[1], BAD_INPUT,
+         r"error: --json .*/f/s\.json: a file in an existing folder; .*/f is a file"),
 ]

@@ -1,11 +1,15 @@
 """Every bad input is a clear error before any work starts: each row of tests/bad_input_cases.py runs its command
 in a fresh process and must exit with its documented code, print the expected one-line message (never a
-traceback), and leave every file as it was (nothing half-written, nothing lost). Plus a property-based test:
-random bytes and random IDX headers fed to the IDX and npz readers only ever raise the loader's DataError."""
+traceback), and leave every file as it was (nothing half-written, nothing lost). Rows of the commands that keep no
+state between calls (the report, the other commands' argument checks) share one process (tests/case_group.py),
+each in its own folder. Plus a property-based test: random bytes and random IDX headers fed to the IDX and npz
+readers only ever raise the loader's DataError."""
 from __future__ import annotations
 
 import importlib.util
 import inspect
+import json
+import os
 import re
 import subprocess
 import sys
@@ -17,11 +21,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from tests.bad_input_cases import CASES, FORMATS, Ctx
 from tfpt.cli.exitcodes import OK
 from tfpt.data import datasets
 from tfpt.procs import child_env
-
-from tests.bad_input_cases import CASES, FORMATS, TF_FORMATS, Ctx, IDX
 
 pytestmark = pytest.mark.cli  # runs commands in subprocesses: the default run, not the quick tier
 
@@ -86,17 +89,70 @@ def snapshot(*roots: Path) -> dict:
             for root in roots if root.exists() for p in [root, *root.rglob("*")]}
 
 
+# Commands whose rows can share one process: no state kept between calls that a row's input changes.
+GROUPED = {"tfpt.report": "tfpt.report.__main__", "tfpt.cli.compare": "tfpt.cli.compare", "tfpt.cli.tune":
+           "tfpt.cli.tune", "tfpt.cli.seeds": "tfpt.cli.seeds", "tfpt.cli.overhead": "tfpt.cli.overhead"}
+
+
+def grouped(case) -> bool:
+    return case.module in GROUPED and not case.env and set(case.needs) <= {"tf", "torch"}
+
+
+def missing_framework(case) -> str | None:
+    from tfpt import frameworks
+    return next((frameworks.missing_reason(n) for n in case.needs if n in ("tf", "torch")
+                 and not frameworks.installed(n)), None)
+
+
+class _Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture(scope="module")
+def group_results(tmp_path_factory):
+    """Every grouped row set up in its own folder and snapshotted, then all of them run in one process."""
+    root = tmp_path_factory.mktemp("grouped")
+    prepared, rows = {}, []
+    for case in CASES:
+        if not grouped(case) or missing_framework(case):
+            continue
+        ctx = Ctx(root / case.id / "work")
+        ctx.tmp.mkdir(parents=True)
+        if case.setup:
+            case.setup(ctx)
+        argv = [str(a) for a in case.argv(ctx)]  # some rows make their files here
+        prepared[case.id] = (ctx, snapshot(ctx.tmp))
+        rows.append({"id": case.id, "module": GROUPED[case.module], "argv": argv, "cwd": str(ctx.tmp)})
+    env = child_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env["PYTHONPATH"]])
+    out = root / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "tests.case_group", str(out)], input=json.dumps(rows), cwd=REPO,
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0 and out.is_file(), proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    return {i: (ctx, before, _Result(**results[i])) for i, (ctx, before) in prepared.items()}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(case, request, tmp_path):
+    if missing_framework(case):
+        pytest.skip(missing_framework(case))
+    if grouped(case):
+        ctx, before, proc = request.getfixturevalue("group_results")[case.id]
+        roots = [ctx.tmp]
+    else:
+        ctx, roots, before, proc = run_alone(case, request, tmp_path)
+    check_result(case, ctx, roots, before, proc)
+
+
+def run_alone(case, request, tmp_path):
+    """The row in a fresh process of its own: (ctx, the folders watched, their snapshot before, the result)."""
     ctx = Ctx(tmp_path / "work")
     ctx.tmp.mkdir()
     roots = [ctx.tmp]
     for need in case.needs:
-        if need in ("tf", "torch"):
-            from tfpt import frameworks
-            if not frameworks.installed(need):
-                pytest.skip(frameworks.missing_reason(need))
-        elif need == "artifacts":
+        if need == "artifacts":
             ctx.art, art_root = request.getfixturevalue("artifacts")
             roots.append(art_root)
         elif need == "mnist":
@@ -113,6 +169,11 @@ def test_bad_input(case, request, tmp_path):
     before = snapshot(*roots)
     proc = subprocess.run([sys.executable, "-m", case.module, *map(str, argv)], cwd=ctx.tmp, capture_output=True,
                           text=True, timeout=240, env=child_env(**env))
+    return ctx, roots, before, proc
+
+
+def check_result(case, ctx: Ctx, roots: list, before: dict, proc) -> None:
+    """The row's exit code and message, and every file under `roots` as it was (nothing new after a failure)."""
     where = f"\n--- stdout\n{proc.stdout[-2000:]}\n--- stderr\n{proc.stderr[-3000:]}"
     assert "Traceback" not in proc.stderr, where
     assert proc.returncode == case.code, f"exit {proc.returncode}, expected {case.code}" + where
