@@ -3,13 +3,17 @@
 `compare(expected, actual, tol)` checks that both hold the same names in the same order, with equal shapes and
 dtypes, then compares values in order and reports every entry's max absolute and relative error. `assert_close`
 raises an AssertionError that names the *first* entry (layer, output, parameter) that diverges, with its errors,
-the worst index, and the entries before it that agreed. A passing `assert_close` with a tolerance-table entry
-records the figure it measured in `MEASURED` (see tfpt.tolerances: the plugin checks no entry is far looser).
+the worst index, and the entries before it that agreed. A tolerance with `norm=True` compares each entry as a
+whole (||actual - expected|| against atol + rtol * ||expected||). A passing `assert_close` with a tolerance-table
+entry reports the figure it measured to the recorder in effect (`recording`: the pytest plugin's session holds it
+while a run's tests execute; see tfpt.tolerances: the plugin checks no entry is far looser than its figures).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -53,13 +57,31 @@ class Comparison:
         agreed = [f"{r.name} ({r.max_abs:.2g})" for r in self.rows[:self.rows.index(bad)]]
         share = f"; {100 * bad.frac_bad:.3g} % of elements outside (allowed {100 * (1 - self.tol.quantile):.3g} %)" \
             if self.tol.quantile < 1.0 else ""
+        if self.tol.norm:
+            return (f"first divergent {what}: {bad.name}: ||Δ|| {bad.max_abs:.4g} (atol {self.tol.atol:g}), "
+                    f"||Δ|| / ||expected|| {bad.max_rel:.4g} (rtol {self.tol.rtol:g}), largest element difference "
+                    f"at index {bad.worst}; agreeing before it: {', '.join(agreed) or 'none'}")
         return (f"first divergent {what}: {bad.name}: max |Δ| {bad.max_abs:.4g} (atol {self.tol.atol:g}), "
                 f"max relative {bad.max_rel:.4g} (rtol {self.tol.rtol:g}) at index {bad.worst}{share}; "
                 f"agreeing before it: {', '.join(agreed) or 'none'}")
 
 
+def _norm_row(name: str, a64: np.ndarray, b64: np.ndarray, tol: Tol) -> Row:
+    """The entry as a whole: ||a - b|| against atol + rtol * ||b||; NaN anywhere on one side only diverges."""
+    if np.any(np.isnan(a64) ^ np.isnan(b64)):
+        return Row(name, float("inf"), float("inf"), (), False, 1.0)
+    diff = np.where(np.isnan(a64) & np.isnan(b64), 0.0, a64 - b64)
+    err, scale = float(np.linalg.norm(diff)), float(np.linalg.norm(np.nan_to_num(b64)))
+    rel = err / scale if scale > 0 else (0.0 if err == 0 else float("inf"))
+    worst = np.unravel_index(int(np.argmax(np.abs(diff))), diff.shape) if diff.size else ()
+    ok = err <= tol.atol + tol.rtol * scale
+    return Row(name, err, rel, tuple(int(i) for i in worst), ok, 0.0 if ok else 1.0)
+
+
 def _row(name: str, a: np.ndarray, b: np.ndarray, tol: Tol) -> Row:
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    if tol.norm:
+        return _norm_row(name, a64, b64, tol)
     nan_a, nan_b = np.isnan(a64), np.isnan(b64)
     diff = np.where(nan_a & nan_b, 0.0, np.abs(a64 - b64))
     diff = np.where(nan_a ^ nan_b, np.inf, diff)  # NaN on one side only always diverges
@@ -84,16 +106,33 @@ def compare(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray]
     return Comparison(tuple(_row(n, np.asarray(actual[n]), np.asarray(expected[n]), tol) for n in names_e), None, tol)
 
 
-# {(kind, dtype): worst figure measured by a passing assert_close in this process}
-MEASURED: dict[tuple[str, str], float] = {}
+# Who is told each figure a passing assert_close measured for a tolerance-table entry: (kind, dtype, figure).
+Recorder = Callable[[str, str, float], None]
+_recorder: ContextVar[Recorder | None] = ContextVar("tfpt_tolerance_recorder", default=None)
+
+
+@contextmanager
+def recording(recorder: Recorder) -> Iterator[None]:
+    """Within this block (in this thread or task), passing assert_close calls report to `recorder`; outside any
+    such block nothing is recorded (a library caller pays nothing and keeps no state)."""
+    token = _recorder.set(recorder)
+    try:
+        yield
+    finally:
+        _recorder.reset(token)
 
 
 def measured_figure(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray], tol: Tol) -> float:
     """What a tolerance is checked against: max |Δ| (max relative error where atol is 0); for quantile < 1, the
-    |Δ| (relative error) at that quantile, since that many elements are what the entry bounds."""
+    |Δ| (relative error) at that quantile, since that many elements are what the entry bounds; for norm=True, the
+    worst entry's ||Δ|| (||Δ|| / ||expected|| where atol is 0)."""
     worst = 0.0
     for name in expected:
         e, a = np.asarray(expected[name], np.float64), np.asarray(actual[name], np.float64)
+        if tol.norm:
+            row = _norm_row(name, a, e, tol)
+            worst = max(worst, row.max_rel if tol.atol == 0 else row.max_abs)
+            continue
         diff = np.abs(np.nan_to_num(a) - np.nan_to_num(e))
         if tol.atol == 0:
             diff = diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
@@ -107,7 +146,7 @@ def assert_close(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.nda
     result = compare(expected, actual, tol)
     if not result.ok:
         raise AssertionError(result.message(what))
-    if tol.kind:
-        key = (tol.kind, tol.dtype)
-        MEASURED[key] = max(MEASURED.get(key, 0.0), measured_figure(expected, actual, tol))
+    recorder = _recorder.get()
+    if tol.kind and recorder is not None:
+        recorder(tol.kind, tol.dtype, measured_figure(expected, actual, tol))
     return result

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 
-import pytest
-
 from tfpt.checks import pairs as P
 from tfpt.match import MatchError
 from tfpt.pair import ModelPair, PairError
@@ -24,12 +22,19 @@ def _built(pair: ModelPair, direction: str) -> P.PairModels:
 
 
 def models(pair: ModelPair, direction: str = "tf->torch") -> P.PairModels:
-    """The shared-weight pair, or a skip naming why the correspondence could not be found (the
-    test_layers_correspond check fails with the full message once)."""
+    """The shared-weight pair. A check that needs it carries the `pair_matched` marker: where the correspondence
+    cannot be found, the plugin skips it with the reason (match_error) before it starts."""
+    return built(pair, direction)
+
+
+@functools.cache
+def match_error(pair: ModelPair) -> str | None:
+    """Why the pair's layer correspondence cannot be found, or None where it can (built once per process)."""
     try:
-        return built(pair, direction)
+        built(pair)
     except (MatchError, PairError) as exc:
-        pytest.skip(f"{pair.name}: no layer correspondence ({str(exc)[:160]}…); see test_layers_correspond")
+        return str(exc)
+    return None
 
 
 @functools.cache
@@ -39,8 +44,9 @@ def batch(pair: ModelPair, n: int = BATCH):
 
 
 @functools.cache
-def forward(pair: ModelPair, direction: str):
-    return P.compare_forward(models(pair, direction), batch(pair)[0])
+def outputs(pair: ModelPair, direction: str):
+    """Both models' compared outputs on the pair's batch, in Keras' layout: ({label: array}, {label: array})."""
+    return P.outputs(models(pair, direction), batch(pair)[0])
 
 
 def point_labels(pair: ModelPair) -> list[str]:
@@ -84,18 +90,20 @@ def deployed(pair: ModelPair, folder: str) -> dict:
             out[fmt] = f"exporting {fmt} failed: {type(exc).__name__}: {exc}"
             continue
         np.save(root / f"{fmt}-in.npy", xin)
-        jobs[fw].append((fmt, art, xin, [fmt, str(art.path), str(root / f"{fmt}-in.npy"), str(root / f"{fmt}-out.npz"), "1,7"]))
+        argv = [fmt, str(art.path), str(root / f"{fmt}-in.npy"), str(root / f"{fmt}-out.npz"), "1,7"]
+        jobs[fw].append((fmt, art, xin, argv))
     procs = {}
     for fw, js in jobs.items():
         if js:
             (root / f"jobs-{fw}.json").write_text(json.dumps([j[3] for j in js]))
-            procs[fw] = subprocess.Popen([sys.executable, "-m", "tfpt.testing.deploy_many", str(root / f"jobs-{fw}.json")],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
+            procs[fw] = subprocess.Popen(
+                [sys.executable, "-m", "tfpt.testing.deploy_many", str(root / f"jobs-{fw}.json")],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
     for fw, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=600)
         if proc.returncode != 0:
             raise RuntimeError(f"the {fw} deployer process failed (exit {proc.returncode}): {stderr[-2000:]}")
         doc = json.loads(stdout.strip().splitlines()[-1])
-        for (fmt, art, xin, _), result in zip(jobs[fw], doc["results"]):
+        for (fmt, art, xin, _), result in zip(jobs[fw], doc["results"], strict=True):
             out[fmt] = (art, xin, result, doc["loaded"], root / f"{fmt}-out.npz")
     return out

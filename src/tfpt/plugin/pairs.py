@@ -1,0 +1,97 @@
+"""`--pair MODULE:ATTR` and the parametrization of the generic checks over the selected model pairs.
+
+A pair module that cannot be imported for any reason (a SyntaxError, an exception at import, an import of its
+own that fails) is a usage error naming the file:line where it failed and the real cause; a module that is not
+found at all is told how to make it importable (tfpt.pair.load)."""
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+GENERIC_CHECKS = Path(__file__).resolve().parent.parent / "testing" / "pair_checks.py"
+# One pair's exports run in the quick tier (a broken exporter or deployer fails it in seconds); the other pairs'
+# carry the `exports` marker: in the default run, out of `make quick`.
+QUICK_EXPORT_PAIR = "spec"
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the failure: a SyntaxError's own position, else the deepest frame outside importlib."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<frozen")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
+def import_module_of(ref: str) -> None:
+    """Import the module a --pair reference names and check that it holds a pair there, turning any failure of
+    the module's own code into a PairError (a module that is not found at all: tfpt.pair.load says how to fix)."""
+    from tfpt.pair import ModelPair, PairError
+    name, sep, attr = ref.partition(":")
+    if not (name and sep and attr):
+        raise PairError(f"--pair {ref!r}: expected MODULE:ATTR, the module and the ModelPair in it; fix: e.g. "
+                        f"--pair {name or 'my_pair'}:{attr or 'pair'}")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            return  # the module itself is not there: load() says so, with the fix
+        raise PairError(f"--pair {ref}: importing {name!r} failed at {_where(exc)}: {type(exc).__name__}: {exc}; fix: "
+                        f"install {exc.name!r} or remove that import from {name}") from None
+    except SyntaxError as exc:
+        raise PairError(f"--pair {ref}: {name!r} does not parse at {_where(exc)}: SyntaxError: {exc.msg}; fix: "
+                        f"correct that line") from None
+    except (Exception, SystemExit) as exc:
+        raise PairError(f"--pair {ref}: importing {name!r} failed at {_where(exc)}: {type(exc).__name__}: {exc}; "
+                        f"fix: correct the module so that `python -c 'import {name}'` succeeds") from None
+    pair = getattr(sys.modules[name], attr, None)
+    if not isinstance(pair, ModelPair):
+        found = type(pair).__name__ if pair is not None else "nothing"
+        raise PairError(f"--pair {ref}: expected a tfpt.ModelPair named {attr!r} in {name}, found {found}; fix: "
+                        f"define {attr} = ModelPair(...) in {name}, or name the one it holds")
+
+
+def select(config, session) -> None:
+    """--pair MODULE:ATTR (repeatable) selects those pairs; without it, every registered pair is checked. With
+    --pair and no test paths on the command line, pytest runs the generic checks shipped in this package, so the
+    command works from any folder."""
+    from tfpt.pair import PairError, load
+    refs = config.getoption("pair")
+    if not refs:
+        return
+    try:
+        for ref in refs:
+            import_module_of(ref)
+        session.pairs = [load(ref) for ref in refs]
+    except PairError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args[:] = [str(GENERIC_CHECKS)]
+
+
+def selected(session) -> list:
+    from tfpt.pair import registered
+    return session.pairs if session.pairs is not None else registered()
+
+
+def parametrize(metafunc, pairs: list) -> None:
+    """[pair], [pair-layer] or [pair-format] cases, by the fixtures the check asks for."""
+    if "pair_format" in metafunc.fixturenames:
+        from tfpt.adapters.exports import FORMATS, NEEDS, framework_of
+        cases = [pytest.param(p, f, id=f"{p.name}-{f}", marks=[
+                    getattr(pytest.mark, framework_of(f)),
+                    pytest.mark.needs_module(*NEEDS.get(f, ()), why=f"the {f} export cannot be checked"),
+                    *([] if p.name == QUICK_EXPORT_PAIR else [pytest.mark.exports])])
+                 for p in pairs for f in (FORMATS if p.formats is None else p.formats)]
+        metafunc.parametrize("model_pair, pair_format", cases)
+    elif "pair_layer" in metafunc.fixturenames:
+        from tfpt.testing.sessions import point_labels
+        cases = [(p, label) for p in pairs for label in point_labels(p)]
+        metafunc.parametrize("model_pair, pair_layer", cases, ids=[f"{p.name}-{label}" for p, label in cases])
+    else:
+        metafunc.parametrize("model_pair", pairs, ids=[p.name for p in pairs])
