@@ -10,6 +10,7 @@ from tfpt.study.spec import CNN, Layer, ModelSpec
 
 def _load(torch_model, weights, convert):
     import torch
+
     from tfpt.adapters.study_torch import param_module, spec_of
     spec = spec_of(torch_model)
     with torch.no_grad():
@@ -37,8 +38,10 @@ def transposes_conv1_wrong(torch_model, weights):
 
 def without_relu(spec: ModelSpec, layer_name: str) -> ModelSpec:
     """The spec with one layer's fused ReLU removed."""
-    layers = tuple(Layer(**{**l.__dict__, "activation": None}) if l.name == layer_name else l for l in spec.layers)
-    return ModelSpec(name=f"{spec.name}-no-relu-{layer_name}", input_shape=spec.input_shape, layers=layers, head=spec.head)
+    layers = tuple(Layer(**{**layer.__dict__, "activation": None}) if layer.name == layer_name else layer
+                   for layer in spec.layers)
+    return ModelSpec(name=f"{spec.name}-no-relu-{layer_name}", input_shape=spec.input_shape, layers=layers,
+                     head=spec.head)
 
 
 CNN_WITHOUT_CONV2_RELU = without_relu(CNN, "conv2")

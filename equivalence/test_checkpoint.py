@@ -2,8 +2,8 @@
 same outputs as the model that saved them."""
 import pytest
 
-from tfpt.checks.pairing import assert_forward_equal
 from tfpt.adapters.study import PAIRS, adapter
+from tfpt.checks.pairing import assert_forward_equal
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 

@@ -9,6 +9,7 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
 def test_shared_order_gives_both_frameworks_the_same_batches():
     import torch
+
     from tfpt.adapters.keras_train import recorded_batches
     from tfpt.adapters.torch_train import shared_loader
 
@@ -19,7 +20,7 @@ def test_shared_order_gives_both_frameworks_the_same_batches():
     order = shared_order(n, seed, epoch)
     keras_batches = [b[:, 0].astype(int) for b in recorded_batches(ids[order], 32, seed, shuffle=False)]
     assert len(torch_batches) == len(keras_batches) == 8
-    for t, k in zip(torch_batches, keras_batches):
+    for t, k in zip(torch_batches, keras_batches, strict=True):
         np.testing.assert_array_equal(t, k)
 
 

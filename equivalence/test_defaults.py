@@ -1,6 +1,7 @@
 """The defaults audit: computed from the installed frameworks, pinned per version."""
 import pytest
 
+from fixtures.params import FRAMEWORKS
 from tfpt import frameworks
 from tfpt.adapters.defaults import KEYS, defaults_table, pinned, render
 
@@ -10,7 +11,7 @@ def table():
     return defaults_table()
 
 
-@pytest.mark.parametrize("fw", [pytest.param("tf", marks=pytest.mark.tf), pytest.param("torch", marks=pytest.mark.torch)])
+@pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_defaults_are_pinned(fw, table, measurements):
     version = frameworks.versions()["tensorflow" if fw == "tf" else "torch"]
     expected = pinned(fw, version)

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from tfpt.adapters import devices
-from tfpt.compare import assert_close
 from fixtures.params import fw_device_params
-from tfpt.tolerances import tol
+from tfpt.adapters import devices
 from tfpt.adapters.study import adapter
+from tfpt.compare import assert_close
 from tfpt.study.spec import CNN, input_shape_of
+from tfpt.tolerances import tol
 
 
 @pytest.mark.parametrize("fw, device", fw_device_params())
@@ -21,7 +21,8 @@ def test_forward_on_device_matches_cpu(fw, device, mnist_batch, measurements):
             on_device = model.to(devices.torch_device(device))
             x = torch.from_numpy(mnist_batch.transpose(0, 3, 1, 2).copy()).to(devices.torch_device(device))
             taps = fwa.module.raw_taps(on_device.eval(), x)
-        outputs = {n: fwa.module.to_channels_last(CNN.layer(n).kind, t, input_shape_of(CNN, n) if n == "flatten" else None)
+        outputs = {n: fwa.module.to_channels_last(CNN.layer(n).kind, t,
+                                                  input_shape_of(CNN, n) if n == "flatten" else None)
                    for n, t in taps.items()}
     else:
         with fwa.module.tf.device(devices.tf_device(device)):

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from tfpt.compare import assert_close
+from models.differences import DIFFERENCES
+from tfpt.adapters.study import PAIRS, adapter
 from tfpt.arrays import softmax
 from tfpt.checks.pairing import shared_pair
+from tfpt.compare import assert_close
 from tfpt.tolerances import tol
-from tfpt.adapters.study import PAIRS, adapter
-from models.differences import DIFFERENCES
 
 PROOFS = {}
 

@@ -1,7 +1,6 @@
 """Export conformance: every format reloads in a fresh process that imports only its runtime, and agrees with
 the trained in-memory model at batch 1, 7 and 256; the two ONNX files agree with each other."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fixtures.trained import trained
+from tfpt import deploy
+from tfpt.adapters.exports import NEEDS, TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
+from tfpt.adapters.study import adapter
 from tfpt.compare import assert_close
 from tfpt.data.datasets import as_float
-from tfpt.adapters.exports import NEEDS, TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
-from tfpt.tolerances import tol
-from fixtures.trained import trained
-from tfpt.adapters.study import adapter
-from tfpt import deploy
 from tfpt.procs import child_env
+from tfpt.tolerances import tol
 
 REPO = Path(__file__).resolve().parent.parent
 BATCHES = (1, 7, 256)
@@ -94,7 +93,8 @@ def test_bad_input_end_to_end_exit_code(tmp_path):
     from tfpt.adapters.exports import Artifact
     artifact = Artifact("onnx-torch", tmp_path / "never-loaded.onnx", "NCHW")
     artifact.path.write_bytes(b"not an onnx file: the input check comes first")
-    Path(str(artifact.path) + ".input.json").write_text('{"shape": [null, 1, 28, 28], "dtype": "float32", "layout": "NCHW"}')
+    Path(str(artifact.path) + ".input.json").write_text(
+        '{"shape": [null, 1, 28, 28], "dtype": "float32", "layout": "NCHW"}')
     proc = run_deploy(artifact, np.zeros((2, 28, 28, 1), np.float32), tmp_path)
     assert proc.returncode == 3 and "fix: x.transpose(0, 3, 1, 2)" in proc.stderr
     assert not (tmp_path / "out.npz").exists()
@@ -112,7 +112,8 @@ def test_both_onnx_files_agree_on_all_test_images(mnist, tmp_path, pytestconfig,
     tha = adapter("torch")
     torch_model = tha.set_weights(tha.build(tha.spec_of(tha.build())), adapter("tf").get_weights(keras_model))
     tf_onnx = export_tf(keras_model, "onnx-tf", tmp_path / "tf")
-    torch_onnx = export_torch(torch_model, "onnx-torch", tmp_path / "torch", to_layout(as_float(mnist.x_test[:2]), "NCHW"))
+    torch_onnx = export_torch(torch_model, "onnx-torch", tmp_path / "torch",
+                              to_layout(as_float(mnist.x_test[:2]), "NCHW"))
     outs = {}
     for art in (tf_onnx, torch_onnx):
         onnx.checker.check_model(str(art.path), full_check=True)
@@ -121,6 +122,7 @@ def test_both_onnx_files_agree_on_all_test_images(mnist, tmp_path, pytestconfig,
         outs[art.format] = np.concatenate([sess.run(None, {sess.get_inputs()[0].name: x[i:i + 1000]})[0]
                                            for i in range(0, len(x), 1000)])
     result = assert_close({"logits": outs["onnx-tf"]}, {"logits": outs["onnx-torch"]}, tol("export"), what="output")
-    np.testing.assert_array_equal(outs["onnx-tf"].argmax(1), outs["onnx-torch"].argmax(1))
+    predicted_tf, predicted_torch = outs["onnx-tf"].argmax(1), outs["onnx-torch"].argmax(1)
+    np.testing.assert_array_equal(predicted_tf, predicted_torch)
     measurements["onnx tf vs torch, 10,000 images"] = {"max_abs": result.max_abs,
-                                                       "argmax_equal": int((outs["onnx-tf"].argmax(1) == outs["onnx-torch"].argmax(1)).sum())}
+                                                       "argmax_equal": int((predicted_tf == predicted_torch).sum())}

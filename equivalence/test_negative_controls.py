@@ -2,8 +2,8 @@
 import pytest
 
 from equivalence import defects
-from tfpt.checks.pairing import compare_forward, shared_pair
 from tfpt.adapters.study import adapter
+from tfpt.checks.pairing import compare_forward, shared_pair
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 

@@ -46,12 +46,14 @@ def test_export_check_fails_when_an_exporter_ships_other_weights(monkeypatch, tm
     given a model whose first weight is 5 % off. Its outputs must fail the export tolerance; a TF format, exported
     correctly in the same batch, must still pass."""
     import numpy as np
+
     from tfpt.adapters import exports, get
     from tfpt.testing import sessions as S
     real = exports.export_torch
 
     def wrong(model, fmt, folder, example):
         import copy
+
         import torch
         off = copy.deepcopy(model)
         with torch.no_grad():
@@ -61,7 +63,8 @@ def test_export_check_fails_when_an_exporter_ships_other_weights(monkeypatch, tm
     monkeypatch.setattr(exports, "export_torch", wrong)
     done = S.deployed.__wrapped__(pairs.SPEC, str(tmp_path))  # not the session's cached (correct) batch
     pm = S.models(pairs.SPEC)
-    for fmt, model, fw, fails in (("torchscript", pm.torch_model, "torch", True), ("keras", pm.keras_model, "tf", False)):
+    cases = (("torchscript", pm.torch_model, "torch", True), ("keras", pm.keras_model, "tf", False))
+    for fmt, model, fw, fails in cases:
         _, x, result, _, out = done[fmt]
         assert result["code"] == 0, result["stderr"][-2000:]
         ok = compare({"b7": get(fw).predict(model, x)}, {"b7": np.load(out)["b7"]}, tol("export")).ok

@@ -9,7 +9,8 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 def test_summary_statistics_on_known_values():
     out = summarize({"tf": [0.99, 0.98, 0.97], "torch": [0.99, 0.98, 0.97]}, {"tf": [1, 2, 3], "torch": [1, 2, 3]})
     assert out["p_value"] == pytest.approx(1.0) and not out["significant_at_5pct"]
-    apart = summarize({"tf": [0.990, 0.991, 0.992], "torch": [0.980, 0.981, 0.982]}, {"tf": [1, 1, 1.1], "torch": [1, 1, 1.1]})
+    apart = summarize({"tf": [0.990, 0.991, 0.992], "torch": [0.980, 0.981, 0.982]},
+                      {"tf": [1, 1, 1.1], "torch": [1, 1, 1.1]})
     assert apart["significant_at_5pct"] and apart["p_value"] < 0.05 and "significant at 5 %" in apart["sentence"]
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from fixtures.params import FRAMEWORKS
-from models.thresholds import threshold
 from fixtures.trained import trained
+from models.thresholds import threshold
 from tfpt.adapters import trainer
 
 
@@ -61,10 +61,10 @@ def first_steps(fw, mnist, seed, steps=100):
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_same_seed_same_weights_other_seed_other_weights(fw, mnist, measurements):
     a, b, c = first_steps(fw, mnist, 7), first_steps(fw, mnist, 7), first_steps(fw, mnist, 8)
-    delta = max(float(np.abs(x - y).max()) for n in a for x, y in zip(a[n], b[n]))
+    delta = max(float(np.abs(x - y).max()) for n in a for x, y in zip(a[n], b[n], strict=True))
     measurements[f"determinism {fw}: same seed, 100 steps, max |Δ|"] = delta
     assert delta == 0.0, f"{fw}: same seed gave weights {delta:.3g} apart after 100 steps"
-    assert any(not np.array_equal(x, y) for n in a for x, y in zip(a[n], c[n]))
+    assert any(not np.array_equal(x, y) for n in a for x, y in zip(a[n], c[n], strict=True))
 
 
 @pytest.mark.tf  # the comparison checks both frameworks are installed before any worker
@@ -101,6 +101,7 @@ def test_study_as_written_trains(tmp_path, measurements):
     """The study's two models as written (Keras: softmax head, loss on probabilities; PyTorch: extra ReLU,
     logits), the study's settings and its 5 epochs, each in its own worker, as `tfpt-compare --pair study`."""
     import json
+
     from tfpt.cli.compare import main
     out = tmp_path / "study.json"
     assert main(["--pair", "study", "--json", str(out)]) == 0

@@ -9,10 +9,10 @@ drift to ~1e-2 (see tfpt.tolerances).
 """
 import pytest
 
+from tfpt.adapters.steps import keras_epsilon_hat, keras_steps, torch_steps
+from tfpt.checks.pairing import shared_pair
 from tfpt.compare import assert_close, compare
 from tfpt.settings import STUDY
-from tfpt.checks.pairing import shared_pair
-from tfpt.adapters.steps import keras_epsilon_hat, keras_steps, torch_steps
 from tfpt.tolerances import tol
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
@@ -34,8 +34,9 @@ def run_both(mnist, steps, optimizers, matched=False):
 
 
 def sgd():
-    from tfpt.adapters.study_keras import keras
     import torch
+
+    from tfpt.adapters.study_keras import keras
     return lambda: keras.optimizers.SGD(learning_rate=0.01), lambda p: torch.optim.SGD(p, lr=0.01)
 
 

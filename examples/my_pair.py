@@ -1,6 +1,7 @@
 """A user's own model pair, declared in their own module: `pytest --pair my_pair:pair` runs every generic check."""
 import torch  # PyTorch first: importing it after TensorFlow can crash (see README)
 import keras
+
 from tfpt import InputSpec, ModelPair
 
 

@@ -167,4 +167,5 @@ def mlp_torch():
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.LayerNorm(128, eps=1e-3), nn.ReLU(), nn.Linear(128, 10))
 
 
-MLP_LN = register(ModelPair("mlp-ln", mlp_keras, mlp_torch, MNIST, description="Flatten → Dense → LayerNorm → ReLU → Dense"))
+MLP_LN = register(ModelPair("mlp-ln", mlp_keras, mlp_torch, MNIST,
+                            description="Flatten → Dense → LayerNorm → ReLU → Dense"))

@@ -22,7 +22,8 @@ def test_names_first_divergent_layer_with_errors():
     bad_b = np.ones((2, 3), np.float32)
     bad_b[1, 2] = 1.5
     bad_c = np.full((2,), 9.0, np.float32)
-    with pytest.raises(AssertionError, match=r"first divergent layer: b: max \|Δ\| 0.5 .*max relative 0.5 .*at index \(1, 2\); agreeing before it: a"):
+    with pytest.raises(AssertionError, match=r"first divergent layer: b: max \|Δ\| 0.5 .*max relative 0.5 "
+                                             r".*at index \(1, 2\); agreeing before it: a"):
         assert_close(layers(), layers(b=bad_b, c=bad_c), T)
 
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from tests.layer_cases import BY_ID, CASES, SwappedGatesLSTM, build, load_torch, outputs, torch_random
 from tfpt import convert
-from tfpt.compare import assert_close, compare
+from tfpt.compare import assert_close
 from tfpt.convert import Context, ConversionError, Converter, LayerRecord, find, kind_of
 from tfpt.tolerances import tol
-from tests.layer_cases import BY_ID, CASES, SwappedGatesLSTM, build, load_torch, outputs, torch_random
 
 both = [pytest.mark.tf, pytest.mark.torch]
 ids = [case.id for case in CASES]
@@ -100,9 +100,9 @@ def test_batchnorm_without_scale_takes_only_a_unit_torch_weight(rng):
 @pytest.mark.tf
 @pytest.mark.torch
 def test_gradients_in_keras_layout_agree(case_id, rng, measurements):
+    from tests.layer_cases import keras_input, torch_input
     from tfpt.adapters.keras_layers import short_name
     from tfpt.frameworks import import_tf, import_torch
-    from tests.layer_cases import keras_input, torch_input
     case, torch, tf = BY_ID[case_id], import_torch(), import_tf()
     b = build(case, rng)
     load_torch(b)
@@ -111,7 +111,8 @@ def test_gradients_in_keras_layout_agree(case_id, rng, measurements):
         w = rng.standard_normal(tuple(y.shape)).astype(np.float32)  # the loss is sum(y * w), in Keras' layout
         loss = tf.reduce_sum(y * w)
     grads = tape.gradient(loss, b.layer.trainable_weights)
-    keras_g = {short_name(v): tf.convert_to_tensor(g).numpy() for v, g in zip(b.layer.trainable_weights, grads)}
+    keras_g = {short_name(v): tf.convert_to_tensor(g).numpy()
+               for v, g in zip(b.layer.trainable_weights, grads, strict=True)}
     out = b.module(torch_input(case, b.x))
     out = out[0] if case.layout == "rnn" else out
     out = out.permute(0, *range(2, out.ndim), 1) if case.layout == "channels_last" else out

@@ -1,10 +1,10 @@
 """The two frameworks in one process never crash the suite, and the suite runs with only one of them."""
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
 from tfpt.procs import child_env
 
 pytestmark = pytest.mark.cli  # runs commands in subprocesses: the default run, not the quick tier

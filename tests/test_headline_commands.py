@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tfpt.pytest_plugin import NOTHING_SAVED
 from tfpt.procs import child_env
+from tfpt.pytest_plugin import NOTHING_SAVED
 
 pytestmark = pytest.mark.cli  # runs commands in subprocesses: the default run, not the quick tier
 

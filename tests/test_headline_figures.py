@@ -76,7 +76,7 @@ def test_warm_up_leaves_training_unchanged(fw, tiny):
         model, _ = t.train(tiny, epochs=1, seed=3, progress=False, evaluate_epochs=False, warmup_steps=warm)
         weights.append(adapter(fw).get_weights(model))
     for name in weights[0]:
-        for a, b in zip(weights[0][name], weights[1][name]):
+        for a, b in zip(weights[0][name], weights[1][name], strict=True):
             np.testing.assert_array_equal(a, b, err_msg=f"{fw} {name}: the warm-up changed training")
 
 
@@ -112,7 +112,8 @@ def _fake_runs(monkeypatch, tf_s=12.0, torch_s=8.0, spread=0.1):
         sec = (tf_s if fw == "tf" else torch_s) + spread * (i % 3)
         return {"framework": fw, "pair": pair, "target": 0.99, "time_to_accuracy": None, "params": 1,
                 "versions": {}, "eval_batch": args.eval_batch, "peak_rss_mb": (900.0 if fw == "tf" else 1500.0) + i,
-                "phases": {p: {"peak_rss_mb": 100.0 * j, "rss_mb": 90.0 * j, "seconds": j} for j, p in enumerate(PHASES)},
+                "phases": {p: {"peak_rss_mb": 100.0 * j, "rss_mb": 90.0 * j, "seconds": j}
+                           for j, p in enumerate(PHASES)},
                 "epochs": [{"test_acc": 0.98, "seconds": sec, "eval_seconds": 0.1, "loss": 0.1}]}
 
     monkeypatch.setattr(cmp, "run_worker", fake_worker)
@@ -128,7 +129,7 @@ def test_repeats_alternate_frameworks_in_fresh_workers(monkeypatch, capsys, tmp_
     assert cmp.main(["--repeats", "3", "--eval-batch", "10000", "--json", str(out)]) == 0
     assert [c[0] for c in calls] == ["tf", "torch"] * 3 and {c[2] for c in calls} == {10000}
     text = capsys.readouterr().out
-    rows = {l.split("|")[1].strip(): l for l in text.splitlines() if l.startswith("| ")}
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
     assert rows["seconds per epoch"].endswith("| PyTorch faster |"), rows["seconds per epoch"]
     assert rows["peak RSS"].endswith("| TensorFlow smaller |"), rows["peak RSS"]
     saved = json.loads(out.read_text())
@@ -144,7 +145,7 @@ def test_repeats_alternate_frameworks_in_fresh_workers(monkeypatch, capsys, tmp_
 def test_overlapping_repeats_print_no_difference(monkeypatch, capsys):
     cmp, _ = _fake_runs(monkeypatch, tf_s=10.0, torch_s=10.1, spread=1.0)
     assert cmp.main(["--repeats", "3", "--frameworks", "tf,torch"]) == 0
-    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith("| seconds per epoch |")][0]
+    line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("| seconds per epoch |"))
     assert "no difference resolved (interval includes 1)" in line and "faster" not in line
 
 
@@ -163,6 +164,7 @@ def test_flop_formula_matches_torch_flop_counter():
     the first (torch computes no gradient for the images)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
+
     from tfpt.adapters import study_torch
     from tfpt.adapters.workloads import flops, train_flops_per_image
     from tfpt.study.spec import CNN, forward_macs

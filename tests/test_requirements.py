@@ -28,7 +28,8 @@ def test_an_unlisted_module_level_import_is_named_with_its_file():
     files = {"t.py": "import os\nimport pytest\ntry:\n    import hypothesis\nexcept ImportError:\n    pass\n"
                      "def f():\n    import scipy\n"}
     assert A.unlisted(files, {"pytest"}) == {"hypothesis": ["t.py"]}
-    assert A.unlisted({"u.py": "import no_such_module_here\n"}, set()) == {"no_such_module_here (not installed)": ["u.py"]}
+    assert A.unlisted({"u.py": "import no_such_module_here\n"}, set()) == \
+        {"no_such_module_here (not installed)": ["u.py"]}
 
 
 def test_requirements_txt_includes_the_test_tools():

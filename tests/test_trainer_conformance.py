@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from fixtures.params import FRAMEWORKS
 from tfpt.compare import assert_close
 from tfpt.settings import STUDY
 from tfpt.tolerances import TOLERANCES, loose_entries, tightness_table, tol
@@ -61,7 +62,7 @@ CONTROLS = {
 
 
 @pytest.mark.parametrize("setting", CONTROLS)
-@pytest.mark.parametrize("fw", [pytest.param("tf", marks=pytest.mark.tf), pytest.param("torch", marks=pytest.mark.torch)])
+@pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_one_changed_setting_is_caught(fw, setting, mnist, seed):
     change, message = CONTROLS[setting]
     message = message.format(eps=STUDY.adam(fw).epsilon)

@@ -19,7 +19,8 @@ from tfpt.tolerances import tol
 
 @pytest.mark.parametrize("i", range(4))
 def test_figure(i, measurements):
-    measurements[f"figure {i}"] = {"worker": os.environ["PYTEST_XDIST_WORKER"], "threads": os.environ["OMP_NUM_THREADS"]}
+    measurements[f"figure {i}"] = {"worker": os.environ["PYTEST_XDIST_WORKER"],
+                                   "threads": os.environ["OMP_NUM_THREADS"]}
     assert_close({"a": np.zeros(3)}, {"a": np.full(3, 1e-6 * (i + 1))}, tol("forward"))
 '''
 

@@ -86,7 +86,8 @@ def installed(fw: str) -> bool:
 def missing_reason(fw: str) -> str:
     if fw in hidden():
         return (f"{_MODULE[fw]} is hidden by TFPT_HIDE_FRAMEWORKS={os.environ.get('TFPT_HIDE_FRAMEWORKS')!r}: the "
-                f"suite behaves as if {_MODULE[fw]} is not installed in this environment; unset it to run the {fw} tests")
+                f"suite behaves as if {_MODULE[fw]} is not installed in this environment; unset it to run the {fw} "
+                f"tests")
     return (f"{_MODULE[fw]} is not installed in this environment ({sys.executable}); "
             f"install it (see requirements.txt) to run the {fw} tests")
 
@@ -94,7 +95,7 @@ def missing_reason(fw: str) -> str:
 def torch_first() -> None:
     """Import torch and torch._dynamo if torch is installed, so a later TensorFlow import cannot crash them."""
     if installed("torch") and "tensorflow" not in sys.modules:
-        import torch  # noqa: F401
+        import torch
         import torch._dynamo  # noqa: F401
 
 
@@ -104,7 +105,7 @@ def import_torch():
             "tensorflow was imported before torch._dynamo in this process; importing torch._dynamo now segfaults "
             "(TF 2.21 / torch 2.14). Call tfpt.frameworks.torch_first() before importing tensorflow.")
     import torch
-    import torch._dynamo  # noqa: F401
+    import torch._dynamo
     return torch
 
 

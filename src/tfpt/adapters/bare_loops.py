@@ -11,6 +11,7 @@ from tfpt.settings import STUDY
 
 def bare_torch(ds, seed):
     import torch
+
     from tfpt.adapters.study_torch import build
     from tfpt.adapters.torch_train import make_loss, make_optimizer, native_loader, to_tensors
     x, y = to_tensors(ds.x_train, ds.y_train, STUDY)
@@ -28,8 +29,8 @@ def bare_torch(ds, seed):
 
 
 def bare_tf(ds, seed):
-    from tfpt.adapters.study_keras import build, keras
     from tfpt.adapters.keras_train import make_loss, make_optimizer
+    from tfpt.adapters.study_keras import build, keras
     keras.utils.set_random_seed(seed)
     model = build()
     model.compile(optimizer=make_optimizer(STUDY), loss=make_loss(STUDY, "logits"), metrics=["accuracy"])

@@ -78,7 +78,8 @@ def _tf_defaults() -> dict:
         # Keras' Adam: alpha = lr*sqrt(1-b2^t)/(1-b1^t); var -= alpha*m/(sqrt(v)+eps) -- eps unscaled by the
         # bias correction, i.e. "epsilon hat" of the Adam paper's section 2.
         "adam.epsilon_placement": "sqrt(v) + eps, before bias correction (epsilon hat)",
-        "conv.kernel_init": init_name(conv["kernel_initializer"]), "conv.bias_init": init_name(conv["bias_initializer"]),
+        "conv.kernel_init": init_name(conv["kernel_initializer"]),
+        "conv.bias_init": init_name(conv["bias_initializer"]),
         "dense.kernel_init": init_name(dense["kernel_initializer"]),
         "dense.bias_init": init_name(dense["bias_initializer"]),
         "batchnorm.momentum": float(bn["momentum"]), "batchnorm.epsilon": float(bn["epsilon"]),
@@ -139,7 +140,8 @@ def defaults_table() -> dict:
 def render(table: dict) -> str:
     fws = [fw for fw in ("tf", "torch") if fw in table]
     v = frameworks.versions()
-    head = {"tf": f"TF {v.get('tensorflow', '?')} / Keras {v.get('keras', '?')}", "torch": f"torch {v.get('torch', '?')}"}
+    head = {"tf": f"TF {v.get('tensorflow', '?')} / Keras {v.get('keras', '?')}",
+            "torch": f"torch {v.get('torch', '?')}"}
     lines = ["| default | " + " | ".join(head[f] for f in fws) + " |", "|---|" + "---|" * len(fws)]
     lines += [f"| {key} | " + " | ".join(str(table[f][key]) for f in fws) + " |" for key in KEYS]
     return "\n".join(lines)

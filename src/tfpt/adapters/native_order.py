@@ -7,9 +7,11 @@ import numpy as np
 def native_first_batch(fw: str, seed: int, n: int = 1024, batch_size: int = 32) -> np.ndarray:
     """The sample indices of the first batch each framework's native shuffle yields for `seed`."""
     if fw == "torch":
-        from tfpt.adapters.torch_train import native_loader
         import torch
+
+        from tfpt.adapters.torch_train import native_loader
         xs = torch.arange(n, dtype=torch.float32)[:, None]
         return next(iter(native_loader(xs, torch.zeros(n, dtype=torch.long), batch_size, seed)))[0][:, 0].long().numpy()
     from tfpt.adapters.keras_train import recorded_batches
-    return recorded_batches(np.arange(n, dtype=np.float32)[:, None], batch_size, seed, shuffle=True)[0][:, 0].astype(int)
+    first = recorded_batches(np.arange(n, dtype=np.float32)[:, None], batch_size, seed, shuffle=True)[0]
+    return first[:, 0].astype(int)

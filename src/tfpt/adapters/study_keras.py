@@ -35,7 +35,8 @@ def _layer(layer):
 
 
 def build_spec(spec: ModelSpec = CNN) -> "keras.Model":
-    return keras.Sequential([keras.Input(shape=spec.input_shape)] + [_layer(l) for l in spec.layers], name=spec.name.replace("-", "_"))
+    return keras.Sequential([keras.Input(shape=spec.input_shape)] + [_layer(layer) for layer in spec.layers],
+                            name=spec.name.replace("-", "_"))
 
 
 @contextlib.contextmanager
@@ -87,7 +88,7 @@ def named_layers(model) -> "OrderedDict[str, object]":
     spec = spec_of(model)
     if len(model.layers) != len(spec.layers):
         raise ValueError(f"{model.name} has {len(model.layers)} layers, its spec {spec.name} {len(spec.layers)}")
-    return OrderedDict(zip(spec.names, model.layers))
+    return OrderedDict(zip(spec.names, model.layers, strict=True))
 
 
 def layer_outputs(model, x_nhwc: np.ndarray) -> "OrderedDict[str, np.ndarray]":
@@ -100,7 +101,8 @@ def layer_outputs(model, x_nhwc: np.ndarray) -> "OrderedDict[str, np.ndarray]":
 
 
 def predict(model, x_nhwc: np.ndarray, batch: int = 1000) -> np.ndarray:
-    return np.concatenate([np.asarray(model(x_nhwc[i:i + batch], training=False)) for i in range(0, len(x_nhwc), batch)])
+    return np.concatenate([np.asarray(model(x_nhwc[i:i + batch], training=False))
+                           for i in range(0, len(x_nhwc), batch)])
 
 
 def get_weights(model) -> "OrderedDict[str, tuple[np.ndarray, np.ndarray]]":

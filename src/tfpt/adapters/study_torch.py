@@ -140,7 +140,8 @@ def layer_outputs(model: nn.Module, x_nhwc: np.ndarray) -> "OrderedDict[str, np.
     with torch.no_grad():
         taps = raw_taps(model, torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2))))
     return OrderedDict(
-        (name, to_channels_last(spec.layer(name).kind, t, input_shape_of(spec, name) if spec.layer(name).kind == "flatten" else None))
+        (name, to_channels_last(spec.layer(name).kind, t,
+                                input_shape_of(spec, name) if spec.layer(name).kind == "flatten" else None))
         for name, t in taps.items())
 
 

@@ -9,16 +9,16 @@ from collections import OrderedDict
 
 import numpy as np
 
+from tfpt.adapters.study import PAIRS, adapter
 from tfpt.arrays import softmax
 from tfpt.compare import Comparison, assert_close, compare
 from tfpt.tolerances import Tol, tol
-from tfpt.adapters.study import PAIRS, adapter
 
 DIRECTIONS = ("tf->torch", "torch->tf")
 
 
 def weights_equal(a: dict, b: dict) -> bool:
-    return list(a) == list(b) and all(np.array_equal(x, y) for n in a for x, y in zip(a[n], b[n]))
+    return list(a) == list(b) and all(np.array_equal(x, y) for n in a for x, y in zip(a[n], b[n], strict=True))
 
 
 def shared_pair(pair: str, direction: str = "tf->torch", seed: int | None = None, transfer=None):

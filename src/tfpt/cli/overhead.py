@@ -11,19 +11,15 @@ DataLoader + Adam + CrossEntropyLoss, or model.fit on numpy arrays, with the stu
 """
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 import time
 
-import numpy as np
-
-from tfpt.data import datasets
-from tfpt.settings import STUDY
 from tfpt.adapters.bare_loops import bare_tf, bare_torch
-from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
-from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, epilog  # noqa: F401
+from tfpt.cli.args import int_at_least
+from tfpt.cli.exitcodes import OK, RUNTIME, USAGE, Formatter, Parser, epilog
+from tfpt.data import datasets
 
 
 def suite(fw, ds, seed, mode="as-written"):
@@ -57,7 +53,8 @@ def main(argv=None) -> int:
     cmed = {k: statistics.median(v) for k, v in cpu.items()}
     out = {"framework": a.framework, "seconds": times, "median": med, "cpu_seconds": cpu, "cpu_median": cmed,
            "harness_overhead": med["as-written"] / med["bare"] - 1,
-           "harness_overhead_cpu": cmed["as-written"] / cmed["bare"] - 1, "tuned_speedup": med["as-written"] / med["tuned"]}
+           "harness_overhead_cpu": cmed["as-written"] / cmed["bare"] - 1,
+           "tuned_speedup": med["as-written"] / med["tuned"]}
     print(json.dumps(out))
     print(f"{a.framework}: bare {med['bare']:.2f} s, suite as-written {med['as-written']:.2f} s "
           f"(overhead {100 * out['harness_overhead']:+.1f} %), tuned {med['tuned']:.2f} s "

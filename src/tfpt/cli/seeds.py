@@ -9,7 +9,6 @@ compare them only with runs of the same --jobs.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -19,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
-from tfpt.data import datasets
-from tfpt.cli.args import framework_list, int_at_least  # noqa: F401
-from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report  # noqa: F401
+from tfpt.cli.args import int_at_least
 from tfpt.cli.compare import check_json_target
+from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
+from tfpt.data import datasets
 
 
 def summarize(accs: dict, times: dict) -> dict:
@@ -64,7 +63,7 @@ def run(n: int, epochs: int, dataset: str, first_seed: int = 1, jobs: int = 1) -
         runs = list(pool.map(one, tasks))
     wall = time.perf_counter() - start
     accs, times = {"tf": [], "torch": []}, {"tf": [], "torch": []}
-    for (_, fw), r in zip(tasks, runs):
+    for (_, fw), r in zip(tasks, runs, strict=True):
         accs[fw].append(r["epochs"][-1]["test_acc"])
         times[fw].append(statistics.mean(e["seconds"] for e in r["epochs"]))
     return {**summarize(accs, times), "runs": runs, "epochs": epochs, "dataset": dataset, "jobs": jobs,

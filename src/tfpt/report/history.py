@@ -8,7 +8,6 @@ stored beside it under a new name, so no run is ever overwritten.
 """
 from __future__ import annotations
 
-import argparse
 import fcntl
 import filecmp
 import os

@@ -33,7 +33,7 @@ class ModelSpec:
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise KeyError(f"{self.name} has no layer {name!r}; layers: {[l.name for l in self.layers]}")
+        raise KeyError(f"{self.name} has no layer {name!r}; layers: {[layer.name for layer in self.layers]}")
 
     @property
     def names(self) -> list[str]:
@@ -116,7 +116,8 @@ def _replace(spec: ModelSpec, name: str, layers: tuple[Layer, ...], head: str) -
 # Keras: the same stack, the last Dense with softmax (probabilities; loss sparse_categorical_crossentropy).
 STUDY_KERAS = _replace(
     CNN, "study-keras",
-    tuple(Layer("dense2", "dense", units=10, activation="softmax") if l.name == "dense2" else l for l in CNN.layers),
+    tuple(Layer("dense2", "dense", units=10, activation="softmax") if layer.name == "dense2" else layer
+          for layer in CNN.layers),
     head="softmax",
 )
 # PyTorch: an extra ReLU after the second max-pool; logits head trained with CrossEntropyLoss.
