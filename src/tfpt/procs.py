@@ -44,6 +44,7 @@ INTERRUPTED = 130  # tfpt.cli.exitcodes.INTERRUPTED (this module imports nothing
 GRACE_S = 5.0      # a child's time to exit on SIGTERM before SIGKILL
 _children: set = set()
 _received: list = []
+_stopped: list = []  # pids stopped by an interruption, for the one line
 
 
 def _as_interrupt(signum, frame):
@@ -55,6 +56,7 @@ def stop(proc: subprocess.Popen, grace: float = GRACE_S) -> None:
     """End a child started by `run` and every process of its group: SIGTERM, then SIGKILL after `grace`."""
     if proc.poll() is not None:
         return
+    _stopped.append(proc.pid)
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
         try:
             os.killpg(proc.pid, sig)
@@ -96,16 +98,25 @@ def temp_dir(**kwargs):
 
 @contextlib.contextmanager
 def signals_held():
-    """SIGINT and SIGTERM wait until the block ends: for the few renames that swap a finished result in whole."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """SIGINT and SIGTERM wait until the block ends (then act as they would have): for the few renames that swap a
+    finished result in whole. Python runs its signal handlers in the main thread whichever thread the kernel
+    chose, so the handlers themselves defer (a thread mask would not hold them)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    pending: list = []
+    old = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        if pending:
+            handler = old[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)  # KeyboardInterrupt, now that the block is whole
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), pending[0])
 
 
 def interruptible(prog: str):
@@ -116,18 +127,23 @@ def interruptible(prog: str):
         def guarded(argv=None) -> int:
             in_main = threading.current_thread() is threading.main_thread()
             previous = signal.signal(signal.SIGTERM, _as_interrupt) if in_main else None
-            del _received[:]
+            del _received[:], _stopped[:]
             try:
                 return main(argv)
             except KeyboardInterrupt:
-                with signals_held():
-                    n = len(_children)
+                ignored = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)} \
+                    if in_main else {}
+                try:  # a second Ctrl-C while the children stop changes nothing
                     for proc in list(_children):
                         stop(proc)
+                    n = len(_stopped)
                     how = _received[-1] if _received else "SIGINT (Ctrl-C)"
                     stopped = f"stopped {n} child process(es), " if n else ""
-                    print(f"error: {prog}: interrupted by {how}; {stopped}removed its temp files and wrote no "
-                          "result; fix: run it again to get one", file=sys.stderr, flush=True)
+                    print(f"error: {prog}: interrupted by {how}; {stopped}no temp file left and no result "
+                          "half-written; fix: run it again", file=sys.stderr, flush=True)
+                finally:
+                    for s, handler in ignored.items():
+                        signal.signal(s, handler)
                 return INTERRUPTED
             finally:
                 if in_main:

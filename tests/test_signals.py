@@ -1,0 +1,190 @@
+"""Interrupted commands end their children and leave nothing behind: SIGTERM and SIGINT sent mid-run to
+tfpt-compare (its worker training), tfpt-deploy (its runtime running, and in the middle of saving) and tfpt-report
+(between its plots, and inside the step that swaps the finished report in). Each one: exit 130, one line naming
+the signal, no child left running, no temp file or folder, an earlier report intact."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.report_runs import save, suite
+from tfpt import frameworks
+from tfpt.procs import child_env
+
+pytestmark = pytest.mark.cli
+LINE = r"^error: {prog}: interrupted by {sig}.*; fix: run it again"
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def workers(pid: int) -> list[int]:
+    """The compare process's training workers (other children, e.g. of the data loader, are not counted)."""
+    def cmdline(c):
+        try:
+            return Path(f"/proc/{c}/cmdline").read_bytes()
+        except OSError:
+            return b""
+    return [c for c in children(pid) if b"tfpt.training.worker" in cmdline(c)]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(cond, timeout: float, what: str):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = cond()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"{what} did not happen within {timeout} s")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_compare_interrupted_while_its_worker_trains(sig, tmp_path):
+    if not frameworks.installed("torch"):
+        pytest.skip(frameworks.missing_reason("torch"))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "tfpt.cli.compare", "--frameworks", "torch", "--repeats", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=child_env(TMPDIR=str(tmp)), cwd=tmp_path)
+    try:
+        worker = wait_for(lambda: workers(proc.pid), 120, "the worker start")[0]
+        time.sleep(2.0)  # the worker imports torch and starts on its data
+        assert alive(worker)
+        os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)  # Ctrl-C: the terminal's group
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and lines[-1].startswith("error: tfpt-compare: interrupted by "), err[-2000:]
+    assert ("SIGTERM" in lines[-1]) == (sig == signal.SIGTERM) and "stopped 1 child process" in lines[-1]
+    assert not alive(worker), "the worker outlived the command"
+    assert list(tmp.iterdir()) == [], "temp files left behind"
+
+
+def _onnx_artifact(tmp_path) -> Path:
+    if not frameworks.installed("torch"):
+        pytest.skip(frameworks.missing_reason("torch"))
+    pytest.importorskip("onnxruntime")
+    frameworks.torch_first()
+    import torch
+
+    from tfpt.adapters import exports
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).eval()
+    return exports.export_torch(model, "onnx-torch", tmp_path / "art", np.zeros((2, 1, 28, 28), np.float32)).path
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_deploy_interrupted_while_running(sig, tmp_path):
+    art = _onnx_artifact(tmp_path)
+    np.save(tmp_path / "in.npy", np.zeros((200000, 1, 28, 28), np.float32))
+    out = tmp_path / "o" / "out.npz"
+    out.parent.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "tfpt.deploy", "onnx-torch", str(art), str(tmp_path / "in.npy"),
+                             str(out), "--chunk", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=child_env())
+    time.sleep(3.0)  # past start-up and the runtime's load: one sample at a time for 200,000 samples
+    assert proc.poll() is None, "the deployer finished before it could be interrupted"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    assert err.strip().splitlines()[-1].startswith("error: tfpt-deploy: interrupted by ")
+    assert list(out.parent.iterdir()) == [], "the output or its temp file was left"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_deploy_interrupted_while_saving_leaves_no_temp_file(sig, tmp_path, monkeypatch, capsys):
+    from tfpt import deploy, procs
+
+    def savez(fh, **arrays):
+        fh.write(b"PK half an archive")
+        os.kill(os.getpid(), sig)  # delivered here, in the middle of the write
+        time.sleep(1)
+    monkeypatch.setattr(deploy.np, "savez", savez)
+    out = tmp_path / "out.npz"
+    guarded = procs.interruptible("tfpt-deploy")(lambda argv: deploy.save(out, {"b1": np.zeros(3)}))
+    assert guarded(None) == 130
+    assert list(tmp_path.iterdir()) == [], "the half-written temp file was left"
+    assert capsys.readouterr().err.startswith("error: tfpt-deploy: interrupted by ")
+
+
+def _storage(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    save(tmp_path / "s", 1, suite(rng))
+    save(tmp_path / "s", 2, suite(rng))
+
+
+def _tree(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_report_interrupted_between_plots_keeps_the_old_report(sig, tmp_path, monkeypatch, capsys):
+    from tfpt.report import __main__ as report
+    monkeypatch.chdir(tmp_path)
+    _storage(tmp_path)
+    argv = ["--storage", str(tmp_path / "s"), "--out", str(tmp_path / "out")]
+    assert report.main(argv) == 0
+    old = _tree(tmp_path / "out")
+    save(tmp_path / "s", 3, suite(np.random.default_rng(3), scale=1.5))
+    calls = []
+    real = report.html.svg_plot
+
+    def plot(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), sig)
+        return real(*a, **k)
+    monkeypatch.setattr(report.html, "svg_plot", plot)
+    capsys.readouterr()
+    assert report.main(argv) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"error: tfpt-report: interrupted by {'SIGTERM' if sig == signal.SIGTERM else 'SIGINT'}")
+    assert _tree(tmp_path / "out") == old, "the earlier report changed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s"], "a temp folder was left beside --out"
+
+
+def test_report_signal_inside_the_swap_waits_until_the_new_report_is_whole(tmp_path, monkeypatch, capsys):
+    from tfpt.report import __main__ as report
+    monkeypatch.chdir(tmp_path)
+    _storage(tmp_path)
+    argv = ["--storage", str(tmp_path / "s"), "--out", str(tmp_path / "out")]
+    assert report.main(argv) == 0
+    save(tmp_path / "s", 3, suite(np.random.default_rng(3)))
+    real, moved = os.replace, []
+
+    def replace(src, dst):
+        moved.append(dst)
+        if len(moved) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # held: the swap finishes first
+        return real(src, dst)
+    monkeypatch.setattr(report.os, "replace", replace)
+    assert report.main(argv) == 130
+    doc = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert len(moved) == len(list((tmp_path / "out").iterdir())) > 2
+    assert doc["runs"][-1].endswith("0003_c0ffee3.json"), "the new report was not swapped in whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s"]
