@@ -134,10 +134,9 @@ def group_results(tmp_path_factory):
     return {i: (ctx, before, _Result(**results[i])) for i, (ctx, before) in prepared.items()}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=[getattr(pytest.mark, n) for n in c.needs
+                                                                  if n in ("tf", "torch")]) for c in CASES])
 def test_bad_input(case, request, tmp_path):
-    if missing_framework(case):
-        pytest.skip(missing_framework(case))
     if grouped(case):
         ctx, before, proc = request.getfixturevalue("group_results")[case.id]
         roots = [ctx.tmp]
@@ -203,12 +202,17 @@ def check_result(case, ctx: Ctx, roots: list, before: dict, proc) -> None:
 def test_the_table_covers_every_command_and_format():
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
-    by = {m: sum(c.module == m for c in CASES) for m in ("tfpt.deploy", "tfpt.cli.compare", "tfpt.data.datasets")}
-    assert len(CASES) >= 60 and all(n >= 10 for n in by.values()), by
+    by = {m: sum(c.module == m for c in CASES) for m in ("tfpt.deploy", "tfpt.cli.compare", "tfpt.data.datasets",
+                                                         "tfpt.report", "tfpt.cli.tune")}
+    assert len(CASES) >= 200 and all(n >= 10 for n in by.values()), by
     for fmt in FORMATS:
         for kind in ("missing-artifact", "garbage-artifact", "missing-input", "garbage-input", "other-layout",
-                     "missing-output-folder", "nan-input", "empty-batch"):
+                     "missing-output-folder", "nan-input", "empty-batch", "output-is-its-sidecar",
+                     "output-is-the-artifact", "sidecar-records-another-format", "sidecar-lies-about-the-layout"):
             assert f"deploy-{fmt}-{kind}" in ids
+    for row in ("median-zero", "round-negative", "peak-rss-zero", "export-format-missing", "machine-cpu-a-string",
+                "yardstick-a-string", "datetime-day-first"):  # the fields a careless user broke first
+        assert f"report-run-{row}" in ids
 
 
 def test_deployer_runs_valid_input_in_chunks(artifacts, tmp_path):
