@@ -1,5 +1,6 @@
 """The matcher's layout rules, from traces written by hand (no framework needed): every kind the rules name is one
-the kind tables emit, and a PyTorch global pool's channels-first output is brought into Keras' layout."""
+the kind tables emit, every built-in converter's classes are of its kind (or the matcher could never pair them), and
+a PyTorch global pool's channels-first output is brought into Keras' layout."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ import json
 import numpy as np
 
 from tfpt import match as M
-from tfpt.convert import Kind, kind_of
+from tfpt.convert import Converter, Kind, converters, kind_of
 from tfpt.convert.kinds import _KERAS_KINDS, _TORCH_KINDS
 
 
@@ -34,3 +35,19 @@ def test_a_torch_global_pool_output_is_channels_first():
     assert contexts[3].flatten_source == (8, 1, 1)
     pooled = np.arange(16.0).reshape(2, 8, 1, 1)
     assert layouts[1].apply(pooled).shape == (2, 1, 1, 8)  # Keras' GlobalAveragePooling2D(keepdims=True)
+
+
+def off_kind(converter: Converter) -> list[str]:
+    """The converter's classes whose kind, as the tracers name it, is not the converter's own."""
+    return [f"{fw} {cls}: {kind_of(fw, cls)}" for fw, classes in (("tf", converter.keras_classes),
+                                                                  ("torch", converter.torch_classes))
+            for cls in classes if kind_of(fw, cls) != converter.kind]
+
+
+def test_every_converter_converts_classes_of_its_own_kind():
+    built_in = [c for c in converters() if type(c).__module__ == "tfpt.convert.layers"]
+    assert len(built_in) == 8 and all(c.kind is not None for c in built_in)
+    assert {c.name: off_kind(c) for c in built_in if off_kind(c)} == {}
+    stray = type("Stray", (Converter,), {"name": "x", "kind": Kind.CONV, "keras_classes": ("MyConv",),
+                                         "torch_classes": ("Conv2d",)})()
+    assert off_kind(stray) == ["tf MyConv: None"]  # the control: a class the tables do not know is named

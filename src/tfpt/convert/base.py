@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from tfpt.convert.kinds import Kind
+
 
 @dataclass(frozen=True)
 class LayerRecord:
@@ -62,6 +64,7 @@ class Converter:
     its dtype (float32 to float32 is a no-op: the conversion stays bit for bit)."""
 
     name: str = ""
+    kind: Kind | None = None  # the layer kind both sides' classes are (tfpt.convert.kinds): what the matcher pairs
     keras_classes: tuple[str, ...] = ()
     torch_classes: tuple[str, ...] = ()
 

@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform
+from tfpt.convert.kinds import Kind
 from tfpt.convert.registry import register
 
 
@@ -65,6 +66,7 @@ class ConvConverter(Converter):
     explicit zero padding before the conv via Context.pad_before), use_bias."""
 
     name = "conv"
+    kind = Kind.CONV
     keras_classes: tuple[str, ...] = ("Conv1D", "Conv2D", "Convolution1D", "Convolution2D")
     torch_classes: tuple[str, ...] = ("Conv1d", "Conv2d")
 
@@ -172,6 +174,7 @@ class DepthwiseConvConverter(ConvConverter):
     (kh, kw, in, mult) <-> weight (in*mult, 1, kh, kw), PyTorch output channel i*mult + m."""
 
     name = "depthwise_conv"
+    kind = Kind.CONV
     keras_classes = ("DepthwiseConv2D", "DepthwiseConv1D")
     torch_classes = ("Conv2d", "Conv1d")
 
@@ -206,6 +209,7 @@ class DenseConverter(Converter):
     (C, L), the input rows are permuted from Keras' (H, W, C) flatten order to PyTorch's (C, H, W)."""
 
     name = "dense"
+    kind = Kind.DENSE
     keras_classes = ("Dense",)
     torch_classes = ("Linear",)
 
@@ -291,6 +295,7 @@ class BatchNormConverter(_AffineNorm):
     (Keras m == PyTorch 1 - m) reported when they differ."""
 
     name = "batchnorm"
+    kind = Kind.BATCHNORM
     keras_classes = ("BatchNormalization",)
     torch_classes = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
     pairs = _AffineNorm.pairs + (("moving_mean", "running_mean", 0.0), ("moving_variance", "running_var", 1.0))
@@ -318,6 +323,7 @@ class LayerNormConverter(_AffineNorm):
     """LayerNormalization <-> LayerNorm: gamma/beta <-> weight/bias over the last axes; epsilon reported."""
 
     name = "layernorm"
+    kind = Kind.LAYERNORM
     keras_classes = ("LayerNormalization",)
     torch_classes = ("LayerNorm",)
 
@@ -343,6 +349,7 @@ class EmbeddingConverter(Converter):
     """Embedding <-> Embedding: embeddings <-> weight, same layout; padding_idx / max_norm reported."""
 
     name = "embedding"
+    kind = Kind.EMBEDDING
     keras_classes = ("Embedding",)
     torch_classes = ("Embedding",)
 
@@ -403,6 +410,7 @@ class LSTMConverter(_RecurrentConverter):
     bias = bias_ih_l0 + bias_hh_l0 (so PyTorch -> Keras -> PyTorch keeps the biases' sum, not their split)."""
 
     name = "lstm"
+    kind = Kind.LSTM
     keras_classes = ("LSTM",)
     torch_classes = ("LSTM",)
     gates = 4
@@ -448,6 +456,7 @@ class GRUConverter(_RecurrentConverter):
     are reordered to PyTorch's r, z, n. Exact both ways. reset_after=False has no PyTorch counterpart."""
 
     name = "gru"
+    kind = Kind.GRU
     keras_classes = ("GRU",)
     torch_classes = ("GRU",)
 
