@@ -2,8 +2,9 @@
 
 Ids read `[pair]`, `[pair-layer]`, `[pair-layer-direction]`, `[pair-format]`. Weights are shared through the
 converter registry, inputs come from the pair's InputSpec, tolerances from the one table (tfpt.tolerances), and
-every figure compared goes through its `assert_close`, so the tolerance gate sees it. A check that needs the layer
-correspondence carries `pair_matched`: the plugin skips it, with the reason, where the pair cannot be matched.
+the forward, gradient, step and export figures go through its `assert_close`, so the tolerance gate sees them.
+A check that needs the layer correspondence carries `pair_matched`: the plugin skips it, with the reason, where
+the pair cannot be matched.
 """
 from __future__ import annotations
 
