@@ -87,7 +87,7 @@ def parametrize(metafunc, pairs: list) -> None:
                     getattr(pytest.mark, framework_of(f)),
                     pytest.mark.needs_module(*NEEDS.get(f, ()), why=f"the {f} export cannot be checked"),
                     *([] if p.name == QUICK_EXPORT_PAIR else [pytest.mark.exports])])
-                 for p in pairs for f in (FORMATS if p.formats is None else p.formats)]
+                 for p in pairs for f in p.export_formats(FORMATS)]
         metafunc.parametrize("model_pair, pair_format", cases)
     elif "pair_layer" in metafunc.fixturenames:
         from tfpt.testing.sessions import point_labels
