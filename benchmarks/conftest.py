@@ -37,7 +37,9 @@ def timed(benchmark):
     benchmark, saved in `extra_info` so the report gates each round as its ratio to the machine speed of its
     own seconds. With timing disabled (plain pytest) the body just runs once."""
     def run(body, rounds: int, warmup_rounds: int = 0, device: str = "cpu", settle: int = 0):
-        """settle: untimed calls of `body` after each yardstick sample, for sub-ms bodies (Yardstick.settled)."""
+        """settle: untimed calls of `body` after each yardstick sample, for sub-ms bodies (Yardstick.settled).
+        --bench-sleep S (the gate's planted slowdown) makes every timed call S seconds longer (`slowed`)."""
+        body = slowed(body)
         if benchmark.disabled:
             return benchmark.pedantic(body, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
         stick = Yardstick(device, every=max(1, rounds // 20), warmup_rounds=warmup_rounds)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from tfpt.adapters import workloads
+from tfpt.training import clock
 from fixtures.params import fw_device_params
 
 pytestmark = pytest.mark.benchmark
@@ -12,25 +13,33 @@ pytestmark = pytest.mark.benchmark
 @pytest.mark.parametrize("mode", ["as-written", "tuned", "tuned-bf16"])
 @pytest.mark.parametrize("fw, device", fw_device_params())
 def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig, worker_limit):
-    """Successive training epochs (1, 2, ...) in a worker process that holds `fw` alone, through the trainer's
-    `epoch` call after its `prepare` (build, compile, data conversion and the first trace are never timed): the
-    measurement tfpt-compare reports. Each round's time is checked against the worker's own figure for it."""
+    """Successive training epochs (1, 2, ...) in a worker process that holds `fw` alone, after the trainer's
+    `prepare` (build, compile, data conversion and the first trace are never timed), Keras' inside one model.fit
+    call (no fit set-up or teardown in a request): the measurement tfpt-compare reports. Every round's figures
+    must add up to this process's clock around the request, and a figure shortened by 10 % must not."""
     worker = workloads.EpochWorker(fw, device, seed, mode, limit=worker_limit)
     try:
         assert not worker.ready["other_framework_loaded"], f"the {fw} worker loaded the other framework"
-        own = []
-        timed(lambda: own.append(worker.epoch()), rounds=pytestconfig.getoption("bench_epoch_rounds"), device=device)
+        timed(worker.epoch, rounds=pytestconfig.getoption("bench_epoch_rounds"), device=device)
         result = worker.finish()
     finally:
         worker.close()
     acc = result["final_eval"]["test_acc"]
-    timed = list(benchmark.stats.stats.data) if benchmark.stats else []
+    own = [log["seconds"] for log in worker.logs]
     describe(fw, device, "epoch", workloads.flops("epoch"), test_acc=acc, worker_epoch_s=own,
+             worker_cpu_s=[log["cpu_seconds"] for log in worker.logs],
+             idle_rounds=[i for i, log in enumerate(worker.logs) if log["idle"]],
              worker_pid=result["pid"], warmup_steps="trainer's prepare", train_limit=worker_limit)["mode"] = mode
-    planted = workloads.injected_sleep(), workloads.injected_slowdown()  # zero unless a gate test plants them
-    for outer, inner in zip(timed, own):  # pytest's clock around the request vs the worker's around the epoch
-        expected = planted[0] + inner * (1 + planted[1])
-        assert abs(outer - expected) <= 0.05 + 0.01 * inner, (outer, inner)
+    for log in worker.logs:
+        gap = clock.unaccounted(log["parent_seconds"], log)
+        assert gap is None, f"{fw} {mode} epoch {log['epoch']}: {gap:+.3f} s of the request not in its figures {log}"
+        shortened = {**log, "seconds": 0.9 * log["seconds"]}  # the control: a figure 10 % short must be caught
+        assert clock.unaccounted(log["parent_seconds"], shortened) is not None, f"{fw} {mode}: control passed"
+    slower = workloads.injected_slowdown()  # zero unless a gate test plants it
+    rounds = list(benchmark.stats.stats.data) if benchmark.stats else []
+    for outer, log in zip(rounds, worker.logs, strict=False):  # pytest's clock around the request and planted waits
+        expected = workloads.injected_sleep() + log["parent_seconds"] + slower * log["seconds"]
+        assert abs(outer - expected) <= 0.05 + 0.01 * outer, (outer, expected)
     assert acc > (0.9 if worker_limit is None else 0.5)  # the epochs really trained (chance: 0.1)
 
 

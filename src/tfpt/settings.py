@@ -30,6 +30,12 @@ ORDERS = ("native", "shared")
 # How a trainer runs the same settings: the study's code paths, the measured-fastest feeding (same math), and
 # that with bfloat16 mixed precision (bf16 compute, float32 master weights, float32 loss): a dtype axis.
 TRAIN_MODES = ("as-written", "tuned", "tuned-bf16")
+# The study's own code, as written (tfpt.adapters.study_code_keras / study_code_torch): its models, its data
+# pipelines (Keras: float64 x / 255.0 and one fit(epochs=N); PyTorch: torchvision's MNIST + ToTensor through an
+# unshuffled DataLoader) and its evaluation. "as-written" above is the study's *settings* on the spec CNN through
+# the suite's trainers; this is the study's *code*.
+STUDY_CODE = "study-code"
+RUN_MODES = TRAIN_MODES + (STUDY_CODE,)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,13 @@ def trainer(fw: str):
     return importlib.import_module("tfpt.adapters." + ("keras_train" if fw == "tf" else "torch_train"))
 
 
+def study_code(fw: str):
+    """The study's own code of one framework, as written (imports that framework)."""
+    if fw not in ("tf", "torch"):
+        raise ValueError(f"unknown framework {fw!r}; use 'tf' or 'torch'")
+    return importlib.import_module("tfpt.adapters." + ("study_code_keras" if fw == "tf" else "study_code_torch"))
+
+
 def get(fw: str):
     """The model-pair adapter of one framework (imports that framework, in the safe order)."""
     if fw not in ("tf", "torch"):

@@ -1,12 +1,13 @@
 """Keras training with the study's settings (tfpt.settings.STUDY: batch 32, Adam with Keras' defaults, sparse
 categorical cross-entropy on logits, or on probabilities for a softmax head, inputs x / 255),
-model.fit(shuffle=True) one epoch at a time (so each epoch is timed and evaluated on its own). Test accuracy on
+model.fit(shuffle=True) one epoch at a time (so each epoch is evaluated on its own; each is timed on Keras' own
+epoch boundaries, with fit's set-up and teardown apart: tfpt.training.clock). Test accuracy on
 the full test set per epoch, computed as for PyTorch. The optimizer, loss, scaling and batch size are built from
 a `TrainSettings` by `make_optimizer` / `make_loss` here and nowhere else."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -14,6 +15,8 @@ from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_tf, keras as _keras
 from tfpt.adapters import study_keras as keras_models
 from tfpt.study.spec import CNN
+from tfpt.training.clock import Stamp
+from tfpt.training.clock import describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order
 from tfpt.settings import STUDY, TrainSettings
@@ -126,6 +129,32 @@ def _tf_dataset(x, y, batch_size, shuffle, seed):
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+class _EpochClock(keras.callbacks.Callback):
+    """The epoch's clock on Keras' own boundaries, `on_epoch_begin` -> `on_epoch_end` (what Keras' progress bar
+    times): model.fit's set-up before it and its teardown after it (the tf.data iterator's destructor, which
+    can wait up to the autotuner's next wake-up: tfpt.training.clock) are stamped apart, never in the epoch.
+    `plant_idle_s` (a negative control's option) sleeps inside the epoch after its first step."""
+
+    def __init__(self, plant_idle_s: float = 0.0):
+        super().__init__()
+        self.begin = self.end = None
+        self.spans: list = []  # one per epoch of the fit call: (begin Stamp, end Stamp)
+        self.plant_idle_s = plant_idle_s
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.planted = False
+        self.begin = Stamp()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.plant_idle_s and not self.planted:
+            self.planted = True
+            time.sleep(self.plant_idle_s)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.end = Stamp()
+        self.spans.append((self.begin, self.end))
+
+
 class _Hooks(keras.callbacks.Callback):
     """Progress lines every `bar.every` steps and, optionally, an evaluation every `eval_every` steps."""
 
@@ -215,8 +244,9 @@ def _warm_up(model, x, y, batch_size, steps, opts):
 
 
 def epoch(state: TrainState) -> EpochLog:
-    """One epoch: training timed with time.perf_counter around exactly model.fit (mid-epoch evaluations for
-    time to accuracy subtracted), then the test evaluation (timed apart) unless evaluate_epochs is off."""
+    """One epoch, one model.fit(epochs=1) call: training timed from Keras' on_epoch_begin to on_epoch_end
+    (wall and CPU; mid-epoch evaluations for time to accuracy subtracted), fit's set-up and teardown recorded
+    apart; then the test evaluation (timed apart) unless evaluate_epochs is off."""
     from tfpt.adapters.devices import tf_device
     with tf.device(tf_device(state.device)):
         return _epoch(state)
@@ -229,12 +259,12 @@ def _epoch(state: TrainState) -> EpochLog:
     if state.start is None:
         state.start = time.perf_counter()
     start = state.start
-    eval_time = [0.0]
+    evals: list = []  # Spans of mid-epoch evaluations (time to accuracy), taken out of the epoch's figure
 
     def on_eval(step):
-        e0 = time.perf_counter()
+        e0 = Stamp()
         acc = evaluate(model, ds.x_test, ds.y_test, settings, state.eval_batch)
-        eval_time[0] += time.perf_counter() - e0
+        evals.append(Stamp() - e0)
         result.record_eval((n - 1) * steps + step, time.perf_counter() - start, acc)
 
     if settings.order == "native":
@@ -242,17 +272,21 @@ def _epoch(state: TrainState) -> EpochLog:
     else:
         idx = shared_order(len(state.x), seed, n)
         xs, ys, shuffle = state.x[idx], state.y[idx], False
-    hooks = ([_Hooks(state.bar, n, steps, state.eval_every, on_eval)] if (state.progress or state.eval_every)
-             else []) + state.record
+    clock = _EpochClock(float(state.opts.get("plant_idle_s", 0.0)))
+    hooks = [clock] + ([_Hooks(state.bar, n, steps, state.eval_every, on_eval)] if (state.progress or state.eval_every)
+                       else []) + state.record
     if state.opts["data"] == "tf.data":
         data = _tf_dataset(xs, ys, settings.batch_size, shuffle, seed + n)
-        t0 = time.perf_counter()
+        t0 = Stamp()
         hist = model.fit(data, epochs=1, verbose=0, callbacks=hooks)
     else:
-        t0 = time.perf_counter()
+        t0 = Stamp()
         hist = model.fit(xs, ys, batch_size=settings.batch_size, epochs=1, shuffle=shuffle, verbose=0,
                          callbacks=hooks)
-    seconds = time.perf_counter() - t0
+    t1 = Stamp()
+    span = clock.end - clock.begin
+    for e in evals:
+        span = span.minus(e)
     if state.on_trained is not None:
         state.on_trained(state)
     e0 = time.perf_counter()
@@ -261,11 +295,65 @@ def _epoch(state: TrainState) -> EpochLog:
     if state.evaluate_epochs:
         result.record_eval(n * steps, time.perf_counter() - start, acc)
     h = hist.history
+    mid_eval = sum(e.wall_s for e in evals)
+    idle = clock_describe(span, "tf", result.mode)
     log = EpochLog(n, float(h["loss"][-1]), float(h.get("accuracy", h.get("acc"))[-1]), acc,
-                   seconds - eval_time[0], eval_seconds + eval_time[0])
+                   span.wall_s, eval_seconds + mid_eval, cpu_seconds=span.cpu_s,
+                   setup_seconds=clock.begin.wall - t0.wall, teardown_seconds=t1.wall - clock.end.wall,
+                   idle_seconds=idle["idle_seconds"], idle=idle["idle"])
     result.epochs.append(log)
     state.bar.epoch(log)
     return log
+
+
+def serve_epochs(state: TrainState, requests, say) -> str | None:
+    """The epoch benchmark's epochs on request inside ONE model.fit call, so no fit set-up or teardown (its
+    tf.data iterator's destructor, which can wait for tf.data's autotuner) falls inside a request: at each
+    epoch's end a callback replies with the epoch's record and blocks for the next request ("epoch": train one
+    more; anything else ends fit after this epoch). Returns the request that ended it ("done"), or None at the
+    end of input. For the shared order or tf.data feeding (a new dataset per epoch), returns "per-epoch": the
+    caller serves each epoch with its own fit call."""
+    if state.settings.order != "native" or state.opts["data"] != "numpy" or state.eval_every or state.record:
+        return "per-epoch"
+    first = next(requests, None)
+    while first not in (None, "epoch", "done"):
+        say({"error": f"unknown request {first!r}; expected epoch or done"})
+        first = next(requests, None)
+    if first != "epoch":
+        return first
+    clock = _EpochClock(float(state.opts.get("plant_idle_s", 0.0)))
+    ended = [None]
+
+    class _Gate(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.asked = Stamp()  # when the request for the coming epoch arrived
+
+        def on_epoch_end(self, epoch, logs=None):
+            begin, end = clock.spans[-1]
+            span = end - begin
+            idle = clock_describe(span, "tf", state.result.mode)
+            state.done += 1
+            log = EpochLog(state.done, float(logs["loss"]), float(logs.get("accuracy", logs.get("acc", 0.0))),
+                           float("nan"), span.wall_s, 0.0, cpu_seconds=span.cpu_s,
+                           setup_seconds=begin.wall - self.asked.wall, idle_seconds=idle["idle_seconds"],
+                           idle=idle["idle"])
+            state.result.epochs.append(log)
+            say(asdict(log))
+            nxt = next(requests, None)
+            while nxt not in (None, "epoch", "done"):
+                say({"error": f"unknown request {nxt!r}; expected epoch or done"})
+                nxt = next(requests, None)
+            self.asked = Stamp()
+            if nxt != "epoch":
+                ended[0] = nxt
+                self.model.stop_training = True
+
+    from tfpt.adapters.devices import tf_device
+    with tf.device(tf_device(state.device)):
+        state.model.fit(state.x, state.y, batch_size=state.settings.batch_size, epochs=10**6, shuffle=True,
+                        verbose=0, callbacks=[clock, _Gate()])
+    return ended[0]
 
 
 def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,

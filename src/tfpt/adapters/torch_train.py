@@ -13,6 +13,8 @@ from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_torch
 from tfpt.adapters import study_torch as torch_models
 from tfpt.study.spec import CNN
+from tfpt.training.clock import Stamp
+from tfpt.training.clock import describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order
 from tfpt.settings import STUDY, TrainSettings
@@ -210,8 +212,9 @@ def _warm_up(model, loss_fn, settings, x, y, dev, steps, opts, seed):
 
 
 def epoch(state: TrainState) -> EpochLog:
-    """One epoch: training timed with time.perf_counter around exactly the batch loop (mid-epoch evaluations for
-    time to accuracy subtracted), then the test evaluation (timed apart) unless evaluate_epochs is off."""
+    """One epoch: training timed (wall and CPU: tfpt.training.clock) around exactly the batch loop (mid-epoch
+    evaluations for time to accuracy subtracted; the loader's creation is its set-up), then the test evaluation
+    (timed apart) unless evaluate_epochs is off."""
     model, step_model, optimizer, loss_fn = state.model, state.step_model, state.optimizer, state.loss_fn
     ds, settings, opts, dev, recorder, result, bar = (state.ds, state.settings, state.opts, state.dev,
                                                       state.recorder, state.result, state.bar)
@@ -219,10 +222,12 @@ def epoch(state: TrainState) -> EpochLog:
     n, steps, eval_every = state.done, state.steps, state.eval_every
     if state.start is None:
         state.start = time.perf_counter()
-    start, eval_time = state.start, 0.0
-    t0 = time.perf_counter()
+    start, evals = state.start, []
+    plant_idle_s = float(opts.get("plant_idle_s", 0.0))  # a negative control's option: a wait inside the epoch
+    s0 = Stamp()
     loader = epoch_batches(state.x, state.y, settings.batch_size, state.seed, n, settings.order, opts["loader"])
     model.train()
+    t0 = Stamp()
     # on the training device: a CPU accumulator beside GPU losses fails (found on an H200)
     loss_sum, correct, seen = torch.zeros((), device=dev), torch.zeros((), dtype=torch.long, device=dev), 0
     for step, (xb, yb) in enumerate(loader, 1):
@@ -240,20 +245,24 @@ def epoch(state: TrainState) -> EpochLog:
             recorder.on_batch(xb.detach().cpu().permute(0, 2, 3, 1).numpy(), yb.cpu().numpy())
             recorder.on_loss(float(loss.detach()))
             recorder.on_step(torch_models.get_weights(model))
+        if plant_idle_s and step == 1:
+            time.sleep(plant_idle_s)
         loss_sum += loss.detach() * len(yb)
         correct += (out.detach().argmax(1) == yb).sum()
         seen += len(yb)
         if step % bar.every == 0:
             bar.step(n, step, loss_sum.item() / seen, correct.item() / seen)
         if eval_every and step % eval_every == 0 and step != steps:
-            e0 = time.perf_counter()
+            e0 = Stamp()
             acc = evaluate(model, ds.x_test, ds.y_test, settings, state.eval_batch)
-            eval_time += time.perf_counter() - e0
+            evals.append(Stamp() - e0)
             result.record_eval((n - 1) * steps + step, time.perf_counter() - start, acc)
             model.train()
     if dev.type != "cpu":
         torch.cuda.synchronize()
-    seconds = time.perf_counter() - t0
+    span = Stamp() - t0
+    for e in evals:
+        span = span.minus(e)
     if state.on_trained is not None:
         state.on_trained(state)
     e0 = time.perf_counter()
@@ -261,7 +270,10 @@ def epoch(state: TrainState) -> EpochLog:
     eval_seconds = time.perf_counter() - e0
     if state.evaluate_epochs:
         result.record_eval(n * steps, time.perf_counter() - start, acc)
-    log = EpochLog(n, loss_sum.item() / seen, correct.item() / seen, acc, seconds - eval_time, eval_seconds + eval_time)
+    idle = clock_describe(span, "torch", result.mode)
+    log = EpochLog(n, loss_sum.item() / seen, correct.item() / seen, acc, span.wall_s,
+                   eval_seconds + sum(e.wall_s for e in evals), cpu_seconds=span.cpu_s,
+                   setup_seconds=t0.wall - s0.wall, idle_seconds=idle["idle_seconds"], idle=idle["idle"])
     result.epochs.append(log)
     bar.epoch(log)
     return log

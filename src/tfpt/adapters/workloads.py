@@ -271,6 +271,7 @@ class EpochWorker:
         cmd += ["--limit", str(limit)] if limit else []
         cmd += ["--eval-batch", str(eval_batch)] if eval_batch else []
         self.proc = subprocess.Popen(cmd, env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.logs: list = []
         self.ready = self._read()
 
     def _read(self) -> dict:
@@ -290,11 +291,16 @@ class EpochWorker:
         return self._read()
 
     def epoch(self) -> float:
-        """One epoch in the worker; its own seconds (time.perf_counter around exactly the training loop)."""
-        seconds = self._ask("epoch")["seconds"]
+        """One epoch in the worker; its own seconds (the framework's epoch boundaries: tfpt.training.clock).
+        `self.logs` keeps each epoch's whole record with `parent_seconds`, this process's clock around the
+        request: the independent view its figures must add up to (tfpt.training.clock.unaccounted)."""
+        t0 = time.perf_counter()
+        log = self._ask("epoch")
+        log["parent_seconds"] = time.perf_counter() - t0
+        self.logs.append(log)
         if injected_slowdown():
-            time.sleep(injected_slowdown() * seconds)
-        return seconds
+            time.sleep(injected_slowdown() * log["seconds"])
+        return log["seconds"]
 
     def finish(self) -> dict:
         """Evaluate and end the worker: its whole result (RunResult, phases, versions)."""

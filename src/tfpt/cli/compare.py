@@ -5,6 +5,7 @@ then one side-by-side table: test accuracy, seconds per epoch, peak RSS, paramet
     python -m tfpt.cli.compare --repeats 5           # 5 fresh workers per framework, alternating tf, torch, ...
     python -m tfpt.cli.compare --pair study          # the study's two models as written, its 5 epochs
     python -m tfpt.cli.compare --pair spec,study     # both, in one table side by side
+    python -m tfpt.cli.compare --mode study-code     # the study's own code as written, its 5 epochs
 
 --pair spec (default) trains the spec CNN in both frameworks, 1 epoch unless --epochs says otherwise; --pair study
 trains the study's Keras model (softmax head, loss on probabilities) and its PyTorch model (extra ReLU, logits,
@@ -14,9 +15,14 @@ CrossEntropyLoss) with the study's settings (tfpt.settings.STUDY), its 5 epochs 
 of the machine falls on both; the table gives the median epoch time, peak RSS and accuracy of each framework with a
 95 % bootstrap interval (tfpt.stats), and the TF / PyTorch ratio of the medians with its interval: "faster" or
 "smaller" only when that interval excludes 1, else "no difference resolved". Each epoch's seconds are the
-trainer's own (time.perf_counter around exactly its `epoch` call's training loop; build, compile, data
-conversion and the first trace are outside it), the figure the epoch benchmark times. Peak RSS is the kernel's
-exact figure (/proc VmHWM, the peak of its own address space) per phase. --eval-batch sets the test images per evaluation forward pass.
+framework's own epoch boundaries (Keras: on_epoch_begin -> on_epoch_end inside model.fit, what its progress bar
+times; PyTorch: around the batch loop), wall and CPU time side by side (tfpt.training.clock): fit's set-up and
+teardown (its tf.data iterator's destructor can wait for tf.data's autotuner: see docs/measurement.md) are
+reported apart, and an epoch whose CPU time does not explain its wall time is flagged "idle" with its idle
+seconds. Build, compile, data conversion and the first trace are outside the clock (but for --mode study-code,
+which times what the study timed: Keras' epochs of one fit call, the first one tracing). Peak RSS is the
+kernel's exact figure (/proc VmHWM, the peak of its own address space) per phase. --eval-batch sets the test
+images per evaluation forward pass.
 
 Every option (ranges, duplicate frameworks, a writable --json folder) and the data are checked before any
 worker starts; a mistake is one line on stderr, `error: <the thing>: <what was expected>; fix: <the fix>`.
@@ -24,6 +30,7 @@ worker starts; a mistake is one line on stderr, `error: <the thing>: <what was e
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -40,7 +47,7 @@ from tfpt import frameworks
 from tfpt import procs
 from tfpt.procs import child_env, thread_env
 from tfpt.training.worker import PHASE_NAMES
-from tfpt.settings import TRAIN_MODES
+from tfpt.settings import RUN_MODES, STUDY_CODE
 
 STUDY = {"tf": {"test_acc": 0.9914}, "torch": {"test_acc": 0.9895}}  # the study's published 5-epoch figures
 PAIR_NAMES = {"spec": "spec CNN", "study": "study as written"}
@@ -61,6 +68,8 @@ def _pair_list(text: str) -> list[str]:
 
 def run_worker(fw: str, args, pair: str | None = None, threads: int | None = None) -> dict:
     pair = pair or (getattr(args, "pair", None) or ["spec"])[0]
+    if args.mode == STUDY_CODE:
+        pair = "study"
     epochs = epochs_for(pair, args.epochs)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
@@ -71,7 +80,8 @@ def run_worker(fw: str, args, pair: str | None = None, threads: int | None = Non
             cmd += ["--eval-every", str(args.eval_every)]
         if getattr(args, "eval_batch", None):
             cmd += ["--eval-batch", str(args.eval_batch)]
-        print(f"== {fw}: training the {PAIR_NAMES[pair]} {epochs} epoch(s) on {args.dataset} in its own process"
+        what = "the study's own code" if args.mode == STUDY_CODE else f"the {PAIR_NAMES[pair]}"
+        print(f"== {fw}: training {what} {epochs} epoch(s) on {args.dataset} in its own process"
               + (f" (repeat {args.repeat})" if getattr(args, "repeat", None) else ""), file=sys.stderr, flush=True)
         proc = procs.run(cmd, env=child_env(**thread_env(threads)))  # stopped with this process
         if proc.returncode != 0 or not out.is_file():
@@ -85,6 +95,24 @@ NAMES = {"tf": "TensorFlow", "torch": "PyTorch"}
 def epoch_seconds(r: dict) -> float:
     """One run's figure: its mean training seconds per epoch (each the trainer's own perf_counter figure)."""
     return sum(e["seconds"] for e in r["epochs"]) / len(r["epochs"])
+
+
+def spread(r_list: list) -> float:
+    """Max / min of the runs' epoch seconds (1.0 for one run)."""
+    v = [epoch_seconds(r) for r in r_list]
+    return max(v) / min(v) if min(v) > 0 else float("inf")
+
+
+def cpu_ratio(r: dict) -> float:
+    """CPU seconds per wall second over a run's timed epochs (nan for results without CPU time)."""
+    wall = sum(e["seconds"] for e in r["epochs"])
+    return sum(e.get("cpu_seconds", float("nan")) for e in r["epochs"]) / wall if wall > 0 else float("nan")
+
+
+def idle_epochs(r_list: list) -> list:
+    """(repeat, epoch, idle seconds) of every epoch flagged idle."""
+    return [(i, e["epoch"], e.get("idle_seconds", 0.0)) for i, r in enumerate(r_list, 1) for e in r["epochs"]
+            if e.get("idle")]
 
 
 def summarize(runs: dict) -> dict:
@@ -155,6 +183,19 @@ def table(runs: dict) -> str:
             + ("" if len(n_epochs) == 1 else f" ({len(first[k]['epochs'])})")),
         row(f"seconds per epoch (training), median of {reps} [95 % CI]", lambda k: est[k]["epoch_s"].text("{:.2f}", " s")),
         row("seconds per epoch, each repeat", lambda k: " / ".join(f"{epoch_seconds(r):.2f}" for r in runs[k])),
+        row("spread of the repeats (slowest / fastest)", lambda k: f"{spread(runs[k]):.2f}x"),
+    ]
+    if len(n_epochs) == 1 and n_epochs[0] > 1:
+        lines.append(row("seconds of epoch 1 ... N, medians", lambda k: " / ".join(
+            f"{float(np.median([r['epochs'][i]['seconds'] for r in runs[k]])):.2f}" for i in range(n_epochs[0]))))
+    lines += [
+        row("CPU seconds per wall second in the epochs, median",
+            lambda k: med([cpu_ratio(r) for r in runs[k]], "{:.2f}")),
+        row("idle epochs (wall time the CPU time does not explain)",
+            lambda k: ", ".join(f"repeat {i} epoch {e}: {s:.1f} s" for i, e, s in idle_epochs(runs[k])) or "none"),
+        row("fit/loader set-up + teardown per run, outside the epochs, median",
+            lambda k: med([sum(e.get("setup_seconds", 0.0) + e.get("teardown_seconds", 0.0) for e in r["epochs"])
+                           for r in runs[k]], "{:.2f} s")),
         row("peak RSS (VmHWM), median [95 % CI]", lambda k: est[k]["peak_rss_mb"].text("{:.0f}", " MB")),
     ]
     for phase in ("import", "data", "model", "train", "eval"):
@@ -164,9 +205,13 @@ def table(runs: dict) -> str:
     lines += [
         row(f"evaluation of the test images (batch {first[keys[0]].get('eval_batch', 1000)}), median",
             lambda k: med([r["epochs"][-1]["eval_seconds"] for r in runs[k]], "{:.1f} s")),
-        row(f"time to {100 * first[keys[0]]['target']:.1f} % test accuracy, median of those reaching it",
-            lambda k: (med([r["time_to_accuracy"] for r in runs[k] if r["time_to_accuracy"] is not None], "{:.1f} s")
-                       + f" ({sum(r['time_to_accuracy'] is not None for r in runs[k])}/{len(runs[k])})")),
+    ]
+    if any(r.get("evaluations") for k in keys for r in runs[k]):
+        lines.append(row(f"time to {100 * first[keys[0]]['target']:.1f} % test accuracy, median of those reaching it",
+                         lambda k: (med([r["time_to_accuracy"] for r in runs[k] if r["time_to_accuracy"] is not None],
+                                        "{:.1f} s")
+                                    + f" ({sum(r['time_to_accuracy'] is not None for r in runs[k])}/{len(runs[k])})")))
+    lines += [
         row("final training loss, median", lambda k: med([r["epochs"][-1]["loss"] for r in runs[k]], "{:.4f}")),
         row("parameters", lambda k: f"{first[k]['params']:,}"),
         row("version", lambda k: (f"TF {first[k]['versions'].get('tensorflow')} / Keras {first[k]['versions'].get('keras')}"
@@ -230,7 +275,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
     p.add_argument("--epochs", type=int_at_least(1), default=None,
                    help="epochs per framework (>= 1); default 1 for the spec CNN, the study's 5 for --pair study")
-    p.add_argument("--pair", type=_pair_list, default=["spec"], help="spec, study or spec,study")
+    p.add_argument("--pair", type=_pair_list, default=None,
+                   help=f"spec (default), study or spec,study; --mode {STUDY_CODE} runs the study's models")
     p.add_argument("--frameworks", type=framework_list, default="tf,torch",
                    help="tf and/or torch (also tensorflow/pytorch), comma or space separated, each once")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="weight init and shuffling seed (>= 0)")
@@ -239,9 +285,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--target", type=_fraction, default=0.99, help="test accuracy for time-to-accuracy, in (0, 1]")
     p.add_argument("--eval-every", type=int_at_least(1), default=None,
                    help="also evaluate every N steps (time-to-accuracy; N >= 1)")
-    p.add_argument("--mode", choices=TRAIN_MODES, default="as-written",
-                   help="as-written: the study's code paths; tuned: same math, faster feeding; tuned-bf16: tuned in "
-                        "bfloat16 mixed precision (float32 weights; see README)")
+    p.add_argument("--mode", choices=RUN_MODES, default="as-written",
+                   help="as-written: the study's settings (batch 32, Adam defaults, x / 255) on the chosen pair "
+                        "through the suite's trainers; tuned: same math, faster feeding; tuned-bf16: tuned in "
+                        f"bfloat16 mixed precision (float32 weights); {STUDY_CODE}: the study's own code as "
+                        "written (its models, Keras on float64 arrays in one fit call, PyTorch through "
+                        "torchvision's MNIST + ToTensor and an unshuffled DataLoader), its 5 epochs")
     p.add_argument("--repeats", type=int_at_least(1), default=3,
                    help="fresh workers per framework, alternating tf, torch, ... (>= 1); medians with 95 %% "
                         "bootstrap intervals need 3 or more")
@@ -249,6 +298,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="test images per evaluation forward pass (>= 1); default 1000, what both trainers do")
     p.add_argument("--json", type=Path, default=None, help="also write every repeat's results as JSON here")
     args = p.parse_args(argv)
+    if args.mode == STUDY_CODE:
+        if args.pair not in (None, ["study"]):
+            raise UserError(f"--pair {','.join(args.pair)}", f"--mode {STUDY_CODE} runs the study's own models",
+                            "leave --pair out (or use another --mode for the spec CNN)", USAGE)
+        if "torch" in args.frameworks and importlib.util.find_spec("torchvision") is None:
+            raise UserError(f"--mode {STUDY_CODE}", "torchvision installed: the study's PyTorch code reads MNIST "
+                            "through torchvision.datasets", "pip install torchvision, or --frameworks tf", USAGE)
+    args.pair = args.pair or (["study"] if args.mode == STUDY_CODE else ["spec"])
     for fw in args.frameworks:
         if not frameworks.installed(fw):
             hidden = fw in frameworks.hidden()
@@ -281,10 +338,17 @@ def main(argv=None) -> int:
         print(f"error: {exc.code}; fix: read the worker's messages above", file=sys.stderr)
         return RUNTIME
     from tfpt.settings import STUDY as SETTINGS
+    what = "the study's own code as written" if args.mode == STUDY_CODE else \
+        " and ".join(PAIR_NAMES[q] for q in args.pair)
     print(f"\nThe study's comparison on {args.dataset}, batch {SETTINGS.batch_size}, Adam defaults, seed {args.seed}, "
-          f"order {args.order}, mode {args.mode}, {' and '.join(PAIR_NAMES[q] for q in args.pair)}; "
+          f"order {args.order}, mode {args.mode}, {what}; "
           f"{args.repeats} repeat(s), each framework in a fresh process, alternating:\n")
     print(table(runs))
+    idle = {k: idle_epochs(v) for k, v in runs.items() if idle_epochs(v)}
+    for k, flagged in idle.items():
+        print(f"warning: {k}: {len(flagged)} epoch(s) idle ({', '.join(f'{s:.1f} s' for *_, s in flagged)} "
+              "that CPU time does not explain): a wait, not training, is in those figures; re-run on a quiet "
+              "machine, or read the idle rows above", file=sys.stderr)
     if args.json:
         datasets.atomic_write(args.json, json.dumps(to_json(runs, order), indent=1).encode())
     return 0

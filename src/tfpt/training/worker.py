@@ -39,7 +39,7 @@ from tfpt.adapters import devices
 from tfpt import frameworks
 from tfpt.adapters.study import PAIRS
 from tfpt.study.spec import total_params
-from tfpt.settings import TRAIN_MODES
+from tfpt.settings import RUN_MODES, STUDY_CODE
 
 PHASES = ("import", "data", "model", "train", "eval")  # the order a run passes them
 PHASE_NAMES = {"import": "after import", "data": "after data load",
@@ -139,6 +139,27 @@ def finish(framework: str, trainer, state, info: dict, phases: Phases) -> dict:
     return out
 
 
+def run_study_code(framework: str, dataset: str, epochs: int, seed: int, options: dict | None = None,
+                   limit: int | None = None) -> dict:
+    """The study's own code of `framework` (tfpt.adapters.study_code_*), with the same phases and result."""
+    if not frameworks.installed(framework):
+        raise SystemExit(frameworks.missing_reason(framework))
+    phases = Phases()
+    t0 = time.perf_counter()
+    from tfpt.adapters import study_code
+    module = study_code(framework)
+    phases.mark("import")
+    result = module.run(dataset, epochs, seed, phases, options, limit)
+    phases.mark("eval")
+    spec = PAIRS["study"][framework]
+    out = result.as_dict()
+    out.update(pair="study", model=spec.name, params=total_params(spec), device="cpu", eval_batch=module.EVAL_BATCH,
+               limit=limit, setup_seconds=time.perf_counter() - t0, peak_rss_mb=peak_rss_mb(),
+               phases={p: phases.marks[p] for p in PHASES}, device_peak_mb=None, versions=frameworks.versions(),
+               other_framework_loaded=_other_loaded(framework), pid=os.getpid())
+    return out
+
+
 def run(framework: str, dataset: str, epochs: int, seed: int, order: str, target: float | None,
         eval_every: int | None, progress: bool = True, device: str = "cpu", mode: str = "as-written",
         options: dict | None = None, evaluate_epochs: bool = True, pair: str = "spec",
@@ -159,17 +180,24 @@ def serve(a, proto) -> int:
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
     say({"ready": True, "pid": os.getpid(), "other_framework_loaded": _other_loaded(a.framework)})
-    for line in sys.stdin:
-        cmd = line.strip()
-        if cmd == "epoch":
-            state.epochs = state.done + 1
-            log = trainer.epoch(state)
-            say({"epoch": log.epoch, "seconds": log.seconds, "loss": log.loss})
-        elif cmd == "done":
-            say(finish(a.framework, trainer, state, info, phases))
-            return 0
-        else:
-            say({"error": f"unknown request {cmd!r}; expected epoch or done"})
+    requests = (line.strip() for line in sys.stdin)
+    # A trainer whose framework has set-up or teardown around each training call serves all epochs in one call
+    # (Keras: one model.fit, tfpt.adapters.keras_train.serve_epochs); the others one `epoch` call per request.
+    last = trainer.serve_epochs(state, requests, say) if hasattr(trainer, "serve_epochs") else "per-epoch"
+    if last == "per-epoch":
+        last = None
+        for cmd in requests:
+            if cmd == "epoch":
+                state.epochs = state.done + 1
+                say(dataclasses.asdict(trainer.epoch(state)))
+            elif cmd == "done":
+                last = cmd
+                break
+            else:
+                say({"error": f"unknown request {cmd!r}; expected epoch or done"})
+    if last == "done":
+        say(finish(a.framework, trainer, state, info, phases))
+        return 0
     return 1
 
 
@@ -201,7 +229,9 @@ def main(argv=None) -> int:
     p.add_argument("--limit", type=_positive, default=None,
                    help="train and test on the first N images only (plumbing tests; never for figures)")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
-    p.add_argument("--mode", choices=TRAIN_MODES, default="as-written")
+    p.add_argument("--mode", choices=RUN_MODES, default="as-written",
+                   help=f"{STUDY_CODE}: the study's own code (its models and data pipelines; --pair, --order, "
+                        "--eval-batch, --target and --eval-every do not apply)")
     p.add_argument("--options", type=json.loads, default=None, help="JSON: override single tuning options")
     p.add_argument("--no-eval", action="store_true", help="skip the per-epoch test evaluation")
     p.add_argument("--serve", action="store_true", help="timed epochs on request (the epoch benchmark)")
@@ -209,12 +239,18 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if a.out is None and not a.serve:
         p.error("--out is required unless --serve")
+    if a.serve and a.mode == STUDY_CODE:
+        p.error(f"--serve times one epoch per request; --mode {STUDY_CODE} is one fit call for all epochs")
     try:
         if a.serve:
             proto = os.fdopen(os.dup(1), "w")
             os.dup2(2, 1)  # anything the framework prints goes to stderr; stdout carries the protocol alone
             sys.stdout = sys.stderr
             return serve(a, proto)
+        if a.mode == STUDY_CODE:
+            result = run_study_code(a.framework, a.dataset, a.epochs, a.seed, a.options, a.limit)
+            datasets.atomic_write(a.out, json.dumps(result, indent=1).encode())
+            return 0
         result = run(a.framework, a.dataset, a.epochs, a.seed, a.order, a.target, a.eval_every, device=a.device,
                      mode=a.mode, options=a.options, evaluate_epochs=not a.no_eval, pair=a.pair,
                      eval_batch=a.eval_batch, limit=a.limit)

@@ -1,0 +1,98 @@
+"""The one clock of every timed region (an epoch, a fit call's set-up and teardown): wall seconds
+(time.perf_counter) beside the process's CPU seconds (time.process_time, all threads), and the test that calls
+a region idle. numpy-free, framework-free.
+
+Why CPU time beside wall time: TensorFlow 2.21's `model.fit` on numpy arrays, in about half of fresh processes,
+returned 18-21 s after its training ended with under 2 s of CPU used: the main thread waited in the destructor of
+fit's tf.data iterator (`RootDataset::Iterator::~Iterator` -> `UnboundedThreadPool::LogicalThreadWrapper`) for
+tf.data's autotuning thread (`model::Model::OptimizeLoop`, started by `EnsureModelThreadStarted`), which sleeps on
+a condition variable between optimisations with a period doubling from 10 ms (10, 30, 70, ... 10 * (2^k - 1) ms:
+10.2, 20.5, 41.0 s after it started), and was not woken when the iterator was cancelled. A wall clock alone
+reads such a wait as a slow epoch; CPU time shows it at once.
+
+A region is *idle* when its wall time holds more than `IDLE_MIN_S` and `IDLE_FRACTION` of itself that its CPU
+time does not explain at the framework's normal CPU/wall ratio (`NORMAL_CPU_RATIO`, measured per framework and
+mode on this machine kind: 2 cores). `idle_seconds` is that unexplained wall time.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+# CPU seconds per wall second of a training epoch, measured here (2 cores, TF 2.21 / Keras 3.15, torch 2.14.1):
+# medians of full-MNIST epochs of fresh workers (`python -m tfpt.cli.compare --repeats 3` for each mode; see
+# docs/measurement.md). A region below IDLE_FRACTION of its expected CPU is flagged.
+NORMAL_CPU_RATIO = {
+    ("tf", "as-written"): 1.62, ("tf", "tuned"): 1.75, ("tf", "tuned-bf16"): 1.75, ("tf", "study-code"): 1.62,
+    ("torch", "as-written"): 1.95, ("torch", "tuned"): 1.95, ("torch", "tuned-bf16"): 1.95,
+    ("torch", "study-code"): 1.70,
+}
+DEFAULT_CPU_RATIO = 1.5  # a framework or mode not measured yet
+IDLE_MIN_S = 1.0  # unexplained wall seconds below this are never flagged (the ratio's spread at short epochs)
+IDLE_FRACTION = 0.15  # ... nor below this fraction of the region: the ratio spread 1.38-1.84 between TF epochs
+
+
+@dataclass(frozen=True)
+class Span:
+    """One timed region: wall and CPU seconds."""
+    wall_s: float
+    cpu_s: float
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    def minus(self, other: "Span") -> "Span":
+        """This region less a nested one (an evaluation inside an epoch)."""
+        return Span(self.wall_s - other.wall_s, self.cpu_s - other.cpu_s)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Stamp:
+    """A point on both clocks; `Stamp() - earlier` is the Span between them."""
+    __slots__ = ("wall", "cpu")
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def __sub__(self, earlier: "Stamp") -> Span:
+        return Span(self.wall - earlier.wall, self.cpu - earlier.cpu)
+
+
+def normal_ratio(framework: str, mode: str) -> float:
+    return NORMAL_CPU_RATIO.get((framework, mode), DEFAULT_CPU_RATIO)
+
+
+def idle_seconds(span: Span, framework: str, mode: str) -> float:
+    """Wall seconds of `span` its CPU time does not explain at the framework's normal CPU/wall ratio (>= 0)."""
+    return max(0.0, span.wall_s - span.cpu_s / normal_ratio(framework, mode))
+
+
+def is_idle(span: Span, framework: str, mode: str) -> bool:
+    idle = idle_seconds(span, framework, mode)
+    return idle > IDLE_MIN_S and idle > IDLE_FRACTION * span.wall_s
+
+
+def describe(span: Span, framework: str, mode: str) -> dict:
+    """What a result records of one region: its seconds, CPU seconds, and the idle verdict."""
+    idle = idle_seconds(span, framework, mode)
+    return {"seconds": span.wall_s, "cpu_seconds": span.cpu_s, "idle_seconds": idle,
+            "idle": is_idle(span, framework, mode)}
+
+
+# The parent's view of a worker's epoch (the request's round trip) must equal what the worker accounts for: the
+# fit call's set-up, the epoch, its teardown and evaluation. More than this much unaccounted, in either
+# direction, means a reported figure is not what was timed.
+ACCOUNT_TOLERANCE = 0.01  # of the parent's seconds
+ACCOUNT_SLACK_S = 0.05  # the request's pipe round trip, JSON and the worker's bookkeeping around the epoch
+
+
+def unaccounted(parent_s: float, log: dict) -> float | None:
+    """Seconds of the parent's view that the worker's figures for one epoch do not add up to, when that exceeds
+    the tolerance (either sign); None when they agree."""
+    parts = log["seconds"] + log.get("setup_seconds", 0.0) + log.get("teardown_seconds", 0.0) \
+        + log.get("eval_seconds", 0.0)
+    gap = parent_s - parts
+    return gap if abs(gap) > ACCOUNT_SLACK_S + ACCOUNT_TOLERANCE * parent_s else None
