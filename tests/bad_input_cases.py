@@ -55,6 +55,7 @@ class Case:
     check: Callable[[Ctx, str, str], None] | None = None  # extra assertions (ctx, stdout, stderr)
     stdout: str | None = None
     one_line: bool = True  # stderr is exactly the one error line
+    alone: bool = False  # loads a runtime: a fresh process of its own (tests/case_group.py)
 
 
 def fw_of(fmt: str) -> str:
@@ -211,7 +212,7 @@ CASES: list[Case] = [
     Case("deploy-onnx-as-tflite", DEPLOY, lambda c: deploy_argv(c, "tflite", c.tmp / "m.tflite"), BAD_INPUT,
          r"artifact .*m\.tflite: a loadable tflite artifact; ai_edge_litert said: .*fix: pass the right FORMAT",
          setup=lambda c: (good_input(c, "tflite"), (c.tmp / "m.tflite").write_bytes(c.art["onnx-tf"].read_bytes())),
-         needs=("artifacts",), absent=out_absent, one_line=False),
+         needs=("artifacts",), absent=out_absent, one_line=False, alone=True),
 ]
 
 for _fmt in FORMATS:
@@ -873,6 +874,10 @@ CASES += [
          r"argument --rounds: expected a whole number >= 1"),
     Case("tune-epochs-zero", "tfpt.cli.tune", lambda c: ["--epochs", "0"], USAGE,
          r"argument --epochs: expected a whole number >= 1"),
+    Case("tune-frameworks-unknown", "tfpt.cli.tune", lambda c: ["--frameworks", "jax"], USAGE,
+         r"argument --frameworks: expected tf and/or torch .*got 'jax'"),
+    Case("tune-only-label-with-a-typo", "tfpt.cli.tune", lambda c: ["--frameworks", "tf", "--only", "tf.data+prefetch"],
+         USAGE, r"unknown: 'tf\.data\+prefetch'; fix: choose from as-written \(fit on numpy\); tf\.data \+ prefetch"),
     Case("tune-torch-hidden", "tfpt.cli.tune", lambda c: [], USAGE,
          r"error: --frameworks torch: an installed framework, but torch is hidden by TFPT_HIDE_FRAMEWORKS='torch'",
          env={"TFPT_HIDE_FRAMEWORKS": "torch"}),

@@ -90,56 +90,94 @@ def snapshot(*roots: Path) -> dict:
 
 
 # Commands whose rows can share one process: no state kept between calls that a row's input changes.
+# The deployer's rows that load a runtime share one process per framework runtime (TensorFlow for SavedModel and
+# Keras, torch, onnxruntime, LiteRT); the others must be caught before any runtime loads, which the group checks.
 GROUPED = {"tfpt.report": "tfpt.report.__main__", "tfpt.cli.compare": "tfpt.cli.compare", "tfpt.cli.tune":
-           "tfpt.cli.tune", "tfpt.cli.seeds": "tfpt.cli.seeds", "tfpt.cli.overhead": "tfpt.cli.overhead"}
+           "tfpt.cli.tune", "tfpt.cli.seeds": "tfpt.cli.seeds", "tfpt.cli.overhead": "tfpt.cli.overhead",
+           "tfpt.deploy": "tfpt.deploy"}
+RUNTIME_GROUP = {"tensorflow": "tf", "keras": "tf", "torch": "torch", "onnxruntime": "onnxruntime",
+                 "ai_edge_litert": "litert"}
 
 
-def grouped(case) -> bool:
-    return case.module in GROUPED and not case.env and set(case.needs) <= {"tf", "torch"}
+def group_of(case) -> str | None:
+    """The process a row runs in: "checks" (no runtime may load), a runtime's group, or None (alone)."""
+    runtimes = [n[7:] for n in case.needs if n.startswith("module:")]
+    if case.module not in GROUPED or case.env or case.alone or \
+            not set(case.needs) - set(f"module:{r}" for r in runtimes) <= {"tf", "torch", "artifacts"}:
+        return None
+    return RUNTIME_GROUP[runtimes[0]] if runtimes else "checks"
 
 
-def missing_framework(case) -> str | None:
+def skip_reason(case) -> str | None:
     from tfpt import frameworks
-    return next((frameworks.missing_reason(n) for n in case.needs if n in ("tf", "torch")
-                 and not frameworks.installed(n)), None)
+    for need in case.needs:
+        if need in ("tf", "torch") and not frameworks.installed(need):
+            return frameworks.missing_reason(need)
+        if need.startswith("module:") and importlib.util.find_spec(need[7:]) is None:
+            return f"{need[7:]} is not installed: the deployer stops at the missing runtime before the artifact"
+        if need == "sys-readonly" and not sys_readonly():
+            return "/sys/kernel is writable here: no read-only folder to test against"
+    return None
 
 
 class _Result:
-    def __init__(self, returncode: int, stdout: str, stderr: str):
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+    def __init__(self, returncode: int, stdout: str, stderr: str, loaded: list):
+        self.returncode, self.stdout, self.stderr, self.loaded = returncode, stdout, stderr, loaded
+
+
+class Groups:
+    """Runs each group's rows the first time one of them is asked for: every row set up in its own folder and
+    snapshotted, then all of the group in one process (tests/case_group.py)."""
+
+    def __init__(self, root: Path, request):
+        self.root, self.request, self.done = root, request, {}
+
+    def result(self, case):
+        key = group_of(case)
+        if key not in self.done:
+            self.done[key] = self._run(key)
+        return self.done[key][case.id]
+
+    def _run(self, key: str) -> dict:
+        prepared, rows = {}, []
+        for case in CASES:
+            if group_of(case) != key or skip_reason(case):
+                continue
+            ctx = Ctx(self.root / case.id / "work")
+            ctx.tmp.mkdir(parents=True)
+            roots = [ctx.tmp]
+            if "artifacts" in case.needs:
+                ctx.art, art_root = self.request.getfixturevalue("artifacts")
+                roots.append(art_root)
+            if case.setup:
+                case.setup(ctx)
+            argv = [str(a) for a in case.argv(ctx)]  # some rows make their files here
+            prepared[case.id] = (ctx, roots, snapshot(*roots))
+            rows.append({"id": case.id, "module": GROUPED[case.module], "argv": argv, "cwd": str(ctx.tmp)})
+        env = child_env()
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), env["PYTHONPATH"]])
+        out = self.root / f"results-{key}.json"
+        proc = subprocess.run([sys.executable, "-m", "tests.case_group", str(out)], input=json.dumps(rows), cwd=REPO,
+                              capture_output=True, text=True, timeout=600, env=env)
+        assert proc.returncode == 0 and out.is_file(), proc.stderr[-3000:]
+        results = json.loads(out.read_text())
+        return {i: (ctx, roots, before, _Result(**results[i])) for i, (ctx, roots, before) in prepared.items()}
 
 
 @pytest.fixture(scope="module")
-def group_results(tmp_path_factory):
-    """Every grouped row set up in its own folder and snapshotted, then all of them run in one process."""
-    root = tmp_path_factory.mktemp("grouped")
-    prepared, rows = {}, []
-    for case in CASES:
-        if not grouped(case) or missing_framework(case):
-            continue
-        ctx = Ctx(root / case.id / "work")
-        ctx.tmp.mkdir(parents=True)
-        if case.setup:
-            case.setup(ctx)
-        argv = [str(a) for a in case.argv(ctx)]  # some rows make their files here
-        prepared[case.id] = (ctx, snapshot(ctx.tmp))
-        rows.append({"id": case.id, "module": GROUPED[case.module], "argv": argv, "cwd": str(ctx.tmp)})
-    env = child_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env["PYTHONPATH"]])
-    out = root / "results.json"
-    proc = subprocess.run([sys.executable, "-m", "tests.case_group", str(out)], input=json.dumps(rows), cwd=REPO,
-                          capture_output=True, text=True, timeout=600, env=env)
-    assert proc.returncode == 0 and out.is_file(), proc.stderr[-3000:]
-    results = json.loads(out.read_text())
-    return {i: (ctx, before, _Result(**results[i])) for i, (ctx, before) in prepared.items()}
+def groups(tmp_path_factory, request):
+    return Groups(tmp_path_factory.mktemp("grouped"), request)
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=[getattr(pytest.mark, n) for n in c.needs
                                                                   if n in ("tf", "torch")]) for c in CASES])
 def test_bad_input(case, request, tmp_path):
-    if grouped(case):
-        ctx, before, proc = request.getfixturevalue("group_results")[case.id]
-        roots = [ctx.tmp]
+    if skip_reason(case):
+        pytest.skip(skip_reason(case))
+    if group_of(case):
+        ctx, roots, before, proc = request.getfixturevalue("groups").result(case)
+        assert group_of(case) != "checks" or case.code == OK or not proc.loaded, \
+            f"the mistake was found only after loading {proc.loaded}"
     else:
         ctx, roots, before, proc = run_alone(case, request, tmp_path)
     check_result(case, ctx, roots, before, proc)
@@ -157,10 +195,6 @@ def run_alone(case, request, tmp_path):
         elif need == "mnist":
             ctx.real_raw = request.getfixturevalue("real_raw")
             roots.append(ctx.real_raw)
-        elif need.startswith("module:") and importlib.util.find_spec(need[7:]) is None:
-            pytest.skip(f"{need[7:]} is not installed: the deployer stops at the missing runtime before the artifact")
-        elif need == "sys-readonly" and not sys_readonly():
-            pytest.skip("/sys/kernel is writable here: no read-only folder to test against")
     if case.setup:
         case.setup(ctx)
     argv = case.argv(ctx)
