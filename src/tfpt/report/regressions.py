@@ -138,6 +138,20 @@ def _scales(a, b, ya, yb):
     return (ya, yb, OF_RUN) if ya and yb else (1.0, 1.0, SECONDS)
 
 
+def _without_idle(bench) -> dict:
+    """The benchmark's stats less the rounds its worker flagged idle (extra_info["idle_rounds"]: wall time the
+    process's CPU time does not explain, tfpt.training.clock): median and raw rounds of the others, and which
+    rounds were left out (`idle_left_out`), so the gate never compares a wait silently."""
+    stats, idle = bench["stats"], set(bench.get("extra_info", {}).get("idle_rounds") or ())
+    data = stats.get("data")
+    if not idle or not data:
+        return stats
+    kept = [d for i, d in enumerate(data) if i not in idle]
+    left = sorted(i + 1 for i in idle if i < len(data))
+    return {**stats, "data": kept, "median": float(np.median(kept)) if kept else stats["median"],
+            "idle_left_out": "round " + ", ".join(map(str, left))}
+
+
 def _one_sided_p(before, after) -> float:
     from scipy.stats import mannwhitneyu
     return float(mannwhitneyu(np.asarray(after), np.asarray(before), alternative="greater").pvalue)
@@ -158,7 +172,7 @@ def _verdicts(before, after, rss_bound, basis, alpha) -> list[Verdict]:
             out.append(Verdict(name, q, "peak RSS", ra, rb, r, regressed=r > 1 + rss_bound,
                                note=f"threshold: +{100 * rss_bound:.0f} % (one sample per run, no test)"))
             continue
-        sa, sb = a["stats"], b["stats"]
+        sa, sb = _without_idle(a), _without_idle(b)
         if q == "peak" or b.get("group") == "peak":
             out.append(Verdict(name, q, "seconds", sa["median"], sb["median"], _ratio(sa["median"], sb["median"]),
                                note="the yardstick: machine speed, not gated"))
@@ -168,16 +182,20 @@ def _verdicts(before, after, rss_bound, basis, alpha) -> list[Verdict]:
                     ratio_s=_ratio(sa["median"], sb["median"]))
         da, db = sa.get("data"), sb.get("data")
         v.rounds = (len(da or []), len(db or []))
+        dropped = [f"{side}: {sa_.get('idle_left_out')}" for side, sa_ in (("before", sa), ("after", sb))
+                   if sa_.get("idle_left_out")]
+        if dropped:
+            v.note = "idle rounds left out (a wait the CPU time does not explain) " + ", ".join(dropped) + "; "
         if not da or not db:
-            v.note = "no raw rounds saved: not gated"
+            v.note += "no raw rounds saved: not gated"
         elif len(da) < 2 or len(db) < 2:
-            v.note = f"{len(da)} and {len(db)} rounds: too few for a significance test"
+            v.note += f"{len(da)} and {len(db)} rounds: too few for a significance test"
         else:
             p_yard = _one_sided_p([d / ka for d in da], [d / kb for d in db])
             # "both": a regression must show in seconds and survive the division by machine speed (the larger
             # p of the two one-sided tests is a valid p for "both slower": an intersection-union test)
             v.p_value = max(p_yard, _one_sided_p(da, db)) if basis == "both" and used != SECONDS else p_yard
             if min_p(len(da), len(db)) >= alpha:
-                v.note = f"{len(da)} and {len(db)} rounds: no p < {alpha} is possible; save more rounds to gate it"
+                v.note += f"{len(da)} and {len(db)} rounds: no p < {alpha} is possible; save more rounds to gate it"
         out.append(v)
     return out
