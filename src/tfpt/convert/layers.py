@@ -61,6 +61,35 @@ def _activation_difference(k: LayerRecord) -> list[Difference]:
                        f"PyTorch modules carry no activation: the torch model must apply {act} after this module")]
 
 
+def conv_kernel_to_torch(kernel: np.ndarray) -> np.ndarray:
+    """A Keras conv kernel (*k, in/groups, out) as PyTorch's weight (out, in/groups, *k)."""
+    nd = kernel.ndim - 2
+    return kernel.transpose(nd + 1, nd, *range(nd))
+
+
+def conv_kernel_to_keras(weight: np.ndarray) -> np.ndarray:
+    """A PyTorch conv weight (out, in/groups, *k) as Keras' kernel (*k, in/groups, out)."""
+    nd = weight.ndim - 2
+    return weight.transpose(*range(2, nd + 2), 1, 0)
+
+
+def dense_kernel_to_torch(kernel: np.ndarray, flatten_source: tuple | None = None) -> np.ndarray:
+    """A Keras dense kernel (in, out) as PyTorch's weight (out, in). With `flatten_source`, the channels-first
+    shape (C, *spatial) flattened into the layer, the input rows go from Keras' (*spatial, C) order to (C, *spatial)."""
+    if flatten_source is None:
+        return kernel.T
+    (c, *spatial), (n_in, n_out), s = flatten_source, kernel.shape, len(flatten_source) - 1
+    return kernel.reshape(*spatial, c, n_out).transpose(s + 1, s, *range(s)).reshape(n_out, n_in)
+
+
+def dense_kernel_to_keras(weight: np.ndarray, flatten_source: tuple | None = None) -> np.ndarray:
+    """The inverse of `dense_kernel_to_torch`: PyTorch's weight (out, in) as Keras' kernel (in, out)."""
+    if flatten_source is None:
+        return weight.T
+    (c, *spatial), (n_out, n_in), s = flatten_source, weight.shape, len(flatten_source) - 1
+    return weight.reshape(n_out, c, *spatial).transpose(*range(2, s + 2), 1, 0).reshape(n_in, n_out)
+
+
 class ConvConverter(Converter):
     """Conv1D/Conv2D <-> Conv1d/Conv2d: kernel layout, strides, dilation, groups, padding (valid, same, causal,
     explicit zero padding before the conv via Context.pad_before), use_bias."""
@@ -147,12 +176,10 @@ class ConvConverter(Converter):
         return [] if kg == tg else [Difference("groups", kg, tg, True, "build both with the same groups")]
 
     def _kernel_to_torch(self, kernel: np.ndarray, k, t) -> np.ndarray:
-        nd = kernel.ndim - 2
-        return kernel.transpose(nd + 1, nd, *range(nd))  # (*k, in/g, out) -> (out, in/g, *k)
+        return conv_kernel_to_torch(kernel)
 
     def _kernel_to_keras(self, weight: np.ndarray, k, t) -> np.ndarray:
-        nd = weight.ndim - 2
-        return weight.transpose(*range(2, nd + 2), 1, 0)
+        return conv_kernel_to_keras(weight)
 
     def _to_torch(self, k, t, ctx):
         out = {"weight": self._kernel_to_torch(k.weights[self._kernel_name(k)], k, t)}
@@ -223,34 +250,18 @@ class DenseConverter(Converter):
         if c * math.prod(spatial) != n_in:
             raise ConversionError(k, t, f"flatten_source {tuple(ctx.flatten_source)} with {n_in} elements (the "
                                         f"layer's inputs)", "pass the channels-first shape of the flattened tensor")
-        return c, spatial
+        return (c, *spatial)
 
     def _to_torch(self, k, t, ctx):
         kernel = k.weights["kernel"]
-        n_in, n_out = kernel.shape
-        src = self._source(k, t, ctx, n_in)
-        if src is None:
-            weight = kernel.T
-        else:
-            c, spatial = src
-            s = len(spatial)
-            weight = kernel.reshape(*spatial, c, n_out).transpose(s + 1, s, *range(s)).reshape(n_out, n_in)
-        out = {"weight": weight}
+        out = {"weight": dense_kernel_to_torch(kernel, self._source(k, t, ctx, kernel.shape[0]))}
         if "bias" in t.weights:
             out["bias"] = k.weights["bias"] if "bias" in k.weights else _fill_like(t.weights["bias"], 0.0)
         return out
 
     def _to_keras(self, t, k, ctx):
         weight = t.weights["weight"]
-        n_out, n_in = weight.shape
-        src = self._source(k, t, ctx, n_in)
-        if src is None:
-            kernel = weight.T
-        else:
-            c, spatial = src
-            s = len(spatial)
-            kernel = weight.reshape(n_out, c, *spatial).transpose(*range(2, s + 2), 1, 0).reshape(n_in, n_out)
-        out = {"kernel": kernel}
+        out = {"kernel": dense_kernel_to_keras(weight, self._source(k, t, ctx, weight.shape[1]))}
         if "bias" in k.weights:
             out["bias"] = t.weights["bias"] if "bias" in t.weights else _fill_like(k.weights["bias"], 0.0)
         elif "bias" in t.weights:

@@ -3,12 +3,14 @@
 The suite's canonical weights are Keras' layout: {layer: (kernel, bias)} with conv kernels (kh, kw, in, out)
 and dense kernels (in, out), the first Dense after Flatten indexed in H, W, C order. PyTorch stores conv weights
 (out, in, kh, kw), dense weights (out, in), and flattens C, H, W: so that Dense needs a permutation of its
-input rows, not just a transpose. All conversions are transposes/reshapes: exact, bit for bit.
+input rows, not just a transpose. All conversions are transposes/reshapes: exact, bit for bit, and the
+converters' own (tfpt.convert.layers).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from tfpt.convert.layers import conv_kernel_to_keras, conv_kernel_to_torch, dense_kernel_to_keras, dense_kernel_to_torch
 from tfpt.study.spec import ModelSpec, input_shape_of
 
 
@@ -24,24 +26,21 @@ def flatten_source_shape(spec: ModelSpec, layer_name: str) -> tuple | None:
     return None
 
 
+def _channels_first(hwc_source: tuple | None) -> tuple | None:
+    return None if hwc_source is None else (hwc_source[2], hwc_source[0], hwc_source[1])
+
+
 def torch_to_keras(kind: str, weight: np.ndarray, chw_source: tuple | None = None) -> np.ndarray:
+    """A conv2d or dense weight in Keras' layout; `chw_source`: the (H, W, C) shape a Flatten fed into the dense."""
     if kind == "conv2d":
-        return weight.transpose(2, 3, 1, 0)
-    if chw_source is not None:
-        h, w, c = chw_source
-        out = weight.shape[0]
-        return weight.reshape(out, c, h, w).transpose(2, 3, 1, 0).reshape(h * w * c, out)
-    return weight.T
+        return conv_kernel_to_keras(weight)
+    return dense_kernel_to_keras(weight, _channels_first(chw_source))
 
 
 def keras_to_torch(kind: str, kernel: np.ndarray, chw_source: tuple | None = None) -> np.ndarray:
     if kind == "conv2d":
-        return kernel.transpose(3, 2, 0, 1)
-    if chw_source is not None:
-        h, w, c = chw_source
-        out = kernel.shape[1]
-        return kernel.reshape(h, w, c, out).transpose(3, 2, 0, 1).reshape(out, c * h * w)
-    return kernel.T
+        return conv_kernel_to_torch(kernel)
+    return dense_kernel_to_torch(kernel, _channels_first(chw_source))
 
 
 def param_layers(spec: ModelSpec) -> list:
