@@ -13,7 +13,7 @@ import argparse
 import sys
 
 OK = 0            # the command did what was asked
-REGRESSION = 1    # the report found a regression (tfpt-report only)
+REGRESSION = 1    # a regression found (tfpt-report: against the history; tfpt-ab: B slower than A)
 USAGE = 2         # the command line itself is wrong (argparse: unknown option, bad value, out of range)
 BAD_INPUT = 3     # a file, artifact or data set named on the command line is missing, unreadable or wrong
 NOTHING = 4       # nothing to compare: no saved runs (tfpt-report only)
@@ -23,7 +23,7 @@ INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT) or SIGTERM: children ended, temp
 
 TABLE = (
     (OK, "ok"),
-    (REGRESSION, "regression found (tfpt-report only)"),
+    (REGRESSION, "regression found (tfpt-report, tfpt-ab)"),
     (USAGE, "usage error: an option or argument is wrong (message names it)"),
     (BAD_INPUT, "bad input: a file, artifact or data set is missing, unreadable or not what was expected"),
     (NOTHING, "nothing to compare (tfpt-report only)"),
