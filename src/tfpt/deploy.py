@@ -121,13 +121,15 @@ def parse_batches(text: str) -> list[int] | None:
     try:
         sizes = [int(p) for p in parts]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'all' or comma-separated whole numbers like 1,7,256, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected 'all' or comma-separated whole numbers like 1,7,256, got {text!r}") from None
     bad = [n for n in sizes if n < 1]
     if bad:
         raise argparse.ArgumentTypeError(f"expected batch sizes >= 1, got {','.join(map(str, bad))} in {text!r}")
     dupes = sorted({n for n in sizes if sizes.count(n) > 1})
     if dupes:
-        raise argparse.ArgumentTypeError(f"expected each batch size once, got {','.join(map(str, dupes))} twice in {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected each batch size once, got {','.join(map(str, dupes))} twice in {text!r}")
     return sizes
 
 
@@ -178,7 +180,8 @@ def open_input(path: Path) -> np.ndarray:
     try:
         x = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
-        reason = "it holds Python objects" if "Python objects" in str(exc) or "pickle" in str(exc) else _one_line(exc, 120)
+        objects = "Python objects" in str(exc) or "pickle" in str(exc)
+        reason = "it holds Python objects" if objects else _one_line(exc, 120)
         raise BadInput(f"input {path}", f"a .npy array file of numbers ({reason})",
                        "save the batch with np.save(path, x)") from None
     if not isinstance(x, np.ndarray):
@@ -231,7 +234,8 @@ def check_output(out: Path, inp: Path, artifact: Path) -> None:
     """OUTPUT's folder must exist and take a new file; OUTPUT must not be a folder, the input, the artifact, the
     artifact's sidecar, or anything inside a folder artifact (a SavedModel)."""
     if out.is_dir():
-        raise BadInput(f"output {out}", "a file path, got an existing folder", f"pass a file name, e.g. {out / 'out.npz'}")
+        raise BadInput(f"output {out}", "a file path, got an existing folder",
+                       f"pass a file name, e.g. {out / 'out.npz'}")
     target, art = out.resolve(), artifact.resolve()
     named = {inp.resolve(): "the input batch", art: "the artifact", Path(str(art) + ".input.json"):
              f"the artifact's sidecar (the deployer reads it to check the input; overwritten, {artifact} could no "
@@ -290,7 +294,8 @@ def check_sidecar(fmt: str, sidecar: Declared, declared: Declared | None = None)
     if declared is None or declared is sidecar:
         return
     same = len(declared.sample_shape) == len(sidecar.sample_shape) and all(
-        not isinstance(d, int) or d < 0 or d == s for d, s in zip(declared.sample_shape, sidecar.sample_shape, strict=True))
+        not isinstance(d, int) or d < 0 or d == s
+        for d, s in zip(declared.sample_shape, sidecar.sample_shape, strict=True))
     if not same or not _same_dtype(declared.dtype, sidecar.dtype):
         dims = lambda d: f"{d.dtype} ({', '.join(['N', *map(str, d.sample_shape)])})"  # noqa: E731
         raise BadInput(f"sidecar {sidecar.source}", f"the input the artifact declares, {dims(declared)} "
@@ -318,7 +323,8 @@ def check_input(fmt: str, declared: Declared, shape: tuple, dtype, where: str) -
     if len(shape) != rank:
         raise BadInput(f"input {where}", f"{want}: a {rank}-D batch, got shape {tuple(shape)}",
                        f"reshape to (N, {', '.join(map(str, declared.sample_shape))})")
-    if not all(not isinstance(w, int) or w < 0 or w == g for g, w in zip(shape[1:], declared.sample_shape)):
+    if not all(not isinstance(w, int) or w < 0 or w == g
+               for g, w in zip(shape[1:], declared.sample_shape, strict=True)):
         fix = _transpose_fix(tuple(shape[1:]), tuple(declared.sample_shape))
         raise BadInput(f"input {where}", f"{want}, got shape {tuple(shape)}"
                        + (" (the other layout)" if fix else ""),
