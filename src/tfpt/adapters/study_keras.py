@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from tfpt.convert.kinds import Kind
 from tfpt.frameworks import import_tf, keras as _keras
 from tfpt.study.layouts import param_layers
 from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec
@@ -19,17 +20,17 @@ layers = keras.layers
 
 
 def _layer(layer):
-    if layer.kind == "conv2d":
+    if layer.kind == Kind.CONV:
         return layers.Conv2D(layer.filters, (layer.kernel, layer.kernel), activation=layer.activation, name=layer.name)
-    if layer.kind == "maxpool":
+    if layer.kind == Kind.MAXPOOL:
         return layers.MaxPooling2D(pool_size=(layer.size, layer.size), name=layer.name)
-    if layer.kind == "flatten":
+    if layer.kind == Kind.FLATTEN:
         return layers.Flatten(name=layer.name)
-    if layer.kind == "dense":
+    if layer.kind == Kind.DENSE:
         return layers.Dense(layer.units, activation=layer.activation, name=layer.name)
-    if layer.kind == "relu":
+    if layer.kind == Kind.RELU:
         return layers.ReLU(name=layer.name)
-    if layer.kind == "softmax":
+    if layer.kind == Kind.SOFTMAX:
         return layers.Softmax(name=layer.name)
     raise ValueError(f"unknown layer kind {layer.kind!r}")
 

@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from tfpt.convert.kinds import Kind
 from tfpt.frameworks import import_torch
 from tfpt.study.layouts import flatten_source_shape, keras_to_torch, param_layers, torch_to_keras
 from tfpt.study.spec import CNN, STUDY_TORCH, ModelSpec, input_shape_of
@@ -25,24 +26,24 @@ class SpecNet(nn.Module):
         super().__init__()
         self.spec = spec
         for layer in spec.layers:
-            h, w, c = input_shape_of(spec, layer.name) if layer.kind == "conv2d" else (0, 0, 0)
-            if layer.kind == "conv2d":
+            h, w, c = input_shape_of(spec, layer.name) if layer.kind == Kind.CONV else (0, 0, 0)
+            if layer.kind == Kind.CONV:
                 self.add_module(layer.name, nn.Conv2d(c, layer.filters, layer.kernel))
-            elif layer.kind == "dense":
+            elif layer.kind == Kind.DENSE:
                 self.add_module(layer.name, nn.Linear(input_shape_of(spec, layer.name)[-1], layer.units))
 
     def _run_layer(self, layer, x):
-        if layer.kind in ("conv2d", "dense"):
+        if layer.kind in (Kind.CONV, Kind.DENSE):
             x = getattr(self, layer.name)(x)
-        elif layer.kind == "maxpool":
+        elif layer.kind == Kind.MAXPOOL:
             x = F.max_pool2d(x, layer.size)
-        elif layer.kind == "flatten":
+        elif layer.kind == Kind.FLATTEN:
             x = torch.flatten(x, 1)
-        elif layer.kind == "relu":
+        elif layer.kind == Kind.RELU:
             x = F.relu(x)
         if layer.activation == "relu":
             x = F.relu(x)
-        elif layer.activation == "softmax" or layer.kind == "softmax":
+        elif layer.activation == "softmax" or layer.kind == Kind.SOFTMAX:
             x = F.softmax(x, dim=-1)
         return x
 
@@ -106,7 +107,7 @@ def to_channels_last(name_kind: str, t, chw_shape=None) -> np.ndarray:
     a = t.detach().cpu().numpy()
     if a.ndim == 4:
         return a.transpose(0, 2, 3, 1)
-    if name_kind == "flatten" and chw_shape is not None:
+    if name_kind == Kind.FLATTEN and chw_shape is not None:
         h, w, c = chw_shape
         return a.reshape(-1, c, h, w).transpose(0, 2, 3, 1).reshape(a.shape[0], -1)
     return a
@@ -141,7 +142,7 @@ def layer_outputs(model: nn.Module, x_nhwc: np.ndarray) -> "OrderedDict[str, np.
         taps = raw_taps(model, torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2))))
     return OrderedDict(
         (name, to_channels_last(spec.layer(name).kind, t,
-                                input_shape_of(spec, name) if spec.layer(name).kind == "flatten" else None))
+                                input_shape_of(spec, name) if spec.layer(name).kind == Kind.FLATTEN else None))
         for name, t in taps.items())
 
 

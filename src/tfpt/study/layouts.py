@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfpt.convert.kinds import Kind
 from tfpt.convert.layers import conv_kernel_to_keras, conv_kernel_to_torch, dense_kernel_to_keras, dense_kernel_to_torch
 from tfpt.study.spec import ModelSpec, input_shape_of
 
@@ -19,9 +20,9 @@ def flatten_source_shape(spec: ModelSpec, layer_name: str) -> tuple | None:
     parameter-free elementwise layers), else None."""
     names = spec.names
     for prev in reversed(spec.layers[:names.index(layer_name)]):
-        if prev.kind == "flatten":
+        if prev.kind == Kind.FLATTEN:
             return input_shape_of(spec, prev.name)
-        if prev.kind not in ("relu",):
+        if prev.kind != Kind.RELU:
             return None
     return None
 
@@ -32,16 +33,16 @@ def _channels_first(hwc_source: tuple | None) -> tuple | None:
 
 def torch_to_keras(kind: str, weight: np.ndarray, chw_source: tuple | None = None) -> np.ndarray:
     """A conv2d or dense weight in Keras' layout; `chw_source`: the (H, W, C) shape a Flatten fed into the dense."""
-    if kind == "conv2d":
+    if kind == Kind.CONV:
         return conv_kernel_to_keras(weight)
     return dense_kernel_to_keras(weight, _channels_first(chw_source))
 
 
 def keras_to_torch(kind: str, kernel: np.ndarray, chw_source: tuple | None = None) -> np.ndarray:
-    if kind == "conv2d":
+    if kind == Kind.CONV:
         return conv_kernel_to_torch(kernel)
     return dense_kernel_to_torch(kernel, _channels_first(chw_source))
 
 
 def param_layers(spec: ModelSpec) -> list:
-    return [layer for layer in spec.layers if layer.kind in ("conv2d", "dense")]
+    return [layer for layer in spec.layers if layer.kind in (Kind.CONV, Kind.DENSE)]

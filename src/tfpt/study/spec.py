@@ -9,16 +9,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from tfpt.convert.kinds import Kind
+
 
 @dataclass(frozen=True)
 class Layer:
     name: str
-    kind: str  # "conv2d" | "maxpool" | "relu" | "flatten" | "dense" | "softmax"
+    kind: Kind  # Kind.CONV (2-D) | MAXPOOL | RELU | FLATTEN | DENSE | SOFTMAX
     filters: int = 0
     kernel: int = 0
     size: int = 0
     units: int = 0
-    activation: str | None = None  # fused activation of conv2d / dense: "relu", "softmax" or None
+    activation: str | None = None  # fused activation of a conv / dense: "relu", "softmax" or None
 
 
 @dataclass(frozen=True)
@@ -42,26 +44,26 @@ class ModelSpec:
 
 def output_shape(layer: Layer, in_shape: tuple[int, ...]) -> tuple[int, ...]:
     """Output shape (without batch) of one layer for a channels-last input shape; 'valid' padding, stride 1."""
-    if layer.kind == "conv2d":
+    if layer.kind == Kind.CONV:
         h, w, _ = in_shape
         return (h - layer.kernel + 1, w - layer.kernel + 1, layer.filters)
-    if layer.kind == "maxpool":
+    if layer.kind == Kind.MAXPOOL:
         h, w, c = in_shape
         return (h // layer.size, w // layer.size, c)
-    if layer.kind == "flatten":
+    if layer.kind == Kind.FLATTEN:
         return (math.prod(in_shape),)
-    if layer.kind == "dense":
+    if layer.kind == Kind.DENSE:
         return (layer.units,)
-    if layer.kind in ("relu", "softmax"):
+    if layer.kind in (Kind.RELU, Kind.SOFTMAX):
         return in_shape
     raise ValueError(f"unknown layer kind {layer.kind!r} in layer {layer.name!r}")
 
 
 def param_count(layer: Layer, in_shape: tuple[int, ...]) -> int:
     """Trainable parameters (weights + biases) of one layer."""
-    if layer.kind == "conv2d":
+    if layer.kind == Kind.CONV:
         return layer.kernel * layer.kernel * in_shape[-1] * layer.filters + layer.filters
-    if layer.kind == "dense":
+    if layer.kind == Kind.DENSE:
         return in_shape[-1] * layer.units + layer.units
     return 0
 
@@ -95,13 +97,13 @@ CNN = ModelSpec(
     name="spec",
     input_shape=(28, 28, 1),
     layers=(
-        Layer("conv1", "conv2d", filters=32, kernel=5, activation="relu"),
-        Layer("pool1", "maxpool", size=2),
-        Layer("conv2", "conv2d", filters=64, kernel=5, activation="relu"),
-        Layer("pool2", "maxpool", size=2),
-        Layer("flatten", "flatten"),
-        Layer("dense1", "dense", units=64, activation="relu"),
-        Layer("dense2", "dense", units=10),
+        Layer("conv1", Kind.CONV, filters=32, kernel=5, activation="relu"),
+        Layer("pool1", Kind.MAXPOOL, size=2),
+        Layer("conv2", Kind.CONV, filters=64, kernel=5, activation="relu"),
+        Layer("pool2", Kind.MAXPOOL, size=2),
+        Layer("flatten", Kind.FLATTEN),
+        Layer("dense1", Kind.DENSE, units=64, activation="relu"),
+        Layer("dense2", Kind.DENSE, units=10),
     ),
 )
 
@@ -116,14 +118,14 @@ def _replace(spec: ModelSpec, name: str, layers: tuple[Layer, ...], head: str) -
 # Keras: the same stack, the last Dense with softmax (probabilities; loss sparse_categorical_crossentropy).
 STUDY_KERAS = _replace(
     CNN, "study-keras",
-    tuple(Layer("dense2", "dense", units=10, activation="softmax") if layer.name == "dense2" else layer
+    tuple(Layer("dense2", Kind.DENSE, units=10, activation="softmax") if layer.name == "dense2" else layer
           for layer in CNN.layers),
     head="softmax",
 )
 # PyTorch: an extra ReLU after the second max-pool; logits head trained with CrossEntropyLoss.
 STUDY_TORCH = _replace(
     CNN, "study-torch",
-    CNN.layers[:4] + (Layer("relu_extra", "relu"),) + CNN.layers[4:],
+    CNN.layers[:4] + (Layer("relu_extra", Kind.RELU),) + CNN.layers[4:],
     head="logits",
 )
 
@@ -134,9 +136,9 @@ def forward_macs(spec: ModelSpec) -> int:
     macs, shape = 0, spec.input_shape
     for layer in spec.layers:
         out = output_shape(layer, shape)
-        if layer.kind == "conv2d":
+        if layer.kind == Kind.CONV:
             macs += out[0] * out[1] * layer.kernel * layer.kernel * shape[-1] * layer.filters
-        elif layer.kind == "dense":
+        elif layer.kind == Kind.DENSE:
             macs += shape[-1] * layer.units
         shape = out
     return macs
@@ -147,9 +149,9 @@ def layer_macs(spec: ModelSpec = CNN) -> list:
     out, shape = [], spec.input_shape
     for layer in spec.layers:
         nxt = output_shape(layer, shape)
-        if layer.kind == "conv2d":
+        if layer.kind == Kind.CONV:
             out.append(nxt[0] * nxt[1] * layer.kernel * layer.kernel * shape[-1] * layer.filters)
-        elif layer.kind == "dense":
+        elif layer.kind == Kind.DENSE:
             out.append(shape[-1] * layer.units)
         shape = nxt
     return out
