@@ -69,3 +69,31 @@ def test_export_check_fails_when_an_exporter_ships_other_weights(monkeypatch, tm
         assert result["code"] == 0, result["stderr"][-2000:]
         ok = compare({"b7": get(fw).predict(model, x)}, {"b7": np.load(out)["b7"]}, tol("export")).ok
         assert ok != fails, f"{fmt}: the export check {'passed' if ok else 'failed'}"
+
+
+def spec_torch_with_log_softmax():
+    """The spec CNN's PyTorch model with F.log_softmax after its logits (as pytorch/examples' MNIST Net ends)."""
+    torch = pairs._torch()
+
+    class LogSoftmaxed(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = pairs.spec_torch()
+
+        def forward(self, x):
+            return torch.nn.functional.log_softmax(self.net(x), dim=-1)
+    return LogSoftmaxed()
+
+
+def test_a_head_after_the_last_compared_layer_fails_the_model_output_check():
+    """Both sides declare logits; PyTorch's ends in log_softmax. Every compared layer agrees (the extra step is
+    parameter-free on one side), the models' own outputs must not."""
+    from tfpt.compare import assert_close
+    pair = dataclasses.replace(pairs.SPEC, name="spec-log-softmax", torch=spec_torch_with_log_softmax)
+    pm, x = P.shared(pair), pair.input.batch(16)
+    assert P.compare_forward(pm, x).ok
+    k, t = P.model_outputs(pm, x)
+    with pytest.raises(AssertionError, match="model output"):
+        assert_close({"output": k}, {"output": t}, tol("forward"), what="model output")
+    k, t = P.model_outputs(P.shared(pairs.SPEC), x)  # the control's own control: the pair as registered agrees
+    assert compare({"output": k}, {"output": t}, tol("forward")).ok

@@ -133,6 +133,23 @@ def outputs(pm: PairModels, x: np.ndarray) -> tuple[OrderedDict, OrderedDict]:
     return k_out, t_out
 
 
+def model_outputs(pm: PairModels, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both models' own final outputs (each model called whole, after its declared head), in one form: where one
+    side declares "softmax" and the other "logits", the logits are turned into probabilities; an output with
+    PyTorch's channels-first layout is brought to Keras'. Whatever the layer matching compared, this is what a
+    user of either model gets."""
+    k = np.asarray(adapter("tf").predict(pm.keras_model, x))
+    t = np.asarray(adapter("torch").predict(pm.torch_model, pm.pair.input.to_torch_layout(x)))
+    if t.ndim == 4 and k.shape != t.shape and k.shape == (t.shape[0], *t.shape[2:], t.shape[1]):
+        t = t.transpose(0, 2, 3, 1)
+    heads = (pm.pair.keras_head, pm.pair.torch_head)
+    if heads == ("softmax", "logits"):
+        t = softmax(t)
+    elif heads == ("logits", "softmax"):
+        k = softmax(k)
+    return k, t
+
+
 def compare_forward(pm: PairModels, x: np.ndarray, tolerance: Tol | None = None) -> Comparison:
     k, t = outputs(pm, x)
     return compare(k, t, tolerance or tol("forward"))

@@ -66,6 +66,17 @@ def test_forward_layer(model_pair, pair_layer, direction, measurements):
 
 
 @matched
+@pytest.mark.parametrize("direction", P.DIRECTIONS)
+def test_model_outputs_match(model_pair, direction, measurements):
+    """The models' own outputs, each model called whole after its declared head, agree, whatever the layers
+    matched: a step after the last compared layer (log_softmax where logits are declared, a missing head) fails
+    here even where every per-layer check passes."""
+    k, t = P.model_outputs(S.models(model_pair, direction), S.batch(model_pair)[0])
+    result = assert_close({"output": k}, {"output": t}, tol("forward"), what="model output")
+    measurements[f"pair {model_pair.name} model output max |Δ| {direction}"] = result.max_abs
+
+
+@matched
 def test_weight_round_trip_is_exact(model_pair):
     """Keras -> PyTorch -> Keras gives the Keras weights back bit for bit."""
     pm = S.models(model_pair)
