@@ -57,7 +57,7 @@ PIP_NAME = {"onnxruntime": "onnxruntime", "ai_edge_litert": "ai-edge-litert", "t
             "keras": "keras", "torch": "torch"}
 ZIP_FORMATS = ("keras", "torchscript", "exported-program")  # all three are zip archives
 FRAMEWORK_OF = {"savedmodel": "tf", "keras": "tf", "torchscript": "torch", "exported-program": "torch"}  # runtime
-LAYOUTS = ("NHWC", "NCHW")
+LAYOUTS = ("NHWC", "NCHW", "plain")  # plain: not an image, taken as it is (tfpt.adapters.exports)
 DEFAULT_CHUNK = 1024
 
 
