@@ -32,6 +32,17 @@ def test_ruff_reports_a_planted_unused_import(tmp_path):
     assert proc.returncode == 1 and "F401" in proc.stdout, proc.stdout + proc.stderr
 
 
+def test_ruff_wants_torch_imported_before_tensorflow(tmp_path):
+    """The import order ruff enforces is the one that does not crash: torch before keras / tensorflow."""
+    results = {}
+    for name, order in (("crashing", "import keras\nimport torch\n"), ("safe", "import torch\nimport keras\n")):
+        (tmp_path / f"{name}.py").write_text(f'"""Both frameworks."""\n{order}\nprint(keras, torch)\n')
+        results[name] = run_tool("ruff", "check", "--no-fix", "--no-cache", "--config", str(ROOT / "pyproject.toml"),
+                                 "--output-format", "concise", str(tmp_path / f"{name}.py"))
+    assert results["crashing"].returncode == 1 and "I001" in results["crashing"].stdout, results["crashing"].stdout
+    assert results["safe"].returncode == 0, results["safe"].stdout
+
+
 def test_mypy_finds_nothing_in_the_core():
     proc = run_tool("mypy")  # the files and settings: pyproject.toml's [tool.mypy]
     assert proc.returncode == 0, f"mypy:\n{proc.stdout}{proc.stderr}"
