@@ -909,3 +909,21 @@ CASES += [
          lambda c: ((c.tmp / "f").write_text("x"), ["--json", str(c.tmp / "f" / "s.json")])[1], BAD_INPUT,
          r"error: --json .*/f/s\.json: a file in an existing folder; .*/f is a file"),
 ]
+
+HISTORY = "tfpt.report.history"
+CASES += [
+    Case("history-src-missing", HISTORY, lambda c: [c.tmp / "s", c.tmp / "h"], BAD_INPUT,
+         r"error: SRC .*/s: a folder of saved runs; nothing is there; fix: check the path",
+         absent=lambda c: [c.tmp / "h"]),
+    Case("history-src-a-file", HISTORY, lambda c: [c.tmp / "s", c.tmp / "h"], BAD_INPUT,
+         r"error: SRC .*/s: a folder of saved runs; got a file", setup=lambda c: (c.tmp / "s").write_text("x"),
+         absent=lambda c: [c.tmp / "h"]),
+    Case("history-dst-is-src", HISTORY, lambda c: [c.tmp / "s", c.tmp / "s"], USAGE,
+         r"error: DST .*/s: a folder outside SRC .*/s, got SRC itself", setup=one_run),
+    Case("history-dst-inside-src", HISTORY, lambda c: [c.tmp / "s", c.tmp / "s" / "kept"], USAGE,
+         r"error: DST .*/s/kept: a folder outside SRC .*, got a folder inside it", setup=one_run,
+         absent=lambda c: [c.tmp / "s" / "kept"]),
+    Case("history-dst-a-file", HISTORY, lambda c: [c.tmp / "s", c.tmp / "h"], BAD_INPUT,
+         r"error: DST .*/h: a folder \(created if missing\), got a file",
+         setup=lambda c: (one_run(c), (c.tmp / "h").write_text("x"))),
+]

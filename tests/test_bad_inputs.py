@@ -94,7 +94,7 @@ def snapshot(*roots: Path) -> dict:
 # Keras, torch, onnxruntime, LiteRT); the others must be caught before any runtime loads, which the group checks.
 GROUPED = {"tfpt.report": "tfpt.report.__main__", "tfpt.cli.compare": "tfpt.cli.compare", "tfpt.cli.tune":
            "tfpt.cli.tune", "tfpt.cli.seeds": "tfpt.cli.seeds", "tfpt.cli.overhead": "tfpt.cli.overhead",
-           "tfpt.deploy": "tfpt.deploy"}
+           "tfpt.deploy": "tfpt.deploy", "tfpt.report.history": "tfpt.report.history"}
 RUNTIME_GROUP = {"tensorflow": "tf", "keras": "tf", "torch": "torch", "onnxruntime": "onnxruntime",
                  "ai_edge_litert": "litert"}
 

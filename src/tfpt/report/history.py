@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tfpt import procs
 from tfpt.cli import exitcodes
 
 LOCK = ".tfpt-history.lock"
@@ -51,14 +52,24 @@ def sync(src: Path, dst: Path) -> list[Path]:
     return written
 
 
+@procs.interruptible("python -m tfpt.report.history")
 def main(argv=None) -> int:
     p = exitcodes.Parser(prog="python -m tfpt.report.history", description=__doc__,
-                         formatter_class=exitcodes.Formatter, epilog=exitcodes.epilog(0, 2, 3))
+                         formatter_class=exitcodes.Formatter, epilog=exitcodes.epilog(0, 2, 3, 130))
     p.add_argument("src", type=Path)
     p.add_argument("dst", type=Path)
     a = p.parse_args(argv)
     if not a.src.is_dir():
-        print(exitcodes.message(f"SRC {a.src}", "a folder of saved runs", "check the path"), file=sys.stderr)
+        got = "got a file" if a.src.exists() else "nothing is there"
+        print(exitcodes.message(f"SRC {a.src}", f"a folder of saved runs; {got}", "check the path"), file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    src, dst = a.src.resolve(), a.dst.resolve()
+    if dst == src or src in dst.parents:  # every later sync would copy the copies again, one level deeper
+        where = "SRC itself" if dst == src else "a folder inside it"
+        p.error(f"DST {a.dst}: a folder outside SRC {a.src}, got {where}")
+    if a.dst.exists() and not a.dst.is_dir():
+        print(exitcodes.message(f"DST {a.dst}", "a folder (created if missing), got a file", "pass a folder"),
+              file=sys.stderr)
         return exitcodes.BAD_INPUT
     written = sync(a.src, a.dst)
     print(f"{len(written)} run file(s) copied from {a.src} to {a.dst}")
