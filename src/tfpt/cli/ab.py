@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from tfpt import procs, stats
+from tfpt.bench.processes import run_one
 from tfpt.cli.args import int_at_least
 from tfpt.cli.exitcodes import (BAD_INPUT, OK, REGRESSION, RUNTIME, USAGE, Formatter, Parser, UserError, epilog,
                                 report)
@@ -51,21 +52,12 @@ class Side:
                             "checkout", USAGE)
 
 
-def pytest_cmd(side: Side, out: Path, args) -> list:
-    return [str(side.python), "-m", "pytest", *args.tests, "-k", args.k, "-p", "no:xdist", "-p", "no:cacheprovider",
-            "-q", "--benchmark-enable", "--benchmark-only", f"--benchmark-json={out}", *args.pytest_args]
-
-
 def one_process(side: Side, args, tmp: Path, i: int) -> dict:
     """{benchmark name: median seconds} of one fresh pytest process of `side`."""
-    out = tmp / f"{side.label}-{i}.json"
     env = procs.child_env(**dict(kv.split("=", 1) for kv in (args.a_env if side.label == "A" else args.b_env)))
     print(f"== {side.label} process {i}/{args.processes}: {side.python}", file=sys.stderr, flush=True)
-    proc = procs.run(pytest_cmd(side, out, args), cwd=side.cwd, env=env, stdout=sys.stderr.fileno())
-    if proc.returncode != 0 or not out.is_file():
-        raise RuntimeError(f"side {side.label} ({side.spec}), process {i}: pytest exited {proc.returncode}; its "
-                           "messages are above")
-    doc = json.loads(out.read_text())
+    doc = run_one(side.python, args.tests, args.k, tmp / f"{side.label}-{i}.json", cwd=side.cwd, env=env,
+                  pytest_args=args.pytest_args, label=f"side {side.label} ({side.spec}), process {i}")
     return {b["name"]: b["stats"]["median"] for b in doc["benchmarks"]}
 
 

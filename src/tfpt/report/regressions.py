@@ -15,6 +15,10 @@ Peak RSS is one number per run (no rounds, no test): it regressed if it grew by 
 (default 2 %, 20x the run-to-run spread measured for the worker's exact peak).
 
 With too few rounds for any p < alpha the verdict says so instead of guessing.
+
+Runs saved by tfpt-bench (several fresh processes each: tfpt.bench.processes) are compared process by process:
+each process's median is one sample (Welch's t on the logarithms), since rounds inside one process are not
+independent samples of what a re-run gives.
 """
 from __future__ import annotations
 
@@ -138,6 +142,38 @@ def _scales(a, b, ya, yb):
     return (ya, yb, OF_RUN) if ya and yb else (1.0, 1.0, SECONDS)
 
 
+MIN_PROCESSES = 3  # process medians a side for the gate to compare processes rather than rounds
+
+
+def _process_verdict(name, q, a, b, ya, yb, basis) -> Verdict | None:
+    """The verdict from process medians (runs saved by tfpt-bench: tfpt.bench.processes) when both runs hold at
+    least MIN_PROCESSES of them: the process is the sample. Each process's median is divided by the median of
+    the yardstick timed beside its own rounds where both runs have those, else by the run's matmul; the test is
+    Welch's one-sided t on the logarithms (3 processes a side can give p < 0.05, a rank test cannot)."""
+    pa, pb = (x.get("extra_info", {}).get("process_medians") or [] for x in (a, b))
+    if min(len(pa), len(pb)) < MIN_PROCESSES:
+        return None
+    from scipy.stats import ttest_ind
+    sa_, sb_ = (x.get("extra_info", {}).get("yardstick_process_medians") for x in (a, b))
+    same = a["extra_info"].get("yardstick_flops") == b["extra_info"].get("yardstick_flops")
+    if basis != "seconds" and sa_ and sb_ and len(sa_) == len(pa) and len(sb_) == len(pb) and same:
+        ka, kb, used = np.asarray(sa_, float), np.asarray(sb_, float), BESIDE
+    elif basis != "seconds" and ya and yb:
+        ka, kb, used = np.full(len(pa), ya), np.full(len(pb), yb), OF_RUN
+    else:
+        ka, kb, used = np.ones(len(pa)), np.ones(len(pb)), SECONDS
+    xa, xb = np.asarray(pa, float), np.asarray(pb, float)
+
+    def p_greater(before, after) -> float:
+        return float(ttest_ind(np.log(after), np.log(before), equal_var=False, alternative="greater").pvalue)
+    p_yard = p_greater(xa / ka, xb / kb)
+    p = max(p_yard, p_greater(xa, xb)) if basis == "both" and used != SECONDS else p_yard
+    return Verdict(name, q, used, float(np.median(xa)), float(np.median(xb)),
+                   _ratio(float(np.median(xa / ka)), float(np.median(xb / kb))), p_value=p,
+                   rounds=(len(pa), len(pb)), ratio_s=_ratio(float(np.median(xa)), float(np.median(xb))),
+                   note=f"process medians: {len(pa)} and {len(pb)} processes")
+
+
 def _without_idle(bench) -> dict:
     """The benchmark's stats less the rounds its worker flagged idle (extra_info["idle_rounds"]: wall time the
     process's CPU time does not explain, tfpt.training.clock): median and raw rounds of the others, and which
@@ -176,6 +212,10 @@ def _verdicts(before, after, rss_bound, basis, alpha) -> list[Verdict]:
         if q == "peak" or b.get("group") == "peak":
             out.append(Verdict(name, q, "seconds", sa["median"], sb["median"], _ratio(sa["median"], sb["median"]),
                                note="the yardstick: machine speed, not gated"))
+            continue
+        by_process = _process_verdict(name, q, a, b, ya, yb, basis)
+        if by_process is not None:
+            out.append(by_process)
             continue
         ka, kb, used = _scales(a, b, ya, yb) if basis != "seconds" else (1.0, 1.0, SECONDS)
         v = Verdict(name, q, used, sa["median"], sb["median"], _ratio(sa["median"] / ka, sb["median"] / kb),

@@ -1,0 +1,60 @@
+"""The process as the unit (tfpt.bench.processes, tfpt-bench): N processes' JSON merged into one run whose
+benchmarks carry their process medians, and the gate comparing those: a process whose rounds all drifted
+together is one sample, not 50; a planted 20 % slowdown across 3 processes is still caught."""
+import numpy as np
+import pytest
+
+from tests.report_runs import bench, save
+from tfpt.bench.processes import merge, next_path
+from tfpt.report.regressions import compare_runs
+from tfpt.report.storage import load_runs
+
+NAME = "test_latency[torch-cpu-tuned-bf16]"
+
+
+def process_doc(rng, median, rounds=50, noise=0.02, stick=0.012, **extra):
+    data = median * (1 + noise * rng.standard_normal(rounds))
+    ys = list(stick * (1 + noise * rng.standard_normal(5)))
+    return {"machine_info": {}, "commit_info": {"id": "c0ffee"}, "datetime": "2026-12-01T10:00:00",
+            "version": "5.3.1",
+            "benchmarks": [bench(NAME, data, "latency", "torch", yardstick_s=ys, yardstick_flops=2 * 1024.0 ** 3,
+                                 **extra)]}
+
+
+def merged_run(rng, medians):
+    return merge([process_doc(rng, m) for m in medians])["benchmarks"]
+
+
+def test_merge_keeps_every_round_and_each_process_median():
+    rng = np.random.default_rng(0)
+    docs = [process_doc(rng, m, idle_rounds=[1]) for m in (1e-3, 2e-3, 1.5e-3)]
+    (b,) = merge(docs)["benchmarks"]
+    info = b["extra_info"]
+    assert info["processes"] == 3 and len(b["stats"]["data"]) == 150 and len(info["yardstick_s"]) == 15
+    assert info["process_medians"] == [d["benchmarks"][0]["stats"]["median"] for d in docs]
+    assert b["stats"]["median"] == pytest.approx(np.median(info["process_medians"]))
+    assert info["idle_rounds"] == [1, 51, 101]  # each process's idle round, shifted into the merged rounds
+
+
+def test_next_path_numbers_after_the_last_saved_run(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "0007_abc.json").write_text("{}")
+    assert next_path(tmp_path, "m", "t").name == "0008_t.json"
+
+
+def test_two_unchanged_runs_whose_processes_differ_are_no_regression(tmp_path):
+    """Each run's 3 processes sit 0.45-0.84 ms apart (as two real unchanged runs did): rounds would call the
+    newer run certainly slower; its processes do not."""
+    rng = np.random.default_rng(1)
+    save(tmp_path / "s", 1, merged_run(rng, [0.45e-3, 0.84e-3, 0.60e-3]))
+    save(tmp_path / "s", 2, merged_run(rng, [0.84e-3, 0.50e-3, 0.70e-3]))
+    (v,) = compare_runs(*load_runs(tmp_path / "s"))
+    assert not v.regressed and "process medians: 3 and 3" in v.note
+
+
+def test_a_planted_slowdown_in_every_process_is_a_regression(tmp_path):
+    rng = np.random.default_rng(2)
+    save(tmp_path / "s", 1, merged_run(rng, [1.00e-3, 1.02e-3, 0.99e-3]))
+    save(tmp_path / "s", 2, merged_run(rng, [1.80e-3, 1.84e-3, 1.79e-3]))
+    (v,) = compare_runs(*load_runs(tmp_path / "s"))
+    assert v.regressed and v.ratio == pytest.approx(1.8, rel=0.05) and v.p_adjusted < 0.05
