@@ -58,19 +58,20 @@ def wait_for(cond, timeout: float, what: str):
     pytest.fail(f"{what} did not happen within {timeout} s")
 
 
-@pytest.mark.torch
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
-def test_compare_interrupted_while_its_worker_trains(sig, tmp_path):
-    if not frameworks.installed("torch"):
-        pytest.skip(frameworks.missing_reason("torch"))
+@pytest.mark.parametrize("fw, sig", [pytest.param("torch", signal.SIGTERM, id="torch-sigterm", marks=pytest.mark.torch),
+                                     pytest.param("torch", signal.SIGINT, id="torch-sigint", marks=pytest.mark.torch),
+                                     pytest.param("tf", signal.SIGTERM, id="tf-sigterm", marks=pytest.mark.tf)])
+def test_compare_interrupted_while_its_worker_trains(fw, sig, tmp_path):
+    if not frameworks.installed(fw):
+        pytest.skip(frameworks.missing_reason(fw))
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "tfpt.cli.compare", "--frameworks", "torch", "--repeats", "1"],
+    proc = subprocess.Popen([sys.executable, "-m", "tfpt.cli.compare", "--frameworks", fw, "--repeats", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env=child_env(TMPDIR=str(tmp)), cwd=tmp_path)
     try:
         worker = wait_for(lambda: workers(proc.pid), 120, "the worker start")[0]
-        time.sleep(2.0)  # the worker imports torch and starts on its data
+        time.sleep(2.0)  # the worker imports its framework and starts on its data
         assert alive(worker)
         os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)  # Ctrl-C: the terminal's group
         _, err = proc.communicate(timeout=30)
