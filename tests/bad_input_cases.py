@@ -927,3 +927,14 @@ CASES += [
          r"error: DST .*/h: a folder \(created if missing\), got a file",
          setup=lambda c: (one_run(c), (c.tmp / "h").write_text("x"))),
 ]
+
+CASES += [
+    Case("deploy-hide-unknown-name", DEPLOY, lambda c: deploy_argv(c, "onnx-torch"), USAGE,
+         r"error: TFPT_HIDE_FRAMEWORKS='jax': framework names tf/tensorflow and torch/pytorch .*got 'jax'; fix:",
+         setup=lambda c: good_input(c, "onnx-torch"), env={"TFPT_HIDE_FRAMEWORKS": "jax"}, needs=("artifacts",),
+         absent=out_absent),
+    Case("deploy-keras-hidden-by-its-alias", DEPLOY, lambda c: deploy_argv(c, "keras"), USAGE,
+         r"error: FORMAT keras: a runtime this process may load, but tensorflow is hidden by "
+         r"TFPT_HIDE_FRAMEWORKS='TensorFlow,PyTorch'", setup=lambda c: good_input(c, "keras"),
+         env={"TFPT_HIDE_FRAMEWORKS": "TensorFlow,PyTorch"}, needs=("artifacts",), absent=out_absent),
+]
