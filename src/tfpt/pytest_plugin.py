@@ -41,9 +41,9 @@ def pytest_addoption(parser):
     group.addoption("--allow-download", action="store_true",
                     help="let the data loader try the official mirrors (env TFPT_DOWNLOAD=1)")
     group.addoption("--bench-sleep", type=float, default=None,
-                    help="test hook of the regression gate: seconds a benchmark body wrapped in "
-                         "tfpt.adapters.workloads.slowed sleeps per call (env TFPT_BENCH_SLEEP); the benchmarks' "
-                         "`timed` fixture does not wrap its bodies yet, so today no body applies it")
+                    help="test hook of the regression gate: seconds every timed benchmark body sleeps per "
+                         "call (the benchmarks' `timed` fixture wraps each in tfpt.adapters.workloads.slowed; env "
+                         "TFPT_BENCH_SLEEP)")
     group.addoption("--bench-slower", type=float, default=None,
                     help="test hook: make every timed epoch this fraction slower (0.2 = 20 %%; env "
                          "TFPT_BENCH_SLOWER), to prove the report's regression gate fires")
