@@ -31,6 +31,7 @@ def artifacts(tmp_path_factory):
                 made[fmt] = exports.export_tf(study_keras.build(CNN), fmt, folder)
             else:
                 import torch
+
                 from tfpt.adapters import study_torch
                 torch.manual_seed(seed)
                 made[fmt] = exports.export_torch(study_torch.build(CNN).eval(), fmt, folder,

@@ -2,8 +2,8 @@
 study's plain call, "tuned" the measured-fastest way to run the same model (tfpt.adapters.workloads)."""
 import pytest
 
-from tfpt.adapters import workloads
 from fixtures.params import fw_device_params
+from tfpt.adapters import workloads
 
 pytestmark = pytest.mark.benchmark
 MODES = pytest.mark.parametrize("mode", ["as-written", "tuned", "tuned-bf16"])

@@ -5,10 +5,8 @@ memory-profiler figure (RSS sampled every 0.2 s from outside) is kept beside it.
 parameter: 1,000 test images per forward pass (what the trainers do) and 10,000 (all in one). On a GPU the worker
 also reports the framework's own peak device-memory counter."""
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -39,9 +37,10 @@ def measured_worker(fw: str, device: str, out: Path, eval_batch: int = 1000,
 @pytest.mark.parametrize("fw, device", fw_device_params())
 def test_peak_rss_in_own_process(fw, device, eval_batch, benchmark, describe, tmp_path, worker_limit):
     result = {}
-    benchmark.pedantic(lambda: result.update(zip(("peak", "run"), measured_worker(fw, device, tmp_path / "r.json",
-                                                                                  eval_batch, worker_limit))),
-                       rounds=1, iterations=1)
+    def measure():
+        peak, run = measured_worker(fw, device, tmp_path / "r.json", eval_batch, worker_limit)
+        result.update(peak=peak, run=run)
+    benchmark.pedantic(measure, rounds=1, iterations=1)
     run = result["run"]
     assert not run["other_framework_loaded"], f"the {fw} worker loaded the other framework"
     phases = run["phases"]

@@ -1,10 +1,9 @@
 """Training cost per framework x device: one full MNIST epoch and one step (batch 32), the study's settings."""
-import numpy as np
 import pytest
 
+from fixtures.params import fw_device_params
 from tfpt.adapters import workloads
 from tfpt.training import clock
-from fixtures.params import fw_device_params
 
 pytestmark = pytest.mark.benchmark
 

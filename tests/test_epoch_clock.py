@@ -23,7 +23,7 @@ def worker(tmp_path, fw: str, *args: str) -> dict:
     return json.loads(out.read_text())
 
 
-@pytest.mark.parametrize(("wall", "cpu", "idle"), [(20.0, 32.0, False), (25.0, 32.0, True), (0.5, 0.0, False),
+@pytest.mark.parametrize("wall, cpu, idle", [(20.0, 32.0, False), (25.0, 32.0, True), (0.5, 0.0, False),
                                                    (12.0, 11.0, True), (22.0, 35.0, False)])
 def test_idle_rule_on_known_spans(wall, cpu, idle):
     """TF as written uses about 1.6 CPU seconds per wall second here: a 5 s sleep in a 20 s epoch is idle, the

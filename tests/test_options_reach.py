@@ -54,14 +54,14 @@ def test_eval_batch_reaches_torch_evaluation():
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize(("mode", "per_execution"), [("as-written", 1), ("tuned", 50)])
+@pytest.mark.parametrize("mode, per_execution", [("as-written", 1), ("tuned", 50)])
 def test_mode_reaches_keras_fit(mode, per_execution):
     _, state = prepared("tf", mode=mode)
     assert state.model.steps_per_execution == per_execution
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("mode", "channels_last"), [("as-written", False), ("tuned", True)])
+@pytest.mark.parametrize("mode, channels_last", [("as-written", False), ("tuned", True)])
 def test_mode_reaches_torch_training_inputs(mode, channels_last):
     t, state = prepared("torch", mode=mode, evaluate_epochs=False)
     seen = torch_calls(state)

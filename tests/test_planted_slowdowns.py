@@ -22,7 +22,8 @@ def saved_rounds(tmp_path, name, *extra) -> list:
 @pytest.mark.torch
 def test_bench_sleep_lengthens_every_saved_round_by_its_seconds(tmp_path):
     """One-sided on both runs, so a busy machine (a torch step's rounds spread 3-130 ms under load here) cannot
-    fail it: a sleep of S = 0.2 s makes every round at least S; without it the fastest of 50 steps (about 5 ms) is not."""
+    fail it: a sleep of S = 0.2 s makes every round at least S; without it the fastest of 50 steps (about 5 ms)
+    is not."""
     plain = saved_rounds(tmp_path, "plain")
     slept = saved_rounds(tmp_path, "slept", "--bench-sleep", "0.2")
     assert min(slept) >= 0.2 and min(plain) < 0.2, (min(plain), min(slept))

@@ -11,15 +11,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from tfpt.adapters import study_keras as keras_models
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_tf, keras as _keras
-from tfpt.adapters import study_keras as keras_models
+from tfpt.settings import STUDY, TrainSettings
 from tfpt.study.spec import CNN
-from tfpt.training.clock import Stamp
-from tfpt.training.clock import describe as clock_describe
+from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order
-from tfpt.settings import STUDY, TrainSettings
 
 tf = import_tf()
 keras = _keras()
@@ -223,7 +222,8 @@ def prepare(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = Non
         record = [attach_recorder(model, recorder)] if recorder is not None else []
     steps = settings.steps_per_epoch(len(x))
     return TrainState(model, ds, settings, opts, x, y, steps, epochs, seed, eval_every, evaluate_epochs, eval_batch,
-                      device, record, progress, RunResult("tf", ds.name, seed, settings.order, target=target, mode=mode),
+                      device, record, progress,
+                      RunResult("tf", ds.name, seed, settings.order, target=target, mode=mode),
                       Progress("tf", epochs, steps, enabled=progress))
 
 
@@ -239,7 +239,7 @@ def _warm_up(model, x, y, batch_size, steps, opts):
     else:
         model.fit(x[:n], y[:n], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
     model.set_weights(weights)
-    for v, value in zip(model.optimizer.variables, opt_values):
+    for v, value in zip(model.optimizer.variables, opt_values, strict=False):
         v.assign(value)
 
 

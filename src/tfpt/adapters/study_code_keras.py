@@ -16,8 +16,7 @@ from tfpt.data import datasets
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import keras as _keras
 from tfpt.study.spec import STUDY_KERAS
-from tfpt.training.clock import Stamp
-from tfpt.training.clock import describe as clock_describe
+from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, RunResult
 
 keras = _keras()

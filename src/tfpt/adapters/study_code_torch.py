@@ -14,8 +14,7 @@ import math
 from tfpt.adapters.study_torch import StudyNet
 from tfpt.data import datasets
 from tfpt.frameworks import import_torch
-from tfpt.training.clock import Stamp
-from tfpt.training.clock import describe as clock_describe
+from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, RunResult
 
 torch = import_torch()

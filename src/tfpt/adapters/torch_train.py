@@ -9,15 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tfpt.adapters import study_torch as torch_models
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_torch
-from tfpt.adapters import study_torch as torch_models
+from tfpt.settings import STUDY, TrainSettings
 from tfpt.study.spec import CNN
-from tfpt.training.clock import Stamp
-from tfpt.training.clock import describe as clock_describe
+from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order
-from tfpt.settings import STUDY, TrainSettings
 
 torch = import_torch()
 DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
@@ -119,7 +118,9 @@ def preloaded_batches(x, y, batch_size: int, order):
 
 def epoch_batches(x, y, batch_size, seed, epoch, order, loader):
     if loader == "dataloader":
-        return native_loader(x, y, batch_size, seed + epoch) if order == "native" else shared_loader(x, y, batch_size, seed, epoch)
+        if order == "native":
+            return native_loader(x, y, batch_size, seed + epoch)
+        return shared_loader(x, y, batch_size, seed, epoch)
     if order == "native":
         g = torch.Generator()
         g.manual_seed(seed + epoch)

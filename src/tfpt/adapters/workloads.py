@@ -2,7 +2,8 @@
 
 Each `*_step` / `*_infer` returns the body `benchmark.pedantic` times, its state built outside the timing. The epoch
 is timed in a worker process holding one framework (`EpochWorker`), through the trainer's `epoch` call: the same
-measurement tfpt-compare reports. FLOP counts come from the spec (tfpt.study.spec), so the report can turn times into GFLOP/s.
+measurement tfpt-compare reports. FLOP counts come from the spec (tfpt.study.spec), so the report can turn times
+into GFLOP/s.
 Optimizer, loss, input scaling and batch size come from the study's settings (tfpt.settings.STUDY) through the
 trainers' make_optimizer / make_loss, as in training.
 """
@@ -13,8 +14,8 @@ import time
 
 import numpy as np
 
-from tfpt.study.spec import CNN, forward_macs, layer_macs, train_flops_per_image  # noqa: F401  (re-exported)
 from tfpt.settings import STUDY
+from tfpt.study.spec import CNN, forward_macs, layer_macs, train_flops_per_image  # noqa: F401  (re-exported)
 
 BATCH = STUDY.batch_size
 LATENCY_BATCH = 1
@@ -58,8 +59,9 @@ def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
 
 def torch_step(ds, device: str, seed: int, precision: str = "float32"):
     import torch
-    from tfpt.adapters.devices import torch_device
+
     from tfpt.adapters import study_torch as torch_models
+    from tfpt.adapters.devices import torch_device
     from tfpt.adapters.torch_train import autocast, make_loss, make_optimizer, to_tensors
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -111,8 +113,9 @@ def _test_batch(ds, batch: int) -> np.ndarray:
 
 def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
     import torch
-    from tfpt.adapters.devices import torch_device
+
     from tfpt.adapters import study_torch as torch_models
+    from tfpt.adapters.devices import torch_device
     opts = TORCH_INFER_MODES[mode] if options is None else options
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -143,8 +146,8 @@ def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written"
 # ---------------------------------------------------------------------------------------- TensorFlow
 
 def tf_step(ds, device: str, seed: int, precision: str = "float32"):
-    from tfpt.adapters.devices import tf_device
     from tfpt.adapters import study_keras as keras_models
+    from tfpt.adapters.devices import tf_device
     from tfpt.adapters.keras_train import compile_study_settings
     keras_models.keras.utils.set_random_seed(seed)
     with keras_models.tf.device(tf_device(device)), keras_models.precision(precision):
@@ -160,8 +163,8 @@ def tf_step(ds, device: str, seed: int, precision: str = "float32"):
 
 
 def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
-    from tfpt.adapters.devices import tf_device
     from tfpt.adapters import study_keras as keras_models
+    from tfpt.adapters.devices import tf_device
     tf = keras_models.tf
     opts = TF_INFER_MODES[mode] if options is None else options
     keras_models.keras.utils.set_random_seed(seed)
@@ -265,6 +268,7 @@ class EpochWorker:
                  dataset: str = "mnist", limit: int | None = None, eval_batch: int | None = None):
         import subprocess
         import sys
+
         from tfpt.procs import child_env
         cmd = [sys.executable, "-m", "tfpt.training.worker", "--serve", "--framework", fw, "--device", device,
                "--seed", str(seed), "--mode", mode, "--dataset", dataset]

@@ -28,8 +28,7 @@ import numpy as np
 from tfpt import procs, stats
 from tfpt.bench.processes import run_one
 from tfpt.cli.args import int_at_least
-from tfpt.cli.exitcodes import (BAD_INPUT, OK, REGRESSION, RUNTIME, USAGE, Formatter, Parser, UserError, epilog,
-                                report)
+from tfpt.cli.exitcodes import BAD_INPUT, OK, REGRESSION, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 
 MIN_EFFECT = 0.05  # a resolved change smaller than this is reported, not called
 
@@ -108,7 +107,8 @@ def table(rows: list, a: Side, b: Side) -> str:
 def parse_args(argv=None) -> argparse.Namespace:
     p = Parser(prog="tfpt-ab", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, REGRESSION, USAGE, BAD_INPUT, RUNTIME))
-    p.add_argument("--a", required=True, help="version A (the baseline): a tox env/venv folder, a checkout, or a Python")
+    p.add_argument("--a", required=True,
+                   help="version A (the baseline): a tox env/venv folder, a checkout, or a Python")
     p.add_argument("--b", required=True, help="version B (the candidate), as --a")
     p.add_argument("-k", default="latency and cpu", help="pytest -k expression choosing the benchmarks "
                    "(default: %(default)s)")

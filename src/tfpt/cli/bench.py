@@ -14,8 +14,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from tfpt import procs, stats
 from tfpt.bench import processes as P
 from tfpt.cli.args import int_at_least

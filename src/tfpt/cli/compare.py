@@ -39,15 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tfpt import stats
+from tfpt import frameworks, procs, stats
 from tfpt.cli.args import check_seed, framework_list, int_at_least
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.data import datasets
-from tfpt import frameworks
-from tfpt import procs
 from tfpt.procs import child_env, thread_env
-from tfpt.training.worker import PHASE_NAMES
 from tfpt.settings import RUN_MODES, STUDY_CODE
+from tfpt.training.worker import PHASE_NAMES
 
 STUDY = {"tf": {"test_acc": 0.9914}, "torch": {"test_acc": 0.9895}}  # the study's published 5-epoch figures
 PAIR_NAMES = {"spec": "spec CNN", "study": "study as written"}
@@ -181,7 +179,8 @@ def table(runs: dict) -> str:
             else "test accuracy, median [95 % CI] (epochs)",
             lambda k: est[k]["test_acc"].text("{:.2%}").replace("%", " %")
             + ("" if len(n_epochs) == 1 else f" ({len(first[k]['epochs'])})")),
-        row(f"seconds per epoch (training), median of {reps} [95 % CI]", lambda k: est[k]["epoch_s"].text("{:.2f}", " s")),
+        row(f"seconds per epoch (training), median of {reps} [95 % CI]",
+            lambda k: est[k]["epoch_s"].text("{:.2f}", " s")),
         row("seconds per epoch, each repeat", lambda k: " / ".join(f"{epoch_seconds(r):.2f}" for r in runs[k])),
         row("spread of the repeats (slowest / fastest)", lambda k: f"{spread(runs[k]):.2f}x"),
     ]
@@ -214,11 +213,13 @@ def table(runs: dict) -> str:
     lines += [
         row("final training loss, median", lambda k: med([r["epochs"][-1]["loss"] for r in runs[k]], "{:.4f}")),
         row("parameters", lambda k: f"{first[k]['params']:,}"),
-        row("version", lambda k: (f"TF {first[k]['versions'].get('tensorflow')} / Keras {first[k]['versions'].get('keras')}"
+        row("version", lambda k: (f"TF {first[k]['versions'].get('tensorflow')} / "
+                                  f"Keras {first[k]['versions'].get('keras')}"
                                   if first[k]["framework"] == "tf" else f"torch {first[k]['versions'].get('torch')}")),
     ]
     if all(first[k]["framework"] in STUDY for k in keys):
-        lines.append(row("the study (5 epochs, its machine)", lambda k: f"{100 * STUDY[first[k]['framework']]['test_acc']:.2f} %"))
+        lines.append(row("the study (5 epochs, its machine)",
+                         lambda k: f"{100 * STUDY[first[k]['framework']]['test_acc']:.2f} %"))
     if summary["ratios"]:
         lines += ["", "| TF / PyTorch | " + ("pair | " if len(pairs) > 1 else "")
                   + "ratio of medians [95 % CI] | verdict |", "|---|" + ("---|" if len(pairs) > 1 else "") + "---|---|"]

@@ -1,1 +1,2 @@
-"""Training outside the frameworks' own code: the one-framework worker process, data order, run history, the NumPy reference and the trainer-conformance harness."""
+"""Training outside the frameworks' own code: the one-framework worker process, the epoch clock, data order, run
+history, the NumPy reference and the trainer-conformance harness."""

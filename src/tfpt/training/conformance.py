@@ -121,7 +121,7 @@ def batch_findings(recorded: list, expected: list, settings: TrainSettings) -> l
         out.append(f"batch size: trainer {sizes_got[0] if sizes_got else 'no batches'}, settings "
                    f"{settings.batch_size} (steps: trainer {len(sizes_got)}, settings {len(sizes_want)})")
         return out
-    for t, ((xg, yg), (xw, yw)) in enumerate(zip(recorded, expected), 1):
+    for t, ((xg, yg), (xw, yw)) in enumerate(zip(recorded, expected, strict=False), 1):
         if not np.array_equal(yg, yw):
             out.append(f"data order: step {t} labels differ from the settings' {settings.order} order")
             break
@@ -143,10 +143,9 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
     """Run `fw`'s trainer one epoch over the first `steps * settings.batch_size` training images of `ds`, order
     shared, from `initial_weights` (canonical, by layer), with `trainer_settings` (default: `settings`), and
     compare it with the reference of `settings`."""
+    from tfpt.adapters import steps as fw_steps, trainer as _trainer
     from tfpt.adapters.study import adapter
     from tfpt.study.spec import CNN
-    from tfpt.adapters import trainer as _trainer
-    from tfpt.adapters import steps as fw_steps
 
     settings = settings.changed(order="shared")
     trainer_settings = (trainer_settings or settings).changed(order="shared")
@@ -177,7 +176,8 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
     before = rec.initial
     for t, (x, y) in enumerate(expected[:len(rec.weights)], 1):
         ad.set_weights(replay, unflat(before))
-        loss_ref, grads = backward(replay, x, lambda out: reference.cross_entropy(out, y, form, settings.reduction))
+        loss_ref, grads = backward(replay, x,
+                                   lambda out, y=y: reference.cross_entropy(out, y, form, settings.reduction))
         ref = adam.step(before, grads)
         got = rec.weights[t - 1]
         ref32 = OrderedDict((k, v.astype(np.float32)) for k, v in ref.items())

@@ -86,8 +86,10 @@ class Adam:
             m = self.m[name] = s.beta_1 * self.m.get(name, 0.0) + (1 - s.beta_1) * g
             v = self.v[name] = s.beta_2 * self.v.get(name, 0.0) + (1 - s.beta_2) * g * g
             if PLACEMENT[self.fw] == "hat":
-                update = s.learning_rate * np.sqrt(1 - s.beta_2 ** t) / (1 - s.beta_1 ** t) * m / (np.sqrt(v) + s.epsilon)
+                update = (s.learning_rate * np.sqrt(1 - s.beta_2 ** t) / (1 - s.beta_1 ** t)
+                          * m / (np.sqrt(v) + s.epsilon))
             else:
-                update = s.learning_rate / (1 - s.beta_1 ** t) * m / (np.sqrt(v) / np.sqrt(1 - s.beta_2 ** t) + s.epsilon)
+                update = (s.learning_rate / (1 - s.beta_1 ** t)
+                          * m / (np.sqrt(v) / np.sqrt(1 - s.beta_2 ** t) + s.epsilon))
             out[name] = w.astype(np.float64) - update
         return out

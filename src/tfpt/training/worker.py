@@ -34,12 +34,12 @@ import sys
 import time
 from pathlib import Path
 
-from tfpt.data import datasets
-from tfpt.adapters import devices
 from tfpt import frameworks
+from tfpt.adapters import devices
 from tfpt.adapters.study import PAIRS
-from tfpt.study.spec import total_params
+from tfpt.data import datasets
 from tfpt.settings import RUN_MODES, STUDY_CODE
+from tfpt.study.spec import total_params
 
 PHASES = ("import", "data", "model", "train", "eval")  # the order a run passes them
 PHASE_NAMES = {"import": "after import", "data": "after data load",
