@@ -938,3 +938,12 @@ CASES += [
          r"TFPT_HIDE_FRAMEWORKS='TensorFlow,PyTorch'", setup=lambda c: good_input(c, "keras"),
          env={"TFPT_HIDE_FRAMEWORKS": "TensorFlow,PyTorch"}, needs=("artifacts",), absent=out_absent),
 ]
+
+CASES += [
+    Case("tune-a-failed-configuration-is-exit-5", "tfpt.cli.tune",
+         lambda c: ["--frameworks", "torch", "--only", "preloaded batches", "--epochs", "1"], 5,
+         r"^error: 1 configuration\(s\) failed: torch preloaded batches; fix: read the rows above",
+         stdout=r"\| torch \| preloaded batches \| failed: error: --data-dir/TFPT_DATA_DIR .*nowhere",
+         env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "nowhere")), needs=("torch",),
+         absent=lambda c: [c.tmp / "cache"]),
+]

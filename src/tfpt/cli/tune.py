@@ -60,7 +60,7 @@ INFERENCE = {
 }
 
 
-def inference_rounds(fw: str, rounds: int) -> list[dict]:
+def inference_rounds(fw: str, rounds: int, only: list | None = None) -> list[dict]:
     """In this process (one framework): every candidate's median ms per call at batch 1 and 1,024, interleaved."""
     import numpy as np
 
@@ -70,7 +70,8 @@ def inference_rounds(fw: str, rounds: int) -> list[dict]:
     from tfpt.data.datasets import synthetic
     ds, out, (peak_body, peak_flop) = synthetic(n_train=64, n_test=1024, seed=0), [], matmul_peak()
     for batch, calls in ((1, 200), (1024, 2)):
-        bodies = {label: INFER[fw](ds, "cpu", 0, batch, "as-written", opts) for label, opts in INFERENCE[fw].items()}
+        bodies = {label: INFER[fw](ds, "cpu", 0, batch, "as-written", opts) for label, opts in INFERENCE[fw].items()
+                  if not only or label in only}
         for body in bodies.values():
             body(), body()  # first trace / compile / allocation
         ms, peak_s = {label: [] for label in bodies}, []
@@ -91,20 +92,40 @@ def inference_rounds(fw: str, rounds: int) -> list[dict]:
     return out
 
 
-def inference(frameworks, rounds: int) -> int:
+def _failed(failures: list) -> int:
+    """Exit 5 with one line when a configuration failed: a table with failed rows is not a result."""
+    if not failures:
+        return OK
+    print(f"error: {len(failures)} configuration(s) failed: {'; '.join(failures)}; fix: read the rows above "
+          "(each names its worker's last line)", file=sys.stderr)
+    return RUNTIME
+
+
+def _only(text: str | None) -> list | None:
+    return [w.strip() for w in text.split(",") if w.strip()] if text else None
+
+
+def inference(frameworks, rounds: int, only: list | None = None) -> int:
+    failures: list = []
     print("| framework | candidate | batch 1 (ms) | batch 1,024 (ms) | batch 1,024 % of matmul |")
     print("|---|---|---|---|---|")
     for fw in frameworks:  # one process per framework: the two never share one (see tfpt.pytest_plugin)
+        labels = [label for label in INFERENCE[fw] if not only or label in only]
+        if not labels:
+            continue
         proc = procs.run([sys.executable, "-c", f"import json, tfpt.cli.tune as t; "
-                          f"print(json.dumps(t.inference_rounds({fw!r}, {rounds})))"], capture=True, env=child_env())
+                          f"print(json.dumps(t.inference_rounds({fw!r}, {rounds}, {labels!r})))"], capture=True,
+                         env=child_env())
         if proc.returncode != 0:
-            print(f"| {fw} | failed: {proc.stderr.strip().splitlines()[-1][:160]} | | | |")
+            last = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1][:160]
+            print(f"| {fw} | failed: {last} | | | |")
+            failures.append(f"{fw} inference")
             continue
         rows = json.loads(proc.stdout.strip().splitlines()[-1])
-        for label in INFERENCE[fw]:
+        for label in labels:
             one, big = (next(r for r in rows if r["candidate"] == label and r["batch"] == b) for b in (1, 1024))
             print(f"| {fw} | {label} | {one['ms']:.3f} | {big['ms']:.1f} | {big['pct']:.0f} % |", flush=True)
-    return 0
+    return _failed(failures)
 
 
 def matmul_gflops(reps: int = 10) -> float:
@@ -163,24 +184,26 @@ def main(argv=None) -> int:
     except UserError as exc:
         return report(exc)
     if a.inference:
-        return inference(a.frameworks, a.rounds)
+        return inference(a.frameworks, a.rounds, _only(a.only))
     peak = matmul_gflops()
     flop = train_flops_per_image(CNN) * 60000
     print(f"float32 2048^3 matmul: {peak:.0f} GFLOP/s; one epoch = {flop / 1e12:.2f} TFLOP")
     print("| framework | configuration | seconds per epoch | GFLOP/s (last) | % of peak |\n|---|---|---|---|---|")
+    failures: list = []
     for fw in a.frameworks:
         for label, options in CANDIDATES[fw].items():
-            if a.only and label not in [w.strip() for w in a.only.split(",")]:
+            if a.only and label not in _only(a.only):
                 continue
             r = measure(fw, options, a.epochs)
             if "error" in r:
                 print(f"| {fw} | {label} | failed: {r['error'][:120]} | | |", flush=True)
+                failures.append(f"{fw} {label}")
                 continue
             secs = [e["seconds"] for e in r["epochs"]]
             g = flop / secs[-1] / 1e9
             print(f"| {fw} | {label} | {' / '.join(f'{s:.1f}' for s in secs)} | {g:.0f} | {100 * g / peak:.0f} % |",
                   flush=True)
-    return 0
+    return _failed(failures)
 
 
 if __name__ == "__main__":
