@@ -947,3 +947,17 @@ CASES += [
          env=lambda c: data_env(c, TFPT_DATA_DIR=str(c.tmp / "nowhere")), needs=("torch",),
          absent=lambda c: [c.tmp / "cache"]),
 ]
+
+CASES += [
+    Case("deploy-sidecar-dtype-numpy-cannot-parse", DEPLOY,
+         lambda c: deploy_argv(c, "onnx-torch", copy_path(c, "onnx-torch")),
+         BAD_INPUT, r"error: sidecar .*\.input\.json: \{\"shape\": \[null, \.\.\.\], \"dtype\": \"float32\"",
+         setup=lambda c: (good_input(c, "onnx-torch"), copy_artifact(c, "onnx-torch", dtype="01")),
+         needs=("artifacts",), absent=out_absent),
+    Case("deploy-sidecar-shape-zero-dim", DEPLOY,
+         lambda c: deploy_argv(c, "onnx-torch", copy_path(c, "onnx-torch")),
+         BAD_INPUT,
+         r"error: sidecar .*: .*shape \[None, 0, 28, 28\] is not \[null, d1, d2, \.\.\.\] with positive dims",
+         setup=lambda c: (good_input(c, "onnx-torch"), copy_artifact(c, "onnx-torch", shape=[None, 0, 28, 28])),
+         needs=("artifacts",), absent=out_absent),
+]

@@ -96,3 +96,7 @@ ROWS += [
     pair("name-none", r"pair name None: expected letters, digits", name=None),
     pair("name-an-int", r"pair name 7: expected letters, digits", name=7),
 ]
+ROWS += [  # strings NumPy's dtype parser raises ValueError or SyntaxError on (found by the property sweep)
+    spec("dtype-a-struct-spec", r"InputSpec dtype='0:': expected a numeric NumPy dtype", dtype="0:"),
+    spec("dtype-leading-zero", r"InputSpec dtype='01': expected a numeric NumPy dtype", dtype="01"),
+]

@@ -268,7 +268,7 @@ def read_sidecar(artifact: Path) -> Declared | None:
         if not (isinstance(shape, list) and len(shape) >= 1 and all(isinstance(d, int) and d > 0 for d in shape[1:])):
             raise ValueError(f"shape {shape!r} is not [null, d1, d2, ...] with positive dims")
         dtype = str(np.dtype(meta["dtype"]))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, SyntaxError) as exc:  # np.dtype("01"): SyntaxError
         raise BadInput(f"sidecar {path}", '{"shape": [null, ...], "dtype": "float32", "layout": ...} '
                        f"({_one_line(exc, 100)})", "export the model again, or delete the sidecar") from None
     fmt, layout = meta.get("format"), meta.get("layout")
@@ -282,7 +282,7 @@ def read_sidecar(artifact: Path) -> Declared | None:
 def _same_dtype(a: str, b: str) -> bool:
     try:
         return np.dtype(a) == np.dtype(b)
-    except TypeError:  # a runtime's own type name (ONNX "tensor(bool)"): compared as written
+    except (TypeError, ValueError, SyntaxError):  # a runtime's own type name (ONNX "tensor(bool)"): as written
         return a == b
 
 

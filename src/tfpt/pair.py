@@ -64,7 +64,7 @@ class InputSpec:
         object.__setattr__(self, "shape", tuple(int(d) for d in shape))
         try:
             dtype = np.dtype(self.dtype)
-        except TypeError:
+        except Exception:  # NumPy raises TypeError, ValueError or even SyntaxError for a string it cannot parse
             dtype = None
         if dtype is None or dtype.kind not in "fiub" or not isinstance(self.dtype, (str, type, np.dtype)):
             raise PairError(f"InputSpec dtype={_show(self.dtype)}: expected a numeric NumPy dtype name; fix: e.g. "

@@ -137,7 +137,8 @@ def _machine(info: dict) -> None:
     if fws is not None:
         _need(isinstance(fws, dict), f"{where}frameworks", "an object of version strings", fws)
         for name, version in fws.items():
-            _need(version is None or isinstance(version, str), f"{where}frameworks.{name}", "a version string",
+            key = name if name.isidentifier() else json.dumps(name)  # a field name on one line
+            _need(version is None or isinstance(version, str), f"{where}frameworks.{key}", "a version string",
                   version)
 
 
