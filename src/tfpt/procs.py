@@ -54,7 +54,9 @@ def _as_interrupt(signum, frame):
 
 def stop(proc: subprocess.Popen, grace: float = GRACE_S) -> None:
     """End a child started by `run` and every process of its group: SIGTERM, then SIGKILL after `grace`."""
-    if proc.poll() is not None:
+    if proc.poll() is not None:  # it ended: what it started may not have (its group outlives it)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
         return
     _stopped.append(proc.pid)
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
