@@ -184,7 +184,8 @@ def main(argv=None) -> int:
 
     # Everything is composed in memory first; files are written only once all of it succeeded.
     series = history_series(runs)
-    svgs = {title: html.svg_plot(title, s, "peak RSS (MiB)" if title.startswith("memory") else "median s (bar: min-max)") for title, s in series.items()}
+    svgs = {title: html.svg_plot(title, s, "peak RSS (MiB)" if title.startswith("memory") else
+                                 "median s (bar: min-max)") for title, s in series.items()}
     files = {f"history-{i:02d}.svg": svg for i, svg in enumerate(svgs.values())}
     fig = html.Figures()
     study = study_figures(runs)
@@ -194,7 +195,7 @@ def main(argv=None) -> int:
           "\n## Inference: in-memory models and every export's runtime (CPU)\n", inference_table(latest),
           *gate_markdown(comparisons, a.factor, a.alpha, a.rss_bound),
           "\n## History (one series per version pair; x: the run's datetime)\n",
-          *([f"![{t}]({name})" for t, name in zip(svgs, files)] or ["(no runs to plot)"]),
+          *([f"![{t}]({name})" for t, name in zip(svgs, files, strict=True)] or ["(no runs to plot)"]),
           "\n## Versions\n\nEach metric per TensorFlow / PyTorch combination (tox envs and plain runs); defaults "
           "that differ between versions are listed.\n", version_table(runs, Path("reports")),
           measurements_section(Path("reports"))]
