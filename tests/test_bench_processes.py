@@ -58,3 +58,19 @@ def test_a_planted_slowdown_in_every_process_is_a_regression(tmp_path):
     save(tmp_path / "s", 2, merged_run(rng, [1.80e-3, 1.84e-3, 1.79e-3]))
     (v,) = compare_runs(*load_runs(tmp_path / "s"))
     assert v.regressed and v.ratio == pytest.approx(1.8, rel=0.05) and v.p_adjusted < 0.05
+
+
+def test_process_level_latency_takes_the_default_factor_rounds_keep_theirs():
+    """Process medians of latency moved at most 1.27x over 5 unchanged comparisons: a 1.3x move of every process
+    is a regression there; the same move judged on rounds stays under latency's round-level 0.60."""
+    from tfpt.report.regressions import factor_for
+    assert factor_for("latency", None, by_process=True) == 0.10 and factor_for("latency", None) == 0.60
+    assert factor_for("pair-forward", None, by_process=True) == 0.60  # not measured by process: unchanged
+
+
+def test_a_30_percent_slower_latency_across_processes_is_a_regression(tmp_path):
+    rng = np.random.default_rng(3)
+    save(tmp_path / "s", 1, merged_run(rng, [1.00e-3, 1.02e-3, 0.99e-3]))
+    save(tmp_path / "s", 2, merged_run(rng, [1.30e-3, 1.31e-3, 1.29e-3]))
+    (v,) = compare_runs(*load_runs(tmp_path / "s"))
+    assert v.regressed and v.by_process

@@ -248,6 +248,7 @@ def main(argv=None) -> int:
             sys.stdout = sys.stderr
             return serve(a, proto)
         if a.mode == STUDY_CODE:
+            os.dup2(2, 1)  # Keras' progress bar (as the study ran it) to stderr: stdout stays the caller's
             result = run_study_code(a.framework, a.dataset, a.epochs, a.seed, a.options, a.limit)
             datasets.atomic_write(a.out, json.dumps(result, indent=1).encode())
             return 0
