@@ -19,11 +19,10 @@ import numpy as np
 
 from tfpt.cli.exitcodes import BAD_INPUT, OK, USAGE
 from tfpt.deploy import RUNTIME_OF
+from tfpt.frameworks import EXPORT_FORMATS, TF_FORMATS
 
 DEPLOY, COMPARE, DATA = "tfpt.deploy", "tfpt.cli.compare", "tfpt.data.datasets"
-TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
-TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
-FORMATS = TF_FORMATS + TORCH_FORMATS
+FORMATS = EXPORT_FORMATS
 IDX = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 

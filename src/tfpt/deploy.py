@@ -49,7 +49,7 @@ from tfpt import frameworks, procs
 from tfpt.cli.exitcodes import BAD_INPUT, INTERRUPTED, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf", "torchscript", "exported-program", "onnx-torch")
+FORMATS = frameworks.EXPORT_FORMATS
 DIRECTORY_FORMATS = ("savedmodel",)
 RUNTIME_OF = {"onnx-tf": "onnxruntime", "onnx-torch": "onnxruntime", "tflite": "ai_edge_litert",
               "savedmodel": "tensorflow", "keras": "keras", "torchscript": "torch", "exported-program": "torch"}

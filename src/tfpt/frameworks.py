@@ -17,7 +17,13 @@ import os
 import sys
 
 FRAMEWORKS = ("tf", "torch")
+NAMES = {"tf": "TensorFlow", "torch": "PyTorch"}  # what tables and messages call them
 _MODULE = {"tf": "tensorflow", "torch": "torch"}
+# The export formats, by the framework whose model writes them: the one list the deployer, the pair
+# declarations, the exporters and the bad-input table read.
+TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
+TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
+EXPORT_FORMATS = TF_FORMATS + TORCH_FORMATS
 
 # TensorFlow's C++ INFO lines and oneDNN notices drown the test output; warnings and errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 import numpy as np
 
+from tfpt.frameworks import EXPORT_FORMATS  # the formats a pair may list (re-exported: tfpt.pair.EXPORT_FORMATS)
+
 
 class PairError(ValueError):
     """A pair cannot be loaded or checked as declared; the message names the pair, what was expected and the fix."""
 
 
-# The export formats a pair may list (tfpt.adapters.exports.FORMATS; a test keeps the two equal).
-EXPORT_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf", "torchscript", "exported-program", "onnx-torch")
 LAYOUTS = ("channels_first", "same")
 
 

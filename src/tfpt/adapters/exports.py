@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfpt.frameworks import keras_dtype_name, keras_major
+from tfpt.frameworks import EXPORT_FORMATS, TF_FORMATS, TORCH_FORMATS, keras_dtype_name, keras_major
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,10 @@ class Artifact:
         return size + (data.stat().st_size if data.is_file() else 0)
 
 
-TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
 # What exporting and reloading each format needs beyond the framework; a missing one skips with a reason.
 NEEDS = {"onnx-tf": ("tf2onnx", "onnxruntime"), "onnx-torch": ("onnxscript", "onnxruntime"),
          "tflite": ("ai_edge_litert",)}
-TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
-FORMATS = TF_FORMATS + TORCH_FORMATS
+FORMATS = EXPORT_FORMATS
 
 
 def write_input_sidecar(artifact: Artifact, shape, name: str = "input", dtype: str = "float32") -> Path:

@@ -87,7 +87,7 @@ def run_worker(fw: str, args, pair: str | None = None, threads: int | None = Non
         return json.loads(out.read_text())
 
 
-NAMES = {"tf": "TensorFlow", "torch": "PyTorch"}
+NAMES = frameworks.NAMES
 
 
 def epoch_seconds(r: dict) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tfpt import frameworks
 from tfpt.report.regressions import default_factors
 from tfpt.report.storage import variant
 from tfpt.stats import Estimate, bootstrap, verdict
@@ -11,7 +12,7 @@ from tfpt.study.spec import CNN, total_params
 
 # The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
 STUDY = {"tf": {"acc": 99.14, "epoch_s": 11.19, "ram_gb": 1.7}, "torch": {"acc": 98.95, "epoch_s": 7.67, "ram_gb": 3.5}}
-NAMES = {"tf": "TensorFlow", "torch": "PyTorch"}
+NAMES = frameworks.NAMES
 
 
 def _find(runs, quantity, fw, device="cpu", mode="as-written"):
