@@ -2,7 +2,8 @@
 import pytest
 
 from tfpt import frameworks
-from tfpt.adapters.workloads import Yardstick, slowed
+from tfpt.adapters.yardstick import Yardstick
+from tfpt.bench.planted import slowed
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 
 from fixtures.params import fw_device_params
 from tfpt.adapters import workloads
+from tfpt.adapters.yardstick import matmul_peak
 
 pytestmark = pytest.mark.benchmark
 MODES = pytest.mark.parametrize("mode", ["as-written", "tuned", "tuned-bf16"])
@@ -34,7 +35,7 @@ def test_throughput(fw, device, mode, timed, describe, mnist, seed):
 
 @pytest.mark.benchmark(group="peak")
 def test_matmul_peak(benchmark):
-    body, flop = workloads.matmul_peak()
+    body, flop = matmul_peak()
     body()
     benchmark.pedantic(body, rounds=10, iterations=1, warmup_rounds=2)
     benchmark.extra_info.update(quantity="peak", flops=flop, framework="machine", device="cpu")

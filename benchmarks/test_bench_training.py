@@ -3,6 +3,8 @@ import pytest
 
 from fixtures.params import fw_device_params
 from tfpt.adapters import workloads
+from tfpt.bench import planted
+from tfpt.bench.epoch_worker import EpochWorker
 from tfpt.training import clock
 
 pytestmark = pytest.mark.benchmark
@@ -16,7 +18,7 @@ def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig,
     `prepare` (build, compile, data conversion and the first trace are never timed), Keras' inside one model.fit
     call (no fit set-up or teardown in a request): the measurement tfpt-compare reports. Every round's figures
     must add up to this process's clock around the request, and a figure shortened by 10 % must not."""
-    worker = workloads.EpochWorker(fw, device, seed, mode, limit=worker_limit)
+    worker = EpochWorker(fw, device, seed, mode, limit=worker_limit)
     try:
         assert not worker.ready["other_framework_loaded"], f"the {fw} worker loaded the other framework"
         timed(worker.epoch, rounds=pytestconfig.getoption("bench_epoch_rounds"), device=device)
@@ -34,10 +36,10 @@ def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig,
         assert gap is None, f"{fw} {mode} epoch {log['epoch']}: {gap:+.3f} s of the request not in its figures {log}"
         shortened = {**log, "seconds": 0.9 * log["seconds"]}  # the control: a figure 10 % short must be caught
         assert clock.unaccounted(log["parent_seconds"], shortened) is not None, f"{fw} {mode}: control passed"
-    slower = workloads.injected_slowdown()  # zero unless a gate test plants it
+    slower = planted.injected_slowdown()  # zero unless a gate test plants it
     rounds = list(benchmark.stats.stats.data) if benchmark.stats else []
     for outer, log in zip(rounds, worker.logs, strict=False):  # pytest's clock around the request and planted waits
-        expected = workloads.injected_sleep() + log["parent_seconds"] + slower * log["seconds"]
+        expected = planted.injected_sleep() + log["parent_seconds"] + slower * log["seconds"]
         assert abs(outer - expected) <= 0.05 + 0.01 * outer, (outer, expected)
     assert acc > (0.9 if worker_limit is None else 0.5)  # the epochs really trained (chance: 0.1)
 

@@ -52,7 +52,7 @@ def test_a_workers_peak_rss_is_its_own_not_its_parents():
 @pytest.mark.cli  # a --serve worker process
 @pytest.mark.torch
 def test_epoch_worker_times_epochs_in_its_own_process():
-    from tfpt.adapters.workloads import EpochWorker
+    from tfpt.bench.epoch_worker import EpochWorker
     w = EpochWorker("torch", dataset="synthetic", limit=256)
     try:
         assert w.ready["ready"] and not w.ready["other_framework_loaded"]

@@ -32,7 +32,7 @@ def test_bench_sleep_lengthens_every_saved_round_by_its_seconds(tmp_path):
 @pytest.mark.cli
 @pytest.mark.torch
 def test_bench_slower_lengthens_each_served_epoch(monkeypatch):
-    from tfpt.adapters.workloads import EpochWorker
+    from tfpt.bench.epoch_worker import EpochWorker
     monkeypatch.setenv("TFPT_BENCH_SLOWER", "0.5")
     worker = EpochWorker("torch", dataset="synthetic", limit=256)
     try:

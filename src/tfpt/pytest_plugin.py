@@ -42,7 +42,7 @@ def pytest_addoption(parser):
                     help="let the data loader try the official mirrors (env TFPT_DOWNLOAD=1)")
     group.addoption("--bench-sleep", type=float, default=None,
                     help="test hook of the regression gate: seconds every timed benchmark body sleeps per "
-                         "call (the benchmarks' `timed` fixture wraps each in tfpt.adapters.workloads.slowed; env "
+                         "call (the benchmarks' `timed` fixture wraps each in tfpt.bench.planted.slowed; env "
                          "TFPT_BENCH_SLEEP)")
     group.addoption("--bench-slower", type=float, default=None,
                     help="test hook: make every timed epoch this fraction slower (0.2 = 20 %%; env "

@@ -1,16 +1,13 @@
 """What the benchmarks time, per framework and device, kept apart from pytest (the fixture only calls these).
 
 Each `*_step` / `*_infer` returns the body `benchmark.pedantic` times, its state built outside the timing. The epoch
-is timed in a worker process holding one framework (`EpochWorker`), through the trainer's `epoch` call: the same
-measurement tfpt-compare reports. FLOP counts come from the spec (tfpt.study.spec), so the report can turn times
-into GFLOP/s.
+is timed in a worker process holding one framework (tfpt.bench.epoch_worker), through the trainer's `epoch` call:
+the same measurement tfpt-compare reports; the machine's speed beside them is tfpt.adapters.yardstick. FLOP counts
+come from the spec (tfpt.study.spec), so the report can turn times into GFLOP/s.
 Optimizer, loss, input scaling and batch size come from the study's settings (tfpt.settings.STUDY) through the
 trainers' make_optimizer / make_loss, as in training.
 """
 from __future__ import annotations
-
-import os
-import time
 
 import numpy as np
 
@@ -21,30 +18,6 @@ BATCH = STUDY.batch_size
 LATENCY_BATCH = 1
 LATENCY_SETTLE = 3  # untimed calls after each yardstick sample of a latency benchmark (Yardstick.settled)
 THROUGHPUT_BATCH = 1024
-
-
-def injected_sleep() -> float:
-    """The planted-slowdown test hook: TFPT_BENCH_SLEEP seconds are added to every benchmarked body (the
-    --bench-sleep option sets it; the benchmarks' `timed` fixture applies it through `slowed`). Zero unless asked
-    for: it exists to prove the regression gate fires."""
-    return float(os.environ.get("TFPT_BENCH_SLEEP", "0") or 0)
-
-
-def injected_slowdown() -> float:
-    """The planted-slowdown hook for the epoch: every timed epoch is made this fraction slower (TFPT_BENCH_SLOWER,
-    set by --bench-slower). Zero unless asked for."""
-    return float(os.environ.get("TFPT_BENCH_SLOWER", "0") or 0)
-
-
-def slowed(body):
-    pause = injected_sleep()
-    if not pause:
-        return body
-
-    def with_pause(*args, **kwargs):
-        time.sleep(pause)
-        return body(*args, **kwargs)
-    return with_pause
 
 
 def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
@@ -190,134 +163,5 @@ def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", o
     return body
 
 
-def matmul_peak(n: int = 2048):
-    """float32 n x n matrix multiply in torch if present (else numpy): the machine's practical GEMM peak."""
-    try:
-        import torch
-        a, b = torch.rand(n, n), torch.rand(n, n)
-        return lambda: torch.mm(a, b), 2.0 * n ** 3
-    except ImportError:
-        a, b = np.random.rand(n, n).astype(np.float32), np.random.rand(n, n).astype(np.float32)
-        return lambda: a @ b, 2.0 * n ** 3
-
-
-class Yardstick:
-    """The drift-robust clock: a float32 1024³ matrix multiply timed between a benchmark's rounds (every `every`-th
-    round, in pedantic's untimed setup), so each round is divided by the machine's speed of the same seconds.
-    On this project's 2-core box, whose speed drifts 30-40 % between minutes, a matmul measured once per run moved
-    39 % against the workloads' 4-20 % and gave false regressions; measured beside the rounds it moves with them.
-    On a GPU device the multiply runs there (synchronised), so GPU rounds are divided by GPU speed."""
-
-    N = 1024
-
-    def __init__(self, device: str = "cpu", every: int = 1, warmup_rounds: int = 0):
-        self.every, self.skip, self.calls, self.seconds = max(1, every), warmup_rounds, 0, []
-        try:
-            import torch
-            dev = "cuda" if device == "gpu" else "cpu"
-            a, b = torch.rand(self.N, self.N, device=dev), torch.rand(self.N, self.N, device=dev)
-            sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-            self._body = lambda: (torch.mm(a, b), sync())
-        except ImportError:
-            a, b = (np.random.rand(self.N, self.N).astype(np.float32) for _ in range(2))
-            self._body = lambda: a @ b
-        self._body()  # first call allocates
-
-    def sample(self) -> None:
-        """pedantic's setup: called before every round (warm-up rounds too); times the multiply every `every`-th
-        timed round. Returns None: pytest-benchmark takes anything a setup returns as the round's (args, kwargs)."""
-        self._sampled()
-
-    def _sampled(self) -> bool:
-        i, self.calls = self.calls - self.skip, self.calls + 1
-        if i >= 0 and i % self.every == 0:
-            t0 = time.perf_counter()
-            self._body()
-            self.seconds.append(time.perf_counter() - t0)
-            return True
-        return False
-
-    def settled(self, body, calls: int):
-        """A setup that samples, then runs `body` `calls` times untimed after each sample. The multiply disturbs
-        the sub-millisecond workload that follows it (caches, threads still busy): measured here (3,000 rounds,
-        a multiply every 10th), the round after it took 3.0x the median of TensorFlow's tuned batch-1 call and
-        3.3x of PyTorch's, the next two 1.2-1.6x; three untimed calls put the clock's rounds back on the steady
-        state."""
-        def setup():
-            if self._sampled():
-                for _ in range(calls):
-                    body()
-        return setup
-
-    def info(self) -> dict:
-        """What a saved run carries: the samples and which rounds each belongs to (round j -> sample j // every)."""
-        return {"yardstick_s": list(self.seconds), "yardstick_every": self.every, "yardstick_flops": 2.0 * self.N ** 3}
-
-
 STEP = {"tf": tf_step, "torch": torch_step}
 INFER = {"tf": tf_infer, "torch": torch_infer}
-
-
-class EpochWorker:
-    """The epoch benchmark's timed epochs, run in a worker process that holds one framework
-    (`python -m tfpt.training.worker --serve`): start() prepares (build, compile, data conversion, warm-up: all
-    before any clock); each epoch() asks for one epoch and returns the worker's own perf_counter seconds of it,
-    the figure tfpt-compare reports; the caller's timer around epoch() adds only a pipe round trip."""
-
-    def __init__(self, fw: str, device: str = "cpu", seed: int = 0, mode: str = "as-written",
-                 dataset: str = "mnist", limit: int | None = None, eval_batch: int | None = None):
-        import subprocess
-        import sys
-
-        from tfpt.procs import child_env
-        cmd = [sys.executable, "-m", "tfpt.training.worker", "--serve", "--framework", fw, "--device", device,
-               "--seed", str(seed), "--mode", mode, "--dataset", dataset]
-        cmd += ["--limit", str(limit)] if limit else []
-        cmd += ["--eval-batch", str(eval_batch)] if eval_batch else []
-        self.proc = subprocess.Popen(cmd, env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.logs: list = []
-        self.ready = self._read()
-
-    def _read(self) -> dict:
-        import json
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.wait()
-            raise RuntimeError(f"the epoch worker exited ({self.proc.returncode}); its messages are above")
-        reply = json.loads(line)
-        if "error" in reply:
-            raise RuntimeError(reply["error"])
-        return reply
-
-    def _ask(self, cmd: str) -> dict:
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def epoch(self) -> float:
-        """One epoch in the worker; its own seconds (the framework's epoch boundaries: tfpt.training.clock).
-        `self.logs` keeps each epoch's whole record with `parent_seconds`, this process's clock around the
-        request: the independent view its figures must add up to (tfpt.training.clock.unaccounted)."""
-        t0 = time.perf_counter()
-        log = self._ask("epoch")
-        log["parent_seconds"] = time.perf_counter() - t0
-        self.logs.append(log)
-        if injected_slowdown():
-            time.sleep(injected_slowdown() * log["seconds"])
-        return log["seconds"]
-
-    def finish(self) -> dict:
-        """Evaluate and end the worker: its whole result (RunResult, phases, versions)."""
-        out = self._ask("done")
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-        return out
-
-    def close(self) -> None:
-        """End the worker if it still runs (a failed round) and close the pipes."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            if pipe and not pipe.closed:
-                pipe.close()

@@ -66,7 +66,8 @@ def inference_rounds(fw: str, rounds: int, only: list | None = None) -> list[dic
 
     from tfpt import frameworks
     frameworks.torch_first()  # the yardstick is torch's multiply; torch before TensorFlow (tfpt.frameworks)
-    from tfpt.adapters.workloads import INFER, flops, matmul_peak
+    from tfpt.adapters.workloads import INFER, flops
+    from tfpt.adapters.yardstick import matmul_peak
     from tfpt.data.datasets import synthetic
     ds, out, (peak_body, peak_flop) = synthetic(n_train=64, n_test=1024, seed=0), [], matmul_peak()
     for batch, calls in ((1, 200), (1024, 2)):
@@ -130,7 +131,7 @@ def inference(frameworks, rounds: int, only: list | None = None) -> int:
 
 def matmul_gflops(reps: int = 10) -> float:
     """The same float32 2048^3 multiply the benchmarks' `peak` group times (torch if installed, else numpy)."""
-    from tfpt.adapters.workloads import matmul_peak
+    from tfpt.adapters.yardstick import matmul_peak
     body, flop = matmul_peak()
     body()
     t0 = time.perf_counter()
