@@ -10,7 +10,11 @@ FRAMEWORKS = {"tensorflow", "keras", "tf_keras", "torch", "torchvision"}
 REPOSITORY = {"models", "fixtures", "equivalence", "benchmarks", "tests"}
 # The framework boundary: the adapters, the import guard itself, and the deployer (which must stay pure: it
 # imports only the runtime of the format it runs, so it cannot go through the adapters).
-MAY_IMPORT_FRAMEWORKS = ("adapters/", "frameworks.py", "deploy.py")
+MAY_IMPORT_FRAMEWORKS = ("adapters/", "frameworks/", "deploy.py")
+# Where a framework's name may be compared (`fw == "tf"`): the adapters and the framework records. Everywhere else
+# code asks the registry (tfpt.frameworks.registry) what a framework does instead of naming it.
+MAY_NAME_FRAMEWORKS = ("adapters/", "frameworks/")
+FRAMEWORK_NAMES = {"tf", "tensorflow", "torch", "pytorch", "keras-torch", "keras-jax", "jax"}
 
 
 def module_name(path: Path) -> str:
@@ -45,6 +49,32 @@ def boundary_violations(files: dict[str, str]) -> list[str]:
         if roots & REPOSITORY:
             bad.append(f"{rel} imports this repository's {sorted(roots & REPOSITORY)}: the package must stand alone")
     return bad
+
+
+def _strings(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return [s for elt in node.elts for s in _strings(elt)]
+    return []
+
+
+def name_comparisons(source: str) -> list[int]:
+    """Line numbers of every ==, !=, in, not in with a framework's name on either side (`fw == "tf"`,
+    `fw in ("tf", "torch")`, `"torch" in sys.modules`)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn))
+                                                 for op in node.ops):
+            if FRAMEWORK_NAMES & {s for side in (node.left, *node.comparators) for s in _strings(side)}:
+                lines.append(node.lineno)
+    return sorted(lines)
+
+
+def name_branches(files: dict[str, str]) -> list[str]:
+    """{relative path: source} -> 'path:line' of each framework-name comparison outside MAY_NAME_FRAMEWORKS."""
+    return [f"{rel}:{line}" for rel, source in files.items() if not rel.startswith(MAY_NAME_FRAMEWORKS)
+            for line in name_comparisons(source)]
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:

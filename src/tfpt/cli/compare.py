@@ -43,6 +43,7 @@ from tfpt import frameworks, procs, stats
 from tfpt.cli.args import check_seed, framework_list, int_at_least
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.data import datasets
+from tfpt.frameworks import registry
 from tfpt.procs import child_env, thread_env
 from tfpt.settings import RUN_MODES, STUDY_CODE
 from tfpt.training.worker import PHASE_NAMES
@@ -88,6 +89,7 @@ def run_worker(fw: str, args, pair: str | None = None, threads: int | None = Non
 
 
 NAMES = frameworks.NAMES
+RATIO = (registry.TF, registry.TORCH)  # the ratios the table reports: TensorFlow's figure over PyTorch's
 
 
 def epoch_seconds(r: dict) -> float:
@@ -122,9 +124,9 @@ def summarize(runs: dict) -> dict:
                     "test_acc": stats.median([r["epochs"][-1]["test_acc"] for r in rs])}
     ratios = {}
     for key in runs:
-        if runs[key][0]["framework"] != "tf":
+        if runs[key][0]["framework"] != RATIO[0].id:
             continue
-        other = key.replace("tf", "torch", 1)
+        other = key.replace(RATIO[0].id, RATIO[1].id, 1)
         if other in runs:
             t = ratio_figures(runs[key], runs[other])
             ratios[runs[key][0].get("pair", "spec")] = t
@@ -213,9 +215,7 @@ def table(runs: dict) -> str:
     lines += [
         row("final training loss, median", lambda k: med([r["epochs"][-1]["loss"] for r in runs[k]], "{:.4f}")),
         row("parameters", lambda k: f"{first[k]['params']:,}"),
-        row("version", lambda k: (f"TF {first[k]['versions'].get('tensorflow')} / "
-                                  f"Keras {first[k]['versions'].get('keras')}"
-                                  if first[k]["framework"] == "tf" else f"torch {first[k]['versions'].get('torch')}")),
+        row("version", lambda k: registry.get(first[k]["framework"]).versions(first[k]["versions"])),
     ]
     if all(first[k]["framework"] in STUDY for k in keys):
         lines.append(row("the study (5 epochs, its machine)",
@@ -303,7 +303,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         if args.pair not in (None, ["study"]):
             raise UserError(f"--pair {','.join(args.pair)}", f"--mode {STUDY_CODE} runs the study's own models",
                             "leave --pair out (or use another --mode for the spec CNN)", USAGE)
-        if "torch" in args.frameworks and importlib.util.find_spec("torchvision") is None:
+        if any("torchvision" in registry.get(fw).distributions for fw in args.frameworks) \
+                and importlib.util.find_spec("torchvision") is None:
             raise UserError(f"--mode {STUDY_CODE}", "torchvision installed: the study's PyTorch code reads MNIST "
                             "through torchvision.datasets", "pip install torchvision, or --frameworks tf", USAGE)
     args.pair = args.pair or (["study"] if args.mode == STUDY_CODE else ["spec"])

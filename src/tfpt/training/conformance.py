@@ -168,7 +168,7 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
 
     # Replay: each step from the trainer's own weights before it, with the reference's batch, loss and Adam.
     replay = adapter(fw).build(spec)
-    backward = fw_steps.keras_forward_backward if fw == "tf" else fw_steps.torch_forward_backward
+    backward = fw_steps.forward_backward(fw)
     form = settings.loss_for(head)
     adam = reference.Adam(fw, settings.adam(fw))
     weight_tol, loss_tol = tol("trainer_reference"), tol("trainer_loss")

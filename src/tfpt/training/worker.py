@@ -202,7 +202,7 @@ def serve(a, proto) -> int:
 
 
 def _other_loaded(framework: str) -> bool:
-    return ("torch" if framework == "tf" else "tensorflow") in sys.modules
+    return frameworks.other(framework).modules[0] in sys.modules
 
 
 def _positive(text: str) -> int:

@@ -16,36 +16,45 @@ import importlib.util
 import os
 import sys
 
-FRAMEWORKS = ("tf", "torch")
-NAMES = {"tf": "TensorFlow", "torch": "PyTorch"}  # what tables and messages call them
-_MODULE = {"tf": "tensorflow", "torch": "torch"}
+from tfpt.frameworks.base import KERAS_SIDE, TORCH_SIDE, Framework  # noqa: F401  (re-exported)
+from tfpt.frameworks.registry import REGISTRY, get, keras_backends, native, on_side, other  # noqa: F401
+
+FRAMEWORKS = tuple(fw.id for fw in native())  # the ones this process imports itself: ("tf", "torch")
+ALL = tuple(REGISTRY)  # every registered framework, the Keras backends' workers included
+NAMES = {fw.id: fw.name for fw in REGISTRY.values()}  # what tables and messages call them
+_MODULE = {fw.id: fw.modules[0] for fw in native()}
 # The export formats, by the framework whose model writes them: the one list the deployer, the pair
 # declarations, the exporters and the bad-input table read.
-TF_FORMATS = ("savedmodel", "keras", "tflite", "onnx-tf")
-TORCH_FORMATS = ("torchscript", "exported-program", "onnx-torch")
-EXPORT_FORMATS = TF_FORMATS + TORCH_FORMATS
+TF_FORMATS = get("tf").formats
+TORCH_FORMATS = get("torch").formats
+EXPORT_FORMATS = tuple(f for fw in native() for f in fw.formats)
 
 # TensorFlow's C++ INFO lines and oneDNN notices drown the test output; warnings and errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-ALIASES = {"tf": "tf", "tensorflow": "tf", "torch": "torch", "pytorch": "torch"}
+ALIASES = {name: fw.id for fw in native() for name in (fw.id, *fw.aliases)}
+ALL_ALIASES = {name: fw.id for fw in REGISTRY.values() for name in (fw.id, *fw.aliases)}
 
 
 class FrameworkNameError(ValueError):
     """A framework name that is none of tf/tensorflow/torch/pytorch (any case)."""
 
 
-def parse_names(text: str, what: str) -> list[str]:
+def parse_names(text: str, what: str, accept: dict[str, str] | None = None) -> list[str]:
     """'TF, torch' / 'tensorflow pytorch' -> ['tf', 'torch'] (order kept, any case, comma or space separated).
-    Unknown names raise FrameworkNameError naming `what` (the option or variable) and what it accepts."""
+    `accept`: {name: id} of the names allowed (default: the in-process frameworks; ALL_ALIASES adds the Keras
+    backends). Unknown names raise FrameworkNameError naming `what` (the option or variable) and what it accepts."""
+    accept = ALIASES if accept is None else accept
     words = [w for w in text.replace(",", " ").split() if w]
-    unknown = [w for w in words if w.lower() not in ALIASES]
+    unknown = [w for w in words if w.lower() not in accept]
     if unknown:
+        ids = sorted(set(accept.values()), key=list(REGISTRY).index)
+        names = " and ".join(", ".join("/".join([i, *get(i).aliases]) for i in ids).rsplit(", ", 1))
         raise FrameworkNameError(
-            f"error: {what}={text!r}: framework names tf/tensorflow and torch/pytorch (any case, comma or space "
+            f"error: {what}={text!r}: framework names {names} (any case, comma or space "
             f"separated), got {', '.join(map(repr, unknown))}; fix: e.g. {what}=tf or {what}='tf,torch'")
-    return [ALIASES[w.lower()] for w in words]
+    return [accept[w.lower()] for w in words]
 
 
 def hidden() -> set[str]:
@@ -78,18 +87,29 @@ except FrameworkNameError as _exc:
     print(_exc, file=sys.stderr)
     raise SystemExit(2) from None
 if _HIDDEN:
-    sys.meta_path.insert(0, _HideFinder({_MODULE[fw] for fw in _HIDDEN}
-                                        | ({"keras"} if "tf" in _HIDDEN else set())
-                                        | ({"torchvision"} if "torch" in _HIDDEN else set())))
+    sys.meta_path.insert(0, _HideFinder({m for fw in _HIDDEN for m in (_MODULE[fw], *get(fw).hides)}))
+
+
+def _hidden_with(fw: str) -> set[str]:
+    """The hidden in-process frameworks whose modules `fw` needs (Keras on torch needs torch)."""
+    needs = set(get(fw).modules)
+    return {h for h in hidden() if h == fw or _MODULE[h] in needs}
 
 
 def installed(fw: str) -> bool:
-    if fw in hidden():
+    if _hidden_with(fw):
         return False
-    return importlib.util.find_spec(_MODULE[fw]) is not None
+    return all(importlib.util.find_spec(m) is not None for m in get(fw).modules)
 
 
 def missing_reason(fw: str) -> str:
+    if fw not in _MODULE:
+        absent = [m for m in get(fw).modules if importlib.util.find_spec(m) is None] or list(get(fw).modules)
+        why = (f"hidden by TFPT_HIDE_FRAMEWORKS={os.environ.get('TFPT_HIDE_FRAMEWORKS')!r}" if _hidden_with(fw)
+               else "not installed")
+        fix = "unset it" if _hidden_with(fw) else "install it (requirements.txt; JAX: requirements-jax.txt)"
+        return (f"{get(fw).name} needs {', '.join(absent)}, {why} in this environment ({sys.executable}); "
+                f"{fix} to run the {fw} tests")
     if fw in hidden():
         return (f"{_MODULE[fw]} is hidden by TFPT_HIDE_FRAMEWORKS={os.environ.get('TFPT_HIDE_FRAMEWORKS')!r}: the "
                 f"suite behaves as if {_MODULE[fw]} is not installed in this environment; unset it to run the {fw} "
@@ -151,7 +171,7 @@ def versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {}
-    for dist in ("tensorflow", "tensorflow-cpu", "keras", "torch", "torchvision", "numpy"):
+    for dist in ("tensorflow", "tensorflow-cpu", "keras", "torch", "torchvision", "jax", "jaxlib", "numpy"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

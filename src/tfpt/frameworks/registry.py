@@ -1,0 +1,56 @@
+"""The one registry of frameworks: every check, command and report table iterates it.
+
+TensorFlow and PyTorch run in the suite's own process (imported in the safe order, tfpt.frameworks);
+Keras 3 on its torch and JAX backends each runs in a worker process (tfpt.frameworks.keras_backend), because a
+Keras backend is fixed per process. A new Keras backend is one line here; a new framework one record plus its
+adapter modules.
+"""
+from __future__ import annotations
+
+from tfpt.frameworks.base import KERAS_SIDE, TORCH_SIDE, Framework
+
+_A = "tfpt.adapters."
+_KB = "tfpt.frameworks.keras_backend"
+
+TF = Framework("tf", "TensorFlow", KERAS_SIDE, ("tensorflow", "keras"), ("tensorflow", "keras"),
+               aliases=("tensorflow",), adapter=_A + "keras_pair", trainer=_A + "keras_train",
+               study_code=_A + "study_code_keras", formats=("savedmodel", "keras", "tflite", "onnx-tf"),
+               seed_bits=32, hides=("keras",))
+TORCH = Framework("torch", "PyTorch", TORCH_SIDE, ("torch",), ("torch", "torchvision"),
+                  aliases=("pytorch",), adapter=_A + "torch_pair", trainer=_A + "torch_train",
+                  study_code=_A + "study_code_torch", formats=("torchscript", "exported-program", "onnx-torch"),
+                  hides=("torchvision",))
+KERAS_TORCH = Framework("keras-torch", "Keras on PyTorch", KERAS_SIDE, ("keras", "torch"), ("keras", "torch"),
+                        keras_backend="torch", adapter=_KB, seed_bits=32)
+KERAS_JAX = Framework("keras-jax", "Keras on JAX", KERAS_SIDE, ("keras", "jax"), ("keras", "jax", "jaxlib"),
+                      keras_backend="jax", adapter=_KB, seed_bits=32)
+
+REGISTRY: dict[str, Framework] = {fw.id: fw for fw in (TF, TORCH, KERAS_TORCH, KERAS_JAX)}
+
+
+def get(fw_id: str) -> Framework:
+    try:
+        return REGISTRY[fw_id]
+    except KeyError:
+        raise ValueError(f"unknown framework {fw_id!r}; registered: {', '.join(REGISTRY)}") from None
+
+
+def native() -> tuple[Framework, ...]:
+    """The frameworks that run in this process (TensorFlow, PyTorch)."""
+    return tuple(fw for fw in REGISTRY.values() if fw.in_process)
+
+
+def keras_backends() -> tuple[Framework, ...]:
+    """Keras on a backend other than TensorFlow, each in a worker process of its own."""
+    return tuple(fw for fw in REGISTRY.values() if not fw.in_process)
+
+
+def on_side(side: str) -> Framework:
+    """The in-process framework that runs one side of a ModelPair."""
+    return next(fw for fw in native() if fw.side == side)
+
+
+def other(fw_id: str) -> Framework:
+    """The in-process framework on the other side of a pair from `fw_id`."""
+    mine = get(fw_id).side
+    return next(fw for fw in native() if fw.side != mine)
