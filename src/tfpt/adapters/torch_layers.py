@@ -16,7 +16,7 @@ _CONFIG = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "d
            "in_features", "out_features", "num_features", "eps", "momentum", "affine", "track_running_stats",
            "normalized_shape", "elementwise_affine", "num_embeddings", "embedding_dim", "padding_idx", "max_norm",
            "scale_grad_by_freq", "input_size", "hidden_size", "num_layers", "batch_first", "bidirectional",
-           "dropout", "proj_size")
+           "dropout", "proj_size", "output_padding", "num_groups", "num_heads", "add_zero_attn")
 _SKIP = ("num_batches_tracked",)
 
 

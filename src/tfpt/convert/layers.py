@@ -50,7 +50,9 @@ def _use_bias_difference(k: LayerRecord, t: LayerRecord) -> list[Difference]:
     kb, tb = bool(k.config.get("use_bias", True)), bool(t.config.get("use_bias", True))
     if kb == tb:
         return []
-    return [Difference("use_bias", kb, tb, True, "the side with a bias trains it; the other stays without one")]
+    present = "present in Keras, absent in PyTorch" if kb else "absent in Keras, present in PyTorch"
+    return [Difference("use_bias", kb, tb, True, f"bias {present}: the side with a bias trains it; build both with "
+                                                 f"{'bias=True in torch' if kb else 'use_bias=True in Keras'}")]
 
 
 def _activation_difference(k: LayerRecord) -> list[Difference]:
@@ -185,6 +187,8 @@ class ConvConverter(Converter):
         out = {"weight": self._kernel_to_torch(k.weights[self._kernel_name(k)], k, t)}
         if "bias" in t.weights:
             out["bias"] = k.weights["bias"] if "bias" in k.weights else _fill_like(t.weights["bias"], 0.0)
+        elif "bias" in k.weights:  # dropping a trained bias would change every output
+            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch conv with bias=True")
         return out
 
     def _to_keras(self, t, k, ctx):
@@ -257,6 +261,8 @@ class DenseConverter(Converter):
         out = {"weight": dense_kernel_to_torch(kernel, self._source(k, t, ctx, kernel.shape[0]))}
         if "bias" in t.weights:
             out["bias"] = k.weights["bias"] if "bias" in k.weights else _fill_like(t.weights["bias"], 0.0)
+        elif "bias" in k.weights:
+            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch Linear with bias=True")
         return out
 
     def _to_keras(self, t, k, ctx):
@@ -512,3 +518,15 @@ class GRUConverter(_RecurrentConverter):
 for _cls in (ConvConverter, DepthwiseConvConverter, DenseConverter, BatchNormConverter, LayerNormConverter,
              EmbeddingConverter, LSTMConverter, GRUConverter):
     register(_cls())
+
+
+def _register_more() -> None:
+    """The converters kept in their own modules (they build on the helpers above, so they load after them)."""
+    from tfpt.convert import attention, norms, separable, transpose
+    for cls in (transpose.ConvTransposeConverter, separable.SeparableConvConverter, norms.GroupNormConverter,
+                norms.LayerNorm2dConverter, norms.LayerScaleConverter, attention.MultiHeadAttentionConverter,
+                attention.AttentionLinearsConverter):
+        register(cls())
+
+
+_register_more()
