@@ -2,15 +2,19 @@
 
 The adapters trace one forward pass of each model into a list of `Event`s (Keras: every layer in call order, a
 fused activation as its own event; PyTorch: every leaf module and every functional op of a known kind, in call
-order). `match()` aligns the two lists by kind — layers with parameters must all be matched (same kind and a
+order), each naming the events it read (`inputs`: the dataflow graph). `match()` puts each list in one order
+that depends on the graph, not on which branch ran first (`canonical_order`: at an Add or Multiply the deeper
+branch first; ResNet's projection shortcut runs before the main branch in Keras and after it in torchvision),
+then aligns the two by kind — layers with parameters must all be matched (same kind and a
 converter for the two classes); parameter-free steps may be missing on one side (the
 study's PyTorch model has an extra ReLU) — and says, for each compared output, how to bring the PyTorch tensor
-into Keras' layout, and for each Dense after a Flatten, the channels-first shape it flattened.
+into Keras' layout, and for each Dense after a Flatten, the channels-first shape it flattened. Layouts are
+followed along the graph (`layout_states`): through merges, global pooling, permutes and flattens, both sides.
 Pure Python and numpy: the adapters import the frameworks, this module does not.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,7 +23,9 @@ from tfpt.convert import Context, Kind
 # Kinds whose PyTorch outputs are channels-first (a global pool's too: AdaptiveAvgPool2d gives (N, C, 1, 1)).
 SPATIAL = {Kind.CONV, Kind.MAXPOOL, Kind.AVGPOOL, Kind.PAD, Kind.UPSAMPLE, Kind.GLOBALAVGPOOL, Kind.GLOBALMAXPOOL}
 # Kinds that keep their input's layout.
-ELEMENTWISE = {Kind.RELU, Kind.DROPOUT, Kind.ACTIVATION, Kind.BATCHNORM, Kind.SOFTMAX, Kind.IDENTITY}
+ELEMENTWISE = {Kind.RELU, Kind.DROPOUT, Kind.ACTIVATION, Kind.BATCHNORM, Kind.SOFTMAX, Kind.IDENTITY, Kind.ADD,
+               Kind.MULTIPLY, Kind.CONCAT}
+COMMUTATIVE = {Kind.ADD, Kind.MULTIPLY}  # merges whose inputs' order says nothing
 FLATTENS = {Kind.FLATTEN, Kind.RESHAPE}
 SEQUENCE = {Kind.LSTM, Kind.GRU}
 
@@ -37,6 +43,8 @@ class Event:
     shape: tuple | None = None  # output shape with batch; None where the output is not observable
     label: str | None = None  # the Keras layer an output belongs to (a fused activation's event carries it)
     pad: tuple | None = None  # a padding step's zero padding per spatial dimension, ((before, after), ...)
+    inputs: tuple | None = None  # indices of the events whose outputs it read; () the model input; None unknown
+    detail: tuple | None = None  # ("dims", ...) of a permute, ("dim", d) of a concatenation
 
     @property
     def has_params(self) -> bool:
@@ -53,6 +61,13 @@ class Layout:
     def apply(self, a: np.ndarray) -> np.ndarray:
         if self.how == "cf":
             return np.moveaxis(a, 1, -1)
+        if self.how == "to-cf":
+            return np.moveaxis(a, -1, 1)
+        if self.how == "squeeze":  # (N, C, 1, 1) of an adaptive pool against Keras' (N, C)
+            return a.reshape(a.shape[0], -1)
+        if self.how == "flatten-cl":  # a channels-last flatten against Keras' flatten of a (C, H, W) tensor
+            src = self.source
+            return np.moveaxis(a.reshape(a.shape[0], *src[1:], src[0]), -1, 1).reshape(a.shape[0], -1)
         if self.how == "flatten-cf":
             return np.moveaxis(a.reshape(a.shape[0], *self.source), 1, -1).reshape(a.shape[0], -1)
         if self.how == "last-step":
@@ -72,39 +87,132 @@ class Match:
         return [p[0] for p in self.points]
 
 
-def torch_layouts(events: list[Event], input_cf: bool) -> tuple[list[Layout], list[Context]]:
-    """Per PyTorch event: the layout fix for its output and the converter context (flatten source) it gets."""
-    state, shape, flat_source, pad, pad_input = ("cf" if input_cf else "cl"), None, None, None, None
-    layouts, contexts = [], []
-    for ev in events:
-        ctx = Context()
-        if ev.kind == Kind.PAD and ev.pad is not None:  # explicit padding the next conv applies (Keras' 'same')
-            pad, pad_input = ev.pad, (tuple(shape[2:]) if shape is not None else None)
-        elif ev.has_params and ev.kind == Kind.CONV:
-            ctx, pad = (Context(pad_before=pad, input_spatial=pad_input) if pad else ctx), None
-        elif ev.kind not in ELEMENTWISE:
-            pad = None
-        if ev.kind in SPATIAL:
-            state = "cf"
-        elif ev.kind in FLATTENS:
-            flat_source = tuple(shape[1:]) if state == "cf" and shape is not None and len(shape) >= 3 else None
-            state = "flat-cf" if flat_source else "cl"
-        elif ev.kind in ELEMENTWISE:
-            pass
-        elif ev.kind is not None:
-            if ev.has_params and state == "flat-cf":
-                ctx = Context(flatten_source=flat_source)
-            state = "cl"
+def inputs_of(events: list[Event]) -> list[tuple]:
+    """Each event's inputs, an event without graph information reading the one before it (a chain)."""
+    return [ev.inputs if ev.inputs is not None else ((i - 1,) if i else ()) for i, ev in enumerate(events)]
+
+
+def _depths(events: list[Event]) -> list[int]:
+    """The longest path, in events, from the model input to each event (events come in call order)."""
+    ins, depth = inputs_of(events), []
+    for i in range(len(events)):
+        depth.append(1 + max((depth[j] for j in ins[i] if j < i), default=0))
+    return depth
+
+
+def canonical_order(events: list[Event]) -> list[int]:
+    """The events' indices in an order fixed by the graph: post-order from the last event (then from any event
+    nothing reads), each event's inputs visited first, a commutative merge's deeper input before the shallower
+    (ties: call order); a concatenation keeps its inputs' order. A chain keeps its call order."""
+    ins, depth = inputs_of(events), _depths(events)
+    consumed = {j for i in ins for j in i}
+    roots = [len(events) - 1] + [i for i in range(len(events) - 1) if i not in consumed] if events else []
+    seen: set[int] = set()
+    order: list[int] = []
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            i, expanded = stack.pop()
+            if expanded:
+                order.append(i)
+                continue
+            if i in seen:
+                continue
+            seen.add(i)
+            stack.append((i, True))
+            parents = [j for j in ins[i] if j < i and j not in seen]
+            if events[i].kind in COMMUTATIVE:
+                parents.sort(key=lambda j: (-depth[j], j))
+            stack.extend((j, False) for j in reversed(parents))
+    return order
+
+
+@dataclass(frozen=True)
+class State:
+    """The layout of one traced output: "cf" (channels first), "cl" (channels last, Keras'), or "flat" (a
+    flatten of a (C, ...) tensor in C-major order when `source` is that shape, else of a channels-last one)."""
+    how: str
+    source: tuple | None = None
+
+
+def layout_states(events: list[Event], torch_side: bool, input_cf: bool) -> list[State]:
+    """Each event's output layout, from its first input's along the graph."""
+    ins, states = inputs_of(events), []
+    for i, ev in enumerate(events):
+        first = ins[i][0] if ins[i] else None
+        shape = events[first].shape if first is not None else None
         rank = len(ev.shape) if ev.shape is not None else 0
-        if state == "cf" and rank >= 3:
-            layouts.append(Layout("cf"))
-        elif state == "flat-cf" and rank == 2 and flat_source is not None:
-            layouts.append(Layout("flatten-cf", flat_source))
+        st = states[first] if first is not None else State("cf" if input_cf and torch_side and rank >= 3 else "cl")
+        if ev.kind in SPATIAL:
+            st = State("cf" if torch_side else "cl")
+        elif ev.kind in FLATTENS:
+            st = _reshaped(ev, st, shape, torch_side)
+        elif ev.kind in ELEMENTWISE or ev.kind is None:
+            pass
         else:
-            layouts.append(Layout())
-        contexts.append(ctx)
-        shape = ev.shape if ev.shape is not None else shape
-    return layouts, contexts
+            st = State("cl")
+        states.append(st)
+    return states
+
+
+def _reshaped(ev: Event, st: State, shape: tuple | None, torch_side: bool) -> State:
+    rank = len(ev.shape) if ev.shape is not None else 0
+    if ev.detail and ev.detail[0] == "dims":
+        dims = tuple(ev.detail[1:])
+        to_last, to_first = (0, *range(2, len(dims)), 1), (0, len(dims) - 1, *range(1, len(dims) - 1))
+        if st.how == "cf" and dims == to_last:
+            return State("cl")
+        if st.how == "cl" and dims == to_first:
+            return State("cf")
+        return State("other")
+    if rank == 2 and shape is not None and len(shape) >= 3:
+        return State("flat", tuple(shape[1:]) if st.how == "cf" else None)
+    if rank >= 3:
+        return State("cf" if torch_side else "cl")
+    return st
+
+
+def _fix(ts: State, ks: State, t_shape: tuple | None, k_shape: tuple | None) -> Layout:
+    """The Layout that brings a PyTorch output in state `ts` to Keras' `ks`."""
+    if ts.how == "cf" and ks.how != "cf":
+        if t_shape is not None and k_shape is not None and len(t_shape) > len(k_shape) == 2:
+            return Layout("squeeze")
+        return Layout("cf") if t_shape is not None and len(t_shape) >= 3 else Layout()
+    if ts.how == "cl" and ks.how == "cf":
+        return Layout("to-cf")
+    if ts.how == "flat" and ks.how == "flat" and (ts.source is None) != (ks.source is None):
+        return Layout("flatten-cf", ts.source) if ts.source else Layout("flatten-cl", ks.source)
+    if ts.how == "flat" and ts.source and ks.how == "cl":
+        return Layout("flatten-cf", ts.source)
+    return Layout()
+
+
+def torch_layouts(events: list[Event], input_cf: bool) -> tuple[list[Layout], list[Context]]:
+    """Per PyTorch event: the layout fix for its output against a plain channels-last Keras model, and the
+    converter context (flatten source, explicit padding before a conv) it gets."""
+    states, ins = layout_states(events, True, input_cf), inputs_of(events)
+    layouts = [_fix(st, State("flat") if st.how == "flat" else State("cl"), ev.shape, None)
+               for ev, st in zip(events, states, strict=True)]
+    return layouts, [torch_context(events, states, ins, j) for j in range(len(events))]
+
+
+def torch_context(events, states, ins, j: int, keras_state: State | None = None) -> Context:
+    """The converter context of PyTorch event j: the explicit zero padding an nn.ZeroPad2d / F.pad right before
+    a conv applies, and the channels-first shape a flatten right before a Dense took (unless Keras flattened
+    the same C-major order: a Permute((3, 1, 2)) before its Flatten)."""
+    ev = events[j]
+    src = ins[j][0] if ins[j] else None
+    if src is None or not ev.has_params:
+        return Context()
+    before = events[src]
+    if ev.kind == Kind.CONV and before.kind == Kind.PAD and before.pad is not None:
+        first = ins[src][0] if ins[src] else None
+        spatial = events[first].shape[2:] if first is not None and events[first].shape else None
+        return Context(pad_before=before.pad, input_spatial=tuple(spatial) if spatial else None)
+    st = states[src]
+    if st.how == "flat" and st.source and not (keras_state and keras_state.how == "flat" and keras_state.source):
+        return Context(flatten_source=st.source)
+    return Context()
 
 
 def _can_match(k: Event, t: Event, converter_for, layer_map: dict) -> bool:
@@ -145,9 +253,13 @@ def match(keras_events: list[Event], torch_events: list[Event], converter_for, i
     """Align the two traces (dynamic programming: most parameter layers, then most parameter-free steps, in
     order). `converter_for(keras_cls, torch_cls)` says whether weights can move between two classes."""
     layer_map = layer_map or {}
-    K, T = keras_events, torch_events
-    check_layer_map(layer_map, K, T)
-    PARAM, FREE, MISSING = 1000, 1, -10 ** 6
+    check_layer_map(layer_map, keras_events, torch_events)
+    k_order, t_order = canonical_order(keras_events), canonical_order(torch_events)
+    K, T = [keras_events[i] for i in k_order], [torch_events[j] for j in t_order]
+    PARAM, MISSING = 1000, -10 ** 6
+
+    def gain(k, t):  # a parameter layer first; a step of the very same kind before a flatten against a reshape
+        return PARAM if k.has_params else (2 if k.kind == t.kind else 1)
 
     def skip_cost(ev):
         return MISSING if ev.has_params else 0
@@ -162,23 +274,29 @@ def match(keras_events: list[Event], torch_events: list[Event], converter_for, i
         for j in range(m - 1, -1, -1):
             options = [best[i + 1, j] + skip_cost(K[i]), best[i, j + 1] + skip_cost(T[j])]
             if _can_match(K[i], T[j], converter_for, layer_map):
-                options.append(best[i + 1, j + 1] + (PARAM if K[i].has_params else FREE))
+                options.append(best[i + 1, j + 1] + gain(K[i], T[j]))
             best[i, j] = max(options)
-    layouts, contexts = torch_layouts(T, input_cf)
+    k_states, t_states = layout_states(keras_events, False, False), layout_states(torch_events, True, input_cf)
+    k_ins, t_ins = inputs_of(keras_events), inputs_of(torch_events)
     out, i, j = Match(), 0, 0
     unmatched_k: list[Event] = []
     unmatched_t: list[Event] = []
     while i < n or j < m:
         if i < n and j < m and _can_match(K[i], T[j], converter_for, layer_map) and \
-                best[i, j] == best[i + 1, j + 1] + (PARAM if K[i].has_params else FREE):
-            k, t = K[i], T[j]
+                best[i, j] == best[i + 1, j + 1] + gain(K[i], T[j]):
+            k, t, ki, tj = K[i], T[j], k_order[i], t_order[j]
             if k.has_params:
-                out.params.append((k, t, contexts[j]))
+                k_in = keras_events[k_ins[ki][0]] if k_ins[ki] else None
+                k_in_state = k_states[k_ins[ki][0]] if k_ins[ki] else None
+                ctx = torch_context(torch_events, t_states, t_ins, tj, k_in_state)
+                if k_in is not None and k_in.kind == Kind.PAD and k_in.pad is not None:
+                    ctx = replace(ctx, keras_pad_before=k_in.pad)
+                out.params.append((k, t, ctx))
             if k.shape is not None:
-                lay = layouts[j]
+                lay = _fix(t_states[tj], k_states[ki], t.shape, k.shape)
                 if k.kind in SEQUENCE and t.shape and len(t.shape) == 3 and len(k.shape) == 2:
                     lay = Layout("last-step")
-                out.points.append((k.label or k.name, i, j, lay))
+                out.points.append((k.label or k.name, ki, tj, lay))
             i, j = i + 1, j + 1
         elif i < n and (j == m or best[i, j] == best[i + 1, j] + skip_cost(K[i])):
             (unmatched_k if K[i].has_params else out.only_keras).append(K[i])
@@ -191,7 +309,7 @@ def match(keras_events: list[Event], torch_events: list[Event], converter_for, i
             return ", ".join(f"{e.name} ({e.cls}, {e.param_count:,} params)" for e in evs) or "none"
         raise MatchError(
             f"layers with parameters left unmatched — Keras: {show(unmatched_k)}; PyTorch: {show(unmatched_t)}. "
-            f"Matched by kind and converter, in call order. Fix: make the two models agree, "
+            f"Matched by kind and converter along the dataflow graph. Fix: make the two models agree, "
             f"register a converter for the classes (tfpt.convert.register), or map them by hand with "
             f"ModelPair(layer_map={{'<keras layer>': '<torch module>'}})")
     return out

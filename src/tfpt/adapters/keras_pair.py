@@ -6,8 +6,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from tfpt.adapters.keras_layers import keras_record, set_keras_weights
-from tfpt.convert import Kind, kind_of
+from tfpt.adapters.keras_layers import keras_record, set_keras_weights, weight_names
+from tfpt.convert import Kind, kind_for, kind_of
 from tfpt.frameworks import import_tf, keras as _keras
 from tfpt.match import Event
 from tfpt.pair import ModelPair, PairError
@@ -50,28 +50,77 @@ def _activation(layer) -> str | None:
     return None if name in (None, "linear") else name
 
 
+def _inputs(layer, names: set) -> list[str] | None:
+    """The names of the layers whose outputs this layer reads in this model (its node whose inputs all come
+    from this model's layers), or None where Keras keeps no graph for it."""
+    for node in getattr(layer, "_inbound_nodes", None) or []:
+        tensors = getattr(node, "input_tensors", None)
+        if tensors is None:
+            continue
+        ops = [getattr(t, "_keras_history", None) for t in tensors]
+        srcs = [getattr(h, "operation", None) if h is not None else None for h in ops]
+        if all(s is not None and s.name in names for s in srcs):
+            return [s.name for s in srcs]
+    return None
+
+
+def _kind(layer, cls: str):
+    """A layer's kind: a converter's claim first (tfpt.convert.kind_for); an `Activation` layer by the function
+    it applies (Activation("relu") is a ReLU, Activation("softmax") a softmax)."""
+    if cls == "Activation":
+        act = _activation(layer) or "linear"
+        return {"relu": Kind.RELU, "softmax": Kind.SOFTMAX, "log_softmax": Kind.SOFTMAX,
+                "linear": Kind.IDENTITY}.get(act, Kind.ACTIVATION)
+    return kind_for("tf", cls)
+
+
+def _detail(layer, cls: str) -> tuple | None:
+    if cls == "Permute":
+        return ("dims", 0, *(int(d) for d in layer.dims))
+    if cls == "Concatenate":
+        return ("dim", int(layer.axis))
+    return None
+
+
+def _pad(layer, cls: str) -> tuple | None:
+    if not cls.startswith("ZeroPadding"):
+        return None
+    pad = layer.padding
+    pad = (pad,) if isinstance(pad[0], int) and cls.endswith("1D") else pad
+    return tuple((int(p[0]), int(p[1])) if isinstance(p, (tuple, list)) else (int(p), int(p)) for p in pad)
+
+
 def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
-    """Every layer's output in call order (inference mode). A layer with a fused activation (Dense(...,
-    activation="relu")) gives two events: the layer (its pre-activation output is not observable) and the
-    activation, which carries the layer's output and name."""
+    """Every layer's output in the model's order (inference mode), each event naming the events whose outputs
+    it read (`inputs`: the functional graph). A layer with a fused activation (Dense(..., activation="relu"))
+    gives two events: the layer (its pre-activation output is not observable) and the activation, which carries
+    the layer's output and name."""
     layers = _layers(model)
     taps = keras.Model(model.inputs, [layer.output for layer in layers])
     outs = taps(tf.convert_to_tensor(x), training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
-    events, values = [], []
+    names = {layer.name for layer in model.layers}
+    # layer name -> the event carrying its output; the model's inputs are produced by no event
+    at: dict[str, tuple] = {layer.name: () for layer in model.layers if type(layer).__name__ == "InputLayer"}
+    events: list[Event] = []
+    values: list = []
     for layer, out in zip(layers, outs, strict=True):
         cls, n_params = type(layer).__name__, int(layer.count_params())
-        value = np.asarray(out)
+        value = np.array(out, copy=True)
         act = _activation(layer)
-        kind = kind_of("tf", cls)
+        kind = _kind(layer, cls)
+        srcs = _inputs(layer, names)
+        inputs = None if srcs is None else tuple(i for s in srcs for i in at.get(s, ()))
         if act and kind in FUSED:
-            events.append(Event(layer.name, kind, cls, n_params, None, None))
+            events.append(Event(layer.name, kind, cls, n_params, None, None, None, inputs))
             values.append(None)
             events.append(Event(f"{layer.name}:{act}", kind_of("tf", act) or Kind.ACTIVATION, act, 0, value.shape,
-                                layer.name))
+                                layer.name, None, (len(events) - 1,)))
         else:
-            events.append(Event(layer.name, kind, cls, n_params, value.shape, layer.name))
+            events.append(Event(layer.name, kind, cls, n_params, value.shape, layer.name, _pad(layer, cls), inputs,
+                                _detail(layer, cls)))
         values.append(value)
+        at[layer.name] = (len(events) - 1,)
     return events, values
 
 
@@ -98,18 +147,15 @@ def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names) -> tup
     """Mean cross-entropy in inference mode (no dropout, moving statistics) and the gradient of every
     trainable weight of the named layers: {layer: {weight short name: array}}."""
     by_name = {layer.name: layer for layer in _layers(model)}
-    variables = [(n, v) for n in names for v in by_name[n].trainable_weights]
+    variables = [(n, key, v) for n in names
+                 for key, v in zip(weight_names(by_name[n]), by_name[n].weights, strict=True) if v.trainable]
     with tf.GradientTape() as tape:
         loss = _loss_fn(head)(y, model(x, training=False))
-    grads = tape.gradient(loss, [v for _, v in variables])
+    grads = tape.gradient(loss, [v for _, _, v in variables])
     out: dict = {n: OrderedDict() for n in names}
-    for (n, v), g in zip(variables, grads, strict=True):
-        out[n][_short(v)] = np.asarray(tf.convert_to_tensor(g))  # an Embedding's gradient is IndexedSlices
+    for (n, key, _), g in zip(variables, grads, strict=True):
+        out[n][key] = np.asarray(tf.convert_to_tensor(g))  # an Embedding's gradient is IndexedSlices
     return float(loss), out
-
-
-def _short(variable) -> str:
-    return getattr(variable, "path", variable.name).split("/")[-1].split(":")[0]
 
 
 def sgd_steps(model, batches, head: str, lr: float) -> None:

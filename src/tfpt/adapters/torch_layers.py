@@ -1,7 +1,8 @@
 """PyTorch side of the weight converters: a module as a `LayerRecord`, and converted weights copied back.
 
-A record holds the module's own parameters and buffers (not its children's), in state_dict order, except
-BatchNorm's `num_batches_tracked` counter, which no Keras layer has (it only matters with momentum=None).
+A record holds the module's parameters and buffers in state_dict order, keyed by their path inside the module
+("weight"; for a module recorded whole, such as nn.MultiheadAttention: "in_proj_weight", "out_proj.weight"),
+except BatchNorm's `num_batches_tracked` counter, which no Keras layer has (it only matters with momentum=None).
 """
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ def _plain(value):
 
 
 def _own_tensors(module):
-    return [(n, t) for n, t in list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False))
-            if t is not None and n not in _SKIP]
+    return [(n, t) for n, t in list(module.named_parameters()) + list(module.named_buffers())
+            if t is not None and n.rsplit(".", 1)[-1] not in _SKIP]
 
 
 def torch_record(name: str, module) -> LayerRecord:

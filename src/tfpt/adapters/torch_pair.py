@@ -8,7 +8,7 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.adapters.torch_layers import set_torch_weights, torch_record
-from tfpt.convert import kind_of
+from tfpt.convert import claims, kind_for, kind_of
 from tfpt.frameworks import import_torch
 from tfpt.match import Event
 from tfpt.pair import ModelPair
@@ -32,23 +32,48 @@ def _first_tensor(out):
     return out
 
 
-def _leaves(model):
-    return OrderedDict((name, mod) for name, mod in model.named_modules() if name and not list(mod.children()))
+def _tensors(obj) -> list:
+    """The tensors among a call's arguments, nested lists included (torch.cat takes a list)."""
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for o in obj for t in _tensors(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in _tensors(o)]
+    return []
+
+
+def units(model) -> "OrderedDict[str, object]":
+    """The modules recorded as one step each: leaf modules, and modules whose class a registered converter
+    claims (nn.MultiheadAttention is not a leaf: its F.linear calls would be traced as parameter-free ops).
+    Nothing inside a unit is a unit."""
+    out: OrderedDict = OrderedDict()
+    inside: list[str] = []
+    for name, mod in model.named_modules():
+        if not name or any(name.startswith(p + ".") for p in inside):
+            continue
+        if claims("torch", type(mod)) or not list(mod.children()):
+            out[name] = mod
+            inside.append(name)
+    return out
 
 
 class _Recorder(TorchFunctionMode):
-    """Records functional ops of known kinds called outside any leaf module (inside one they are the module's
-    own implementation: F.conv2d inside nn.Conv2d)."""
+    """Sees every functional op called outside any unit (inside one they are the module's own implementation:
+    F.conv2d inside nn.Conv2d) and hands it to `on_op` with its arguments and result."""
 
     def __init__(self, on_op, depth):
         super().__init__()
         self.on_op, self.depth = on_op, depth
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
+        kwargs = kwargs or {}
         if self.depth[0] == 0:
-            self.on_op(getattr(func, "__name__", ""), out)
-        return out
+            before = self.on_op.inputs(args, kwargs)  # before the call: an in-place op rewrites its input
+            out = func(*args, **kwargs)
+            self.on_op(getattr(func, "__name__", ""), args, kwargs, out, before)
+            return out
+        return func(*args, **kwargs)
 
 
 def _padding(module):
@@ -58,42 +83,98 @@ def _padding(module):
     if not type(module).__name__.startswith(("ZeroPad", "ConstantPad")) or pad is None:
         return None
     pad = tuple(pad) if not isinstance(pad, int) else (pad,) * 2 * int(type(module).__name__[-2])
-    pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]
+    return _pairs(pad)
+
+
+def _pairs(pad) -> tuple:
+    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
     return tuple(reversed(pairs))
 
 
-def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
-    events, values, depth, counts = [], [], [0], {}
+def _detail(op: str, args, kwargs, out) -> tuple | None:
+    """What the layout rules need of a functional op: permute's order, cat's dim, F.pad's padding."""
+    rest = [a for a in args[1:]] if args else []
+    if op == "permute":
+        dims = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+        return ("dims", *(int(d) for d in dims))
+    if op in ("cat", "concat"):
+        return ("dim", int(kwargs.get("dim", rest[0] if rest else 0)))
+    if op == "transpose" and len(rest) >= 2:
+        return ("swap", int(rest[0]), int(rest[1]))
+    return None
 
-    def record(name, cls, kind, n_params, out, pad=None):
+
+class _Graph:
+    """Which recorded event produced each live tensor. A tensor made by an op the tables do not know (x.mean,
+    a slice) passes its inputs' producers on, so the graph stays connected through it."""
+
+    def __init__(self):
+        self.producers: dict[int, tuple] = {}
+        self.alive: list = []  # keeps every seen tensor alive, so no id() is reused during the trace
+
+    def inputs(self, args, kwargs=None) -> tuple:
+        seen: list[int] = []
+        for t in _tensors(args) + _tensors(kwargs or {}):
+            for p in self.producers.get(id(t), ()):
+                if p not in seen:
+                    seen.append(p)
+        return tuple(seen)
+
+    def produced(self, out, by: tuple) -> None:
+        for t in _tensors(out):
+            self.producers[id(t)] = by
+            self.alive.append(t)
+
+
+def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
+    """Every unit's and known functional op's output (copied when produced: a later in-place op such as
+    ReLU(inplace=True) or `out += identity` cannot rewrite it), in call order, each event naming the events
+    whose outputs it read (`inputs`): the dataflow graph the matcher follows."""
+    events: list[Event] = []
+    values: list = []
+    depth, counts, graph, pending = [0], {}, _Graph(), []
+
+    def record(name, cls, kind, n_params, out, inputs, pad=None, detail=None):
         t = _first_tensor(out)
         if not isinstance(t, torch.Tensor):
+            graph.produced(out, inputs)
             return
-        value = t.detach().cpu().numpy()
-        events.append(Event(name, kind, cls, n_params, value.shape, None, pad))
+        value = t.detach().cpu().numpy().copy()
+        graph.produced(out, (len(events),))
+        events.append(Event(name, kind, cls, n_params, value.shape, None, pad, inputs, detail))
         values.append(value)
 
-    def on_op(op, out):
-        kind = kind_of("torch", op)
-        if kind is not None:
+    class OnOp:
+        inputs = staticmethod(graph.inputs)
+
+        def __call__(self, op, args, kwargs, out, before):
+            kind = kind_of("torch", op)
+            if kind is None:
+                graph.produced(out, before)  # not a step of its own: the graph passes through it
+                return
             i = counts[op] = counts.get(op, -1) + 1
-            record(f"{op}_{i}", op, kind, 0, out)
+            pad = _pairs(args[1]) if op == "pad" and len(args) > 1 and isinstance(args[1], (tuple, list)) and \
+                len(args) < 4 and not kwargs.get("value") and kwargs.get("mode", "constant") == "constant" else None
+            record(f"{op}_{i}", op, kind, 0, out, before, pad, _detail(op, args, kwargs, out))
 
     handles = []
-    for name, mod in _leaves(model).items():
-        def pre(_m, _i):
+    for name, mod in units(model).items():
+        def pre(_m, args, name=name):
             depth[0] += 1
+            pending.append(graph.inputs(args))
 
-        def post(m, _i, out, name=name):
+        def post(m, _args, out, name=name):
             depth[0] -= 1
             cls = type(m).__name__
-            record(name, cls, kind_of("torch", cls), sum(p.numel() for p in m.parameters(recurse=False)), out,
+            record(name, cls, kind_for("torch", cls), sum(p.numel() for p in m.parameters()), out, pending.pop(),
                    _padding(m))
         handles += [mod.register_forward_pre_hook(pre), mod.register_forward_hook(post)]
     try:
         model.eval()
-        with torch.no_grad(), _Recorder(on_op, depth):
-            model(torch.from_numpy(x))
+        xt = torch.from_numpy(x)
+        graph.produced(xt, ())
+        with torch.no_grad(), _Recorder(OnOp(), depth):
+            model(xt)
     finally:
         for h in handles:
             h.remove()
@@ -131,7 +212,7 @@ def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names) -> tup
     loss = _loss(model(torch.from_numpy(x)), y, head)
     loss.backward()
     mods = dict(model.named_modules())
-    out = {n: OrderedDict((k, p.grad.detach().numpy().copy()) for k, p in mods[n].named_parameters(recurse=False)
+    out = {n: OrderedDict((k, p.grad.detach().numpy().copy()) for k, p in mods[n].named_parameters()
                           if p.grad is not None)  # a frozen parameter has no gradient
            for n in names}
     return float(loss.detach()), out

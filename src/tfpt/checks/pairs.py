@@ -194,8 +194,35 @@ def labels(pair: ModelPair, n: int, seed: int) -> np.ndarray:
 
 def config_differences(pm: PairModels) -> list[tuple[str, object]]:
     """[(Keras layer name, Difference)] for every matched layer whose configurations differ (an epsilon, a
-    momentum, a padding): material ones change outputs or training."""
+    momentum, a padding): material ones change outputs or training. A Keras ZeroPadding2D right before a conv is
+    folded into that conv's padding first (ZeroPadding2D(3) + 'valid' is PyTorch's padding=3)."""
     k_names, t_names = pm.param_names
     krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
-    return [(k.name, d) for k, t, ctx in pm.match.params
-            for d in _converter(k, t).differences(krec[k.name], trec[t.name], ctx)]
+    out = []
+    for k, t, ctx in pm.match.params:
+        conv = _converter(k, t)
+        diffs = conv.differences(krec[k.name], trec[t.name], ctx)
+        if ctx.keras_pad_before is not None and hasattr(conv, "keras_padding") and hasattr(conv, "torch_padding"):
+            diffs = [d for d in diffs if d.field != "padding"] + \
+                _folded_padding(conv, krec[k.name], trec[t.name], ctx)
+        out += [(k.name, d) for d in diffs]
+    return out
+
+
+def _folded_padding(conv, k, t, ctx) -> list:
+    """The padding difference of a conv whose Keras input is zero-padded by its own layer, in words."""
+    extra = ctx.keras_pad_before
+    own = conv.keras_padding(k, ctx)
+    kp = tuple((a + int(e[0]), b + int(e[1])) for (a, b), e in zip(own, extra, strict=True))
+    tp = conv.torch_padding(t, ctx)
+    if kp == tp:
+        return []
+    keras = f"ZeroPadding({extra}) + '{k.config.get('padding', 'valid')}' pads (before, after) {kp}"
+    torch = f"padding={t.config.get('padding')} pads {tp}"
+    if any(a != b for a, b in kp) and all(a == b for a, b in tp):
+        note = (f"asymmetric in Keras, symmetric in PyTorch: use padding=0 in torch after nn.ZeroPad2d("
+                f"{tuple(v for pair in reversed(kp) for v in pair)}) (left, right, top, bottom)")
+    else:
+        note = f"use padding={tuple(a for a, _ in kp)} in torch" if all(a == b for a, b in kp) else \
+            "pad the same (before, after) on both sides"
+    return [convert.Difference("padding", keras, torch, True, note)]

@@ -18,10 +18,11 @@ latest registration wins, so a user's converter can replace a built-in one for t
 from tfpt.convert import layers  # the built-in converters, registered as it is imported
 from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform
 from tfpt.convert.kinds import PARAMETRIC_KINDS, Kind, class_name, kind_of, needs_converter
-from tfpt.convert.registry import converter_for, converters, find, register, unregister
+from tfpt.convert.registry import claims, converter_for, converters, find, kind_for, register, unregister
 
 __all__ = [
     "Context", "ConversionError", "Converter", "Difference", "LayerRecord", "converter_for", "converters", "find",
-    "register", "unregister", "Kind", "PARAMETRIC_KINDS", "class_name", "kind_of", "needs_converter", "layers",
+    "register", "unregister", "claims", "kind_for",
+    "Kind", "PARAMETRIC_KINDS", "class_name", "kind_of", "needs_converter", "layers",
     "_conform",  # for converters defined elsewhere: the check every built-in conversion's result goes through
 ]

@@ -28,10 +28,13 @@ class Context:
     `pad_before`: explicit zero padding the PyTorch model applies directly before this conv (an nn.ZeroPad2d or
     F.pad), per spatial dimension as (before, after), e.g. ((0, 1), (0, 1)) for nn.ZeroPad2d((0, 1, 0, 1)).
     `input_spatial`: the conv's spatial input size (H, W) or (L,), when known; Keras' 'same' padding with a
-    stride > 1 depends on it (without it the size is assumed divisible by the stride, as 28, 32 or 224 are)."""
+    stride > 1 depends on it (without it the size is assumed divisible by the stride, as 28, 32 or 224 are).
+    `keras_pad_before`: the same for the Keras side: a ZeroPadding2D right before the Keras conv, folded into its
+    padding when configurations are compared (ZeroPadding2D(3) + 'valid' is padding=3)."""
     flatten_source: tuple | None = None
     pad_before: tuple | None = None
     input_spatial: tuple | None = None
+    keras_pad_before: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ class Converter:
     its dtype (float32 to float32 is a no-op: the conversion stays bit for bit)."""
 
     name: str = ""
-    kind: Kind | None = None  # the layer kind both sides' classes are (tfpt.convert.kinds): what the matcher pairs
+    # The layer kind both sides' classes are (tfpt.convert.kinds): what the matcher pairs. Left None, `register`
+    # sets it from the kind table (tfpt.convert.registry.default_kind), or "converter:<name>" for new classes.
+    kind: "Kind | str | None" = None
     keras_classes: tuple[str, ...] = ()
     torch_classes: tuple[str, ...] = ()
 

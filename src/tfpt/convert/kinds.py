@@ -33,6 +33,7 @@ class Kind(str, Enum):
     IDENTITY = "identity"
     INPUT = "input"
     ADD = "add"
+    MULTIPLY = "multiply"  # elementwise product (squeeze-excitation's channel gate)
     CONCAT = "concat"
 
     def __str__(self) -> str:
@@ -66,6 +67,7 @@ _KERAS_KINDS = {
     Kind.PAD: ("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"),
     Kind.INPUT: ("InputLayer",),
     Kind.ADD: ("Add",),
+    Kind.MULTIPLY: ("Multiply",),
     Kind.CONCAT: ("Concatenate",),
 }
 _TORCH_KINDS = {
@@ -81,7 +83,7 @@ _TORCH_KINDS = {
     Kind.GLOBALAVGPOOL: ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"),
     Kind.GLOBALMAXPOOL: ("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"),
     Kind.UPSAMPLE: ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "interpolate"),
-    Kind.RELU: ("ReLU", "relu"),
+    Kind.RELU: ("ReLU", "relu", "ReLU6", "relu6"),  # Keras' ReLU(max_value=6) is a ReLU layer too
     Kind.ACTIVATION: ("Sigmoid", "Tanh", "GELU", "SiLU", "ELU", "LeakyReLU", "PReLU", "Hardswish", "sigmoid",
                       "tanh", "gelu", "silu", "elu", "leaky_relu", "hardswish"),
     Kind.SOFTMAX: ("Softmax", "LogSoftmax", "softmax", "log_softmax"),
@@ -91,6 +93,7 @@ _TORCH_KINDS = {
     Kind.PAD: ("ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "pad"),
     Kind.IDENTITY: ("Identity",),
     Kind.ADD: ("add", "iadd"),
+    Kind.MULTIPLY: ("mul", "imul"),
     Kind.CONCAT: ("cat", "concat"),
 }
 _KINDS = {fw: {name.lower(): kind for kind, names in table.items() for name in names}

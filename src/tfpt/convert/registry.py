@@ -1,10 +1,12 @@
 """The converter registry: `register` adds a converter (the latest registration wins), `find` picks the one for
-a Keras class and a PyTorch class, `converter_for` raises a ConversionError listing what is registered. Pure
-Python."""
+a Keras class and a PyTorch class, `converter_for` raises a ConversionError listing what is registered. The
+tracers ask it too: `claims(framework, cls)` says a converter takes a class as one unit (a composite Keras layer
+or a non-leaf torch module such as nn.MultiheadAttention is recorded whole, not descended into), and `kind_for`
+gives that class's kind (the converter's `kind`), so a user's class reaches the matcher. Pure Python."""
 from __future__ import annotations
 
 from tfpt.convert.base import ConversionError, Converter, LayerRecord
-from tfpt.convert.kinds import class_name
+from tfpt.convert.kinds import Kind, class_name, kind_of
 
 _REGISTRY: list[Converter] = []
 
@@ -17,8 +19,40 @@ def register(converter):
         raise TypeError(f"register() takes a tfpt.convert.Converter, got {type(inst).__name__}")
     if not inst.name or not inst.keras_classes or not inst.torch_classes:
         raise ValueError(f"{type(inst).__name__} needs a name, keras_classes and torch_classes")
+    if inst.kind is None:
+        inst.kind = default_kind(inst)
     _REGISTRY.append(inst)
     return converter
+
+
+def default_kind(converter: Converter) -> "Kind | str":
+    """A converter's kind where it sets none: the kind table's for its first Keras (then PyTorch) class that the
+    table knows, else a kind of its own ("converter:<name>"), which only this converter's classes share."""
+    for fw, classes in (("tf", converter.keras_classes), ("torch", converter.torch_classes)):
+        for cls in classes:
+            kind = kind_of(fw, cls)
+            if kind is not None:
+                return kind
+    return f"converter:{converter.name}"
+
+
+def _claimed(framework: str, cls) -> Converter | None:
+    name = class_name(cls)
+    side = "keras_classes" if framework in ("tf", "keras") else "torch_classes"
+    return next((c for c in converters() if name in getattr(c, side)), None)
+
+
+def claims(framework: str, cls) -> bool:
+    """Whether a registered converter takes this Keras or PyTorch class (a name, class or instance) whole."""
+    return _claimed(framework, cls) is not None
+
+
+def kind_for(framework: str, cls) -> "Kind | str | None":
+    """The kind the tracers give a class: the claiming converter's `kind`, else the kind table's (kind_of)."""
+    conv = _claimed(framework, cls)
+    if conv is not None and conv.kind is not None:
+        return conv.kind
+    return kind_of(framework, cls)
 
 
 def unregister(converter: Converter) -> None:
