@@ -3,6 +3,6 @@ outputs layer by layer, same gradients and steps, exports that reload — and me
 
     from tfpt import ModelPair, InputSpec, register
 """
-from tfpt.pair import InputSpec, ModelPair, PairError, register, registered
+from tfpt.pair import InputSpec, ModelPair, PairError, differences, register, registered
 
-__all__ = ["InputSpec", "ModelPair", "PairError", "register", "registered"]
+__all__ = ["InputSpec", "ModelPair", "PairError", "differences", "register", "registered"]

@@ -85,7 +85,9 @@ def _row(name: str, a: np.ndarray, b: np.ndarray, tol: Tol) -> Row:
     nan_a, nan_b = np.isnan(a64), np.isnan(b64)
     diff = np.where(nan_a & nan_b, 0.0, np.abs(a64 - b64))
     diff = np.where(nan_a ^ nan_b, np.inf, diff)  # NaN on one side only always diverges
-    rel = diff / np.maximum(np.abs(b64), np.finfo(np.float64).tiny)
+    # Relative to |expected| where that exceeds atol, else to atol: where the reference is ~0 the relative error
+    # means nothing (it printed 7e+306), and the atol term is what bounds those elements.
+    rel = diff / np.maximum(np.abs(b64), max(tol.atol, np.finfo(np.float64).tiny))
     bad = diff > tol.atol + tol.rtol * np.abs(np.nan_to_num(b64))
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
     frac_bad = float(bad.mean()) if bad.size else 0.0

@@ -16,6 +16,10 @@ from typing import Any, Callable
 import numpy as np
 
 from tfpt.frameworks import EXPORT_FORMATS  # the formats a pair may list (re-exported: tfpt.pair.EXPORT_FORMATS)
+from tfpt.tolerances import TOLERANCES, Tol, tol
+
+DEFAULT_BATCH = 256  # samples for the forward and gradient checks where a pair declares no `batch`
+TOLERANCE_FIELDS = ("atol", "rtol", "quantile", "why")
 
 
 class PairError(ValueError):
@@ -116,6 +120,11 @@ class ModelPair:
     them). `head`: what the models emit — "logits" or "softmax" probabilities, per side if they differ.
     `layer_map` maps Keras layer names to PyTorch module names where automatic matching cannot decide.
     `formats`: export formats to check (None: every format whose exporter is installed; (): none).
+    `tolerances`: this pair's overrides of the tolerance table, {kind: {"atol": .., "rtol": .., "why": ..}} (or a
+    tfpt.tolerances.Tol), kind as in the table ("forward", "gradient", ...; "bfloat16/forward" for another dtype);
+    the checks report each beside the table's default. `batch`: samples for the forward and gradient checks
+    (default 256; a 224x224 model needs fewer). `accept`: known, accepted configuration differences,
+    {"layer:field" or "field": "why"} (fields as `tfpt.differences(pair)` names them), so the other checks run.
 
     Every field is checked here, when the pair is declared, and each builder's result on every build
     (`check_built`), so a mistake is named where it was made, not deep inside a check."""
@@ -129,6 +138,9 @@ class ModelPair:
     layer_map: dict = field(default_factory=dict)
     formats: tuple | None = None
     description: str = ""
+    tolerances: dict = field(default_factory=dict)
+    batch: int | None = None
+    accept: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -165,6 +177,58 @@ class ModelPair:
                 raise PairError(f"pair {self.name}: formats: expected names from {', '.join(EXPORT_FORMATS)}, got "
                                 f"{', '.join(map(repr, unknown))}; fix: use those names, () for none or None for all")
             object.__setattr__(self, "formats", tuple(dict.fromkeys(self.formats)))
+        self._check_tolerances()
+        if self.batch is not None and (not _whole(self.batch) or self.batch < 1):
+            raise PairError(f"pair {self.name}: batch={_show(self.batch)}: expected a whole number >= 1 (samples "
+                            f"for the forward and gradient checks) or None for {DEFAULT_BATCH}; fix: e.g. batch=32")
+        if not isinstance(self.accept, dict) or not all(
+                isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in self.accept.items()):
+            raise PairError(f"pair {self.name}: accept={_show(self.accept)}: expected a dict of difference -> why "
+                            f"it is accepted (non-empty strings); fix: e.g. accept={{'epsilon': 'Keras ResNet50 "
+                            f"uses 1.001e-5'}}")
+
+    def _check_tolerances(self) -> None:
+        if not isinstance(self.tolerances, dict):
+            raise PairError(f"pair {self.name}: tolerances={_show(self.tolerances)}: expected a dict of kind -> "
+                            f"overrides; fix: e.g. tolerances={{'gradient': {{'rtol': 2e-4, 'why': '...'}}}}")
+        for key, value in self.tolerances.items():
+            dtype, kind = key.split("/", 1) if isinstance(key, str) and "/" in key else ("float32", key)
+            if dtype not in TOLERANCES or kind not in TOLERANCES[dtype]:
+                known = ", ".join(TOLERANCES["float32"])
+                raise PairError(f"pair {self.name}: tolerances key {_show(key)}: expected a kind of the tolerance "
+                                f"table ({known}; 'bfloat16/forward' for another dtype); fix: use one of those names")
+            if isinstance(value, Tol):
+                continue
+            bad = [f for f in value if f not in TOLERANCE_FIELDS] if isinstance(value, dict) else None
+            numbers = isinstance(value, dict) and all(_real(v) and v >= 0 for f, v in value.items() if f != "why")
+            if bad is None or bad or not numbers:
+                raise PairError(f"pair {self.name}: tolerances[{key!r}]={_show(value)}: expected a tfpt.tolerances."
+                                f"Tol or a dict of {', '.join(TOLERANCE_FIELDS)} (numbers >= 0, why a string); fix: "
+                                f"e.g. {{'rtol': 2e-4, 'why': 'measured ...'}}")
+
+    def tolerance(self, kind: str, dtype: str = "float32") -> Tol:
+        """The table's tolerance for `kind`, or this pair's override of it (an override is not tracked by the
+        tightness gate: the table's evidence is the table's own pairs)."""
+        value = self.tolerances.get(kind if dtype == "float32" else f"{dtype}/{kind}")
+        if value is None:
+            return tol(kind, dtype)
+        return value if isinstance(value, Tol) else tol(kind, dtype, **{"why": f"pair {self.name}'s override", **value})
+
+    def tolerance_overrides(self) -> dict:
+        """{kind: {"pair": bound, "table": bound, "why": ...}} for each override, to report beside the table."""
+        def show(t: Tol) -> str:
+            return f"atol {t.atol:g}, rtol {t.rtol:g}" + (f", quantile {t.quantile:g}" if t.quantile < 1 else "")
+        out = {}
+        for key in self.tolerances:
+            dtype, kind = key.split("/", 1) if "/" in key else ("float32", key)
+            mine = self.tolerance(kind, dtype)
+            out[key] = {"pair": show(mine), "table": show(tol(kind, dtype)), "why": mine.why}
+        return out
+
+    @property
+    def sample_batch(self) -> int:
+        """Samples for the forward and gradient checks: `batch`, else 256."""
+        return DEFAULT_BATCH if self.batch is None else int(self.batch)
 
     def export_formats(self, available=EXPORT_FORMATS) -> tuple:
         """The formats to export and check: `formats` where given (() is none), else every available one."""
@@ -222,3 +286,24 @@ def load(ref: str) -> ModelPair:
         found = type(pair).__name__ if pair is not None else "nothing"
         raise PairError(f"--pair {ref}: expected a tfpt.ModelPair named {attr!r} in {module_name}, found {found}")
     return register(pair)
+
+
+def differences(pair: ModelPair, seed: int = 0) -> list:
+    """The traced configuration differences between the pair's matched layers, as `tfpt.convert.named.
+    PairDifference` records (layer on each side, what differs, both values, the fix; `accepted` holds the pair's
+    reason where `accept` declares it). Builds and traces both models (imports both frameworks); raises
+    tfpt.match.MatchError where the layers cannot be matched."""
+    from tfpt.checks import pairs as checks
+    return named_differences(checks.build(pair, seed))[0]
+
+
+def named_differences(pm) -> tuple[list, list[str]]:
+    """(records, accept keys that matched nothing) for built pair models (tfpt.checks.pairs.PairModels)."""
+    from tfpt.checks import pairs as checks
+    from tfpt.convert.named import record, with_accepted
+    by_keras = {k.name: (k, t) for k, t, _ in pm.match.params}
+    out = []
+    for layer, d in checks.config_differences(pm):
+        k, t = by_keras[layer]
+        out.append(record(k.name, t.name, k.cls, t.cls, d))
+    return with_accepted(out, pm.pair.accept)

@@ -18,7 +18,6 @@ from tfpt.compare import assert_close
 from tfpt.match import MatchError
 from tfpt.pair import PairError
 from tfpt.testing import sessions as S
-from tfpt.tolerances import tol
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
 matched = pytest.mark.pair_matched
@@ -35,16 +34,22 @@ def test_layers_correspond(model_pair, measurements):
         "matched": [f"{k.name}↔{t.name}" for k, t, _ in pm.match.params],
         "params": sum(k.param_count for k, _, _ in pm.match.params),
         "only keras": [e.name for e in pm.match.only_keras], "only torch": [e.name for e in pm.match.only_torch]}
+    if model_pair.tolerances:  # each override beside the table's default, where the figures are read
+        measurements[f"pair {model_pair.name} tolerance overrides"] = model_pair.tolerance_overrides()
 
 
 @matched
 def test_configurations_match(model_pair, measurements):
-    """No matched layer differs in a setting that changes the math (epsilon, momentum, padding, bias, ...)."""
-    diffs = P.config_differences(S.models(model_pair))
-    material = [f"{layer}: {d.field} Keras {d.keras!r} vs PyTorch {d.torch!r}" + (f" ({d.note})" if d.note else "")
-                for layer, d in diffs if d.material]
-    measurements[f"pair {model_pair.name} config differences"] = [f"{layer}: {d.field}" for layer, d in diffs]
-    assert not material, f"{model_pair.name}: material configuration differences: " + "; ".join(material)
+    """No matched layer differs in a setting that changes the math (epsilon, momentum, padding, bias, ...), except
+    those the pair declares accepted (`accept`); an accept entry that matches no difference fails too."""
+    from tfpt.convert.named import unaccepted_message
+    from tfpt.pair import named_differences
+    diffs, unused = named_differences(S.models(model_pair))
+    measurements[f"pair {model_pair.name} config differences"] = [
+        d.key + (" (accepted)" if d.accepted else "") for d in diffs]
+    message = unaccepted_message(model_pair.name, diffs, unused)
+    if message:
+        pytest.fail(message, pytrace=False)
 
 
 @matched
@@ -60,7 +65,8 @@ def test_forward_layer(model_pair, pair_layer, direction, measurements):
     """This layer's output agrees, and every compared output before it (the first divergent one is named)."""
     keras_out, torch_out = S.outputs(model_pair, direction)
     names = list(keras_out)[:list(keras_out).index(pair_layer) + 1]
-    result = assert_close({n: keras_out[n] for n in names}, {n: torch_out[n] for n in names}, tol("forward"))
+    result = assert_close({n: keras_out[n] for n in names}, {n: torch_out[n] for n in names},
+                          model_pair.tolerance("forward"))
     measurements.setdefault(f"pair {model_pair.name} forward max |Δ| {direction}", {})[pair_layer] = \
         result.rows[-1].max_abs
 
@@ -72,7 +78,7 @@ def test_model_outputs_match(model_pair, direction, measurements):
     matched: a step after the last compared layer (log_softmax where logits are declared, a missing head) fails
     here even where every per-layer check passes."""
     k, t = P.model_outputs(S.models(model_pair, direction), S.batch(model_pair)[0])
-    result = assert_close({"output": k}, {"output": t}, tol("forward"), what="model output")
+    result = assert_close({"output": k}, {"output": t}, model_pair.tolerance("forward"), what="model output")
     measurements[f"pair {model_pair.name} model output max |Δ| {direction}"] = result.max_abs
 
 
@@ -95,8 +101,9 @@ def test_gradients(model_pair, measurements):
     """The loss (forward tolerance) and every parameter's gradient, ||g_tf - g_torch|| / ||g_tf|| per tensor."""
     x, y = S.batch(model_pair)
     (loss_k, loss_t), kg, tg = P.gradients(S.models(model_pair), x, y)
-    assert_close({"loss": np.float64(loss_k)}, {"loss": np.float64(loss_t)}, tol("forward"), what="loss")
-    result = assert_close(kg, tg, tol("gradient"), what="gradient")
+    assert_close({"loss": np.float64(loss_k)}, {"loss": np.float64(loss_t)}, model_pair.tolerance("forward"),
+                 what="loss")
+    result = assert_close(kg, tg, model_pair.tolerance("gradient"), what="gradient")
     measurements[f"pair {model_pair.name} gradient relative error"] = {
         "loss_tf": loss_k, "loss_torch": loss_t, **{r.name: r.max_rel for r in result.rows}}
 
@@ -108,7 +115,7 @@ def test_sgd_steps(model_pair, measurements):
     x, y = S.batch(model_pair, 5 * 8)
     batches = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)]
     keras_after, torch_after = P.sgd_steps(pm, batches)
-    result = assert_close(keras_after, torch_after, tol("sgd_steps"), what="weight")
+    result = assert_close(keras_after, torch_after, model_pair.tolerance("sgd_steps"), what="weight")
     measurements[f"pair {model_pair.name} SGD 5 steps max |Δ|"] = result.max_abs
 
 
@@ -134,12 +141,17 @@ def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path_facto
     if isinstance(done[pair_format], str):
         pytest.fail(f"{model_pair.name}: {done[pair_format]}", pytrace=False)
     artifact, x, result, loaded, out = done[pair_format]
-    assert result["code"] == 0, result["stderr"][-2000:]
+    assert result["code"] == 0, f"{model_pair.name}: the {pair_format} deployer exited {result['code']}: " \
+                                f"{result['stderr'][-2000:]}"
     info = json.loads(result["stdout"].strip().splitlines()[-1])
-    assert info["format"] == pair_format and ("torch" if fw == "tf" else "tensorflow") not in loaded, loaded
+    other = "torch" if fw == "tf" else "tensorflow"
+    assert info["format"] == pair_format and other not in loaded, \
+        f"{model_pair.name}: the {pair_format} deployer reported format {info['format']!r} and loaded {other} " \
+        f"(it must import only its own runtime); loaded: {sorted(loaded)}"
     model = pm.keras_model if fw == "tf" else pm.torch_model
     got, expected = np.load(out), get(fw).predict(model, x)
     kind = "export-tflite" if pair_format == "tflite" else "export"
-    result = assert_close({f"b{n}": expected[:n] for n in (1, 7)}, {f"b{n}": got[f"b{n}"] for n in (1, 7)}, tol(kind),
+    result = assert_close({f"b{n}": expected[:n] for n in (1, 7)}, {f"b{n}": got[f"b{n}"] for n in (1, 7)},
+                          model_pair.tolerance(kind),
                           "batch")
     measurements[f"pair {model_pair.name} export {pair_format} max |Δ|"] = result.max_abs

@@ -9,7 +9,7 @@ from tfpt.match import MatchError
 from tfpt.pair import ModelPair, PairError
 
 SEED = 0
-BATCH = 256  # samples for the forward and gradient checks (real MNIST test images for the study's pairs)
+BATCH = 256  # the default samples for the forward and gradient checks (ModelPair.batch overrides it)
 
 
 def built(pair: ModelPair, direction: str = "tf->torch") -> P.PairModels:
@@ -37,8 +37,13 @@ def match_error(pair: ModelPair) -> str | None:
     return None
 
 
+def batch(pair: ModelPair, n: int | None = None):
+    """n samples (default: the pair's `batch`, else 256) and seeded labels, made once per process."""
+    return _batch(pair, pair.sample_batch if n is None else n)
+
+
 @functools.cache
-def batch(pair: ModelPair, n: int = BATCH):
+def _batch(pair: ModelPair, n: int):
     x = pair.input.batch(n, SEED)
     return x, P.labels(pair, n, SEED)
 
@@ -74,11 +79,14 @@ def deployed(pair: ModelPair, folder: str) -> dict:
 
     from tfpt.adapters import exports
     from tfpt.procs import child_env
+    formats = pair.export_formats(exports.FORMATS)  # only what the pair declares: formats=() exports nothing
+    if not formats:
+        return {}
     pm, root = models(pair), Path(folder)
     x = batch(pair)[0][:7]
     jobs: dict = {"tf": [], "torch": []}
     out: dict = {}
-    for fmt in exports.FORMATS:
+    for fmt in formats:
         if any(importlib.util.find_spec(m) is None for m in exports.NEEDS.get(fmt, ())):
             continue
         fw = exports.framework_of(fmt)
