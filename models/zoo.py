@@ -62,7 +62,7 @@ def resnet50_v1():
     BatchNorm epsilon 1.001e-5 (the stem's padding=3 is Keras' ZeroPadding2D(3) + 'valid' already)."""
     nn = _torch().nn
     model = resnet50_as_published()
-    for name, m in list(model.named_modules()):
+    for m in list(model.modules()):
         for child_name, child in list(m.named_children()):
             if isinstance(child, nn.Conv2d):
                 setattr(m, child_name, _with_bias(child))
