@@ -116,8 +116,8 @@ def _divide_cores(config) -> None:
     from tfpt.procs import thread_env
     n = max(1, (os.cpu_count() or 1) // count)
     os.environ.update(thread_env(n))
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(n)
+    for torch in frameworks.loaded("torch"):
+        torch.set_num_threads(n)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -159,10 +159,10 @@ def seed(request) -> int:
     value = (tfpt_session.of(request.config).seed + zlib.crc32(request.node.nodeid.encode())) % 2**31
     random.seed(value)
     np.random.seed(value)
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(value)
-    if "tensorflow" in sys.modules:
-        sys.modules["tensorflow"].random.set_seed(value)
+    for torch in frameworks.loaded("torch"):
+        torch.manual_seed(value)
+    for tf in frameworks.loaded("tf"):
+        tf.random.set_seed(value)
     return value
 
 

@@ -79,9 +79,8 @@ class TrainSettings:
 
     def adam(self, fw: str) -> AdamSettings:
         """The Adam hyperparameters of framework `fw` ("tf" or "torch")."""
-        if fw not in ("tf", "torch"):
-            raise ValueError(f"unknown framework {fw!r}; use 'tf' or 'torch'")
-        return self.keras_adam if fw == "tf" else self.torch_adam
+        from tfpt.frameworks import KERAS_SIDE, get
+        return self.keras_adam if get(fw).side == KERAS_SIDE else self.torch_adam
 
     def loss_for(self, head: str) -> str:
         """The loss form for a model whose head emits `head` ("logits" or "softmax")."""
@@ -99,9 +98,11 @@ class TrainSettings:
         rest = {k: v for k, v in changes.items() if k not in adam_names}
         out = replace(self, **rest) if rest else self
         if adam:
-            if fw in (None, "tf"):
+            from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, get
+            sides = {KERAS_SIDE, TORCH_SIDE} if fw is None else {get(fw).side}
+            if KERAS_SIDE in sides:
                 out = replace(out, keras_adam=replace(out.keras_adam, **adam))
-            if fw in (None, "torch"):
+            if TORCH_SIDE in sides:
                 out = replace(out, torch_adam=replace(out.torch_adam, **adam))
         return out
 

@@ -38,3 +38,12 @@ def bare_tf(ds, seed):
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=STUDY.batch_size, epochs=1, shuffle=True, verbose=0)
     return time.perf_counter() - t0
+
+
+def bare_loop(fw: str):
+    """The bare loop of framework `fw`; PyTorch's is imported first, in the safe order (tfpt.frameworks)."""
+    if fw == "torch":
+        from tfpt.frameworks import import_torch
+        import_torch()
+        return bare_torch
+    return bare_tf

@@ -145,6 +145,14 @@ def to_layout(x_nhwc: np.ndarray, layout: str) -> np.ndarray:
     return np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2) if layout == "NCHW" else x_nhwc)
 
 
+def export(fw: str, model, fmt: str, folder: Path, example: np.ndarray) -> Artifact:
+    """export_tf or export_torch, by the side of a pair `fw` runs (`example` in that side's input layout)."""
+    from tfpt.frameworks import KERAS_SIDE, get
+    if get(fw).side == KERAS_SIDE:
+        return export_tf(model, fmt, folder)
+    return export_torch(model, fmt, folder, example)
+
+
 def framework_of(fmt: str) -> str:
     if fmt in TF_FORMATS:
         return "tf"

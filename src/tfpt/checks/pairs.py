@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfpt import convert
+from tfpt import convert, frameworks
 from tfpt.adapters import get as adapter
 from tfpt.arrays import flat, softmax
 from tfpt.compare import Comparison, assert_close, compare
@@ -109,8 +109,9 @@ def _randomize_statistics(pm: PairModels, direction: str, seed: int) -> None:
     """A fresh BatchNorm holds mean 0 and variance 1, which would hide a swapped or dropped statistic: the
     source side gets seeded statistics (means ~N(0, 0.1), variances in [0.5, 1.5)) before they are copied."""
     rng = np.random.default_rng(seed + 7)
-    fw, model = ("tf", pm.keras_model) if direction == "tf->torch" else ("torch", pm.torch_model)
-    names = pm.param_names[0 if fw == "tf" else 1]
+    source = frameworks.on_side(frameworks.KERAS_SIDE if direction == "tf->torch" else frameworks.TORCH_SIDE)
+    fw, model = source.id, source.model(pm)
+    names = pm.param_names[0 if source.side == frameworks.KERAS_SIDE else 1]
     changed = {}
     for name, rec in adapter(fw).records(model, names).items():
         stats = {w: STATISTICS[w] for w in rec.weights if w in STATISTICS}

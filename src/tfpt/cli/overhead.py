@@ -16,7 +16,8 @@ import statistics
 import sys
 import time
 
-from tfpt.adapters.bare_loops import bare_tf, bare_torch
+from tfpt import frameworks
+from tfpt.adapters.bare_loops import bare_loop
 from tfpt.cli.args import int_at_least
 from tfpt.cli.exitcodes import OK, RUNTIME, USAGE, Formatter, Parser, epilog
 from tfpt.data import datasets
@@ -31,14 +32,11 @@ def suite(fw, ds, seed, mode="as-written"):
 def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.overhead", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, RUNTIME))
-    p.add_argument("--framework", choices=("tf", "torch"), required=True, help="which framework's loop")
+    p.add_argument("--framework", choices=frameworks.FRAMEWORKS, required=True, help="which framework's loop")
     p.add_argument("--repeats", type=int_at_least(1), default=2, help="interleaved repeats of each loop")
     a = p.parse_args(argv)
-    if a.framework == "torch":
-        from tfpt.frameworks import import_torch
-        import_torch()
+    bare = bare_loop(a.framework)
     ds = datasets.load("mnist")
-    bare = bare_torch if a.framework == "torch" else bare_tf
     bare(ds, 0)  # warm-up: one-time kernel and graph set-up
     runs = {"bare": lambda i: bare(ds, i), "as-written": lambda i: suite(a.framework, ds, i),
             "tuned": lambda i: suite(a.framework, ds, i, "tuned")}

@@ -112,6 +112,11 @@ def class_name(cls_or_op) -> str:
     return type(cls_or_op).__name__
 
 
+def _torch_side(fw: str) -> bool:
+    from tfpt.frameworks import TORCH_SIDE, get
+    return get(fw).side == TORCH_SIDE
+
+
 def kind_of(framework: str, cls_or_op) -> Kind | None:
     """The kind (Kind.CONV, Kind.DENSE, Kind.RELU, ...) of a Keras class or a PyTorch module class or functional
     op, given as a name ("Conv2d", "torch.nn.functional.max_pool2d", "relu_"), a class, a function or an
@@ -120,7 +125,7 @@ def kind_of(framework: str, cls_or_op) -> Kind | None:
     if fw not in _KINDS:
         raise ValueError(f"unknown framework {framework!r}; use 'tf' or 'torch'")
     name = class_name(cls_or_op).rsplit(".", 1)[-1]
-    if fw == "torch" and name.endswith("_") and not name.endswith("__"):
+    if _torch_side(fw) and name.endswith("_") and not name.endswith("__"):
         name = name[:-1]  # in-place variants: relu_, dropout_
     name = name.strip("_")  # Tensor dunders: __add__
     return _KINDS[fw].get(name.lower())

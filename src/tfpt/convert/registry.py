@@ -38,7 +38,8 @@ def default_kind(converter: Converter) -> "Kind | str":
 
 def _claimed(framework: str, cls) -> Converter | None:
     name = class_name(cls)
-    side = "keras_classes" if framework in ("tf", "keras") else "torch_classes"
+    from tfpt.frameworks import KERAS_SIDE, get
+    side = "keras_classes" if framework == "keras" or get(framework).side == KERAS_SIDE else "torch_classes"
     return next((c for c in converters() if name in getattr(c, side)), None)
 
 

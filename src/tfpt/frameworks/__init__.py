@@ -118,6 +118,12 @@ def missing_reason(fw: str) -> str:
             f"install it (see requirements.txt) to run the {fw} tests")
 
 
+def loaded(fw: str) -> list:
+    """[its main module] if framework `fw` is imported in this process already, else [] (nothing is imported)."""
+    name = get(fw).modules[0]
+    return [sys.modules[name]] if name in sys.modules else []
+
+
 def torch_first() -> None:
     """Import torch and torch._dynamo if torch is installed, so a later TensorFlow import cannot crash them."""
     if installed("torch") and "tensorflow" not in sys.modules:

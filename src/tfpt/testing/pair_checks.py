@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pytest
 
+from tfpt import frameworks
 from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
 from tfpt.match import MatchError
@@ -124,7 +125,7 @@ def test_same_seed_same_model(model_pair, fw):
     from tfpt.adapters import get
     a, b, c = (get(fw).build(model_pair, s) for s in (S.SEED, S.SEED, S.SEED + 1))
     x = S.batch(model_pair)[0][:4]
-    x = x if fw == "tf" else model_pair.input.to_torch_layout(x)
+    x = frameworks.get(fw).inputs(model_pair, x)
     pa, pb, pc = (get(fw).predict(m, x) for m in (a, b, c))
     np.testing.assert_array_equal(pa, pb)
     assert not np.array_equal(pa, pc), f"{model_pair.name}: another seed built the same {fw} model"
@@ -144,11 +145,11 @@ def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path_facto
     assert result["code"] == 0, f"{model_pair.name}: the {pair_format} deployer exited {result['code']}: " \
                                 f"{result['stderr'][-2000:]}"
     info = json.loads(result["stdout"].strip().splitlines()[-1])
-    other = "torch" if fw == "tf" else "tensorflow"
+    other = frameworks.other(fw).modules[0]
     assert info["format"] == pair_format and other not in loaded, \
         f"{model_pair.name}: the {pair_format} deployer reported format {info['format']!r} and loaded {other} " \
         f"(it must import only its own runtime); loaded: {sorted(loaded)}"
-    model = pm.keras_model if fw == "tf" else pm.torch_model
+    model = frameworks.get(fw).model(pm)
     got, expected = np.load(out), get(fw).predict(model, x)
     kind = "export-tflite" if pair_format == "tflite" else "export"
     result = assert_close({f"b{n}": expected[:n] for n in (1, 7)}, {f"b{n}": got[f"b{n}"] for n in (1, 7)},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from tfpt import frameworks
 from tfpt.checks import pairs as P
 from tfpt.match import MatchError
 from tfpt.pair import ModelPair, PairError
@@ -90,10 +91,9 @@ def deployed(pair: ModelPair, folder: str) -> dict:
         if any(importlib.util.find_spec(m) is None for m in exports.NEEDS.get(fmt, ())):
             continue
         fw = exports.framework_of(fmt)
-        model, xin = (pm.keras_model, x) if fw == "tf" else (pm.torch_model, pair.input.to_torch_layout(x))
+        model, xin = frameworks.get(fw).model(pm), frameworks.get(fw).inputs(pair, x)
         try:
-            art = exports.export_tf(model, fmt, root / fmt) if fw == "tf" else \
-                exports.export_torch(model, fmt, root / fmt, xin)
+            art = exports.export(fw, model, fmt, root / fmt, xin)
         except Exception as exc:  # one exporter's failure is that format's test failure, not its neighbours'
             out[fmt] = f"exporting {fmt} failed: {type(exc).__name__}: {exc}"
             continue
