@@ -1,39 +1,46 @@
-"""Known-defective converters and models for the negative controls: each must make the comparator fail and
-name the layer where the defect first shows. A checker that cannot fail is not a checker."""
+"""Known-defective converters and models for the negative controls: each must make the generic pair checks
+(tfpt.checks.pairs) fail and name the layer where the defect first shows. A checker that cannot fail is not a
+checker. The converters are registered only inside `installed(...)` (the latest registration wins in
+tfpt.convert.find), so no other test sees them."""
 from __future__ import annotations
 
-import numpy as np
+import contextlib
+import dataclasses
 
-from tfpt.study.layouts import flatten_source_shape, keras_to_torch, param_layers
+from tfpt import convert
+from tfpt.convert.layers import ConvConverter, DenseConverter
 from tfpt.study.spec import CNN, Layer, ModelSpec
 
 
-def _load(torch_model, weights, convert):
-    import torch
+class ForgetsFlattenPermutation(DenseConverter):
+    """Transposes a Dense kernel as if Keras and PyTorch flattened in the same order (H, W, C = C, H, W)."""
 
-    from tfpt.adapters.study_torch import param_module, spec_of
-    spec = spec_of(torch_model)
-    with torch.no_grad():
-        for layer in param_layers(spec):
-            kernel, bias = weights[layer.name]
-            mod = param_module(torch_model, layer.name)
-            mod.weight.copy_(torch.from_numpy(np.ascontiguousarray(convert(spec, layer, kernel))))
-            mod.bias.copy_(torch.from_numpy(bias))
-    return torch_model
+    name = "dense-forgets-flatten-permutation"
+
+    def _to_torch(self, k, t, ctx):
+        return super()._to_torch(k, t, dataclasses.replace(ctx, flatten_source=None))
 
 
-def forgets_flatten_permutation(torch_model, weights):
-    """Transposes dense1 as if Keras and PyTorch flattened in the same order."""
-    return _load(torch_model, weights, lambda spec, layer, k: keras_to_torch(layer.kind, k, None))
-
-
-def transposes_conv1_wrong(torch_model, weights):
+class TransposesConv1Wrong(ConvConverter):
     """Maps conv1's (kh, kw, in, out) to (out, in, kw, kh): the kernel's rows and columns swapped."""
-    def convert(spec, layer, k):
-        if layer.name == "conv1":
-            return k.transpose(3, 2, 1, 0)
-        return keras_to_torch(layer.kind, k, flatten_source_shape(spec, layer.name))
-    return _load(torch_model, weights, convert)
+
+    name = "conv-transposes-conv1-wrong"
+
+    def _to_torch(self, k, t, ctx):
+        out = super()._to_torch(k, t, ctx)
+        if k.name == "conv1":
+            out["weight"] = out["weight"].transpose(0, 1, 3, 2).copy()
+        return out
+
+
+@contextlib.contextmanager
+def installed(converter):
+    """`converter` registered (taking precedence over the built-in one) for the `with` block only."""
+    convert.register(converter)
+    try:
+        yield converter
+    finally:
+        convert.unregister(converter)
 
 
 def without_relu(spec: ModelSpec, layer_name: str) -> ModelSpec:
@@ -45,3 +52,9 @@ def without_relu(spec: ModelSpec, layer_name: str) -> ModelSpec:
 
 
 CNN_WITHOUT_CONV2_RELU = without_relu(CNN, "conv2")
+
+
+def torch_without_conv2_relu():
+    """The spec pair's PyTorch side built without conv2's ReLU (the Keras side keeps it)."""
+    from tfpt.adapters.study_torch import SpecNet
+    return SpecNet(CNN_WITHOUT_CONV2_RELU)
