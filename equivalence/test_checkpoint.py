@@ -1,32 +1,40 @@
-"""Weights saved by one framework in its own format, loaded into the other through the converter, give the
-same outputs as the model that saved them."""
+"""Weights saved by one framework in its own format, loaded into the other through the converters, give the
+same outputs as the model that saved them (the registered study pairs, through the generic pair path)."""
+import dataclasses
+
 import pytest
 
-from tfpt.adapters.study import PAIRS, adapter
-from tfpt.checks.pairing import assert_forward_equal
+from tfpt.checks import pairs as P
+from tfpt.pair import get
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
+PAIRS = ["spec", "study"]
 
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_keras_weights_file_into_torch(pair, tmp_path, mnist_batch):
-    tfa, tha = adapter("tf"), adapter("torch")
-    saved = tfa.build(PAIRS[pair]["tf"])
+    saved = P.build(get(pair), seed=0)
     path = tmp_path / "model.weights.h5"
-    saved.save_weights(str(path))
-    reloaded = tfa.build(PAIRS[pair]["tf"])
-    reloaded.load_weights(str(path))
-    torch_model = tha.set_weights(tha.build(PAIRS[pair]["torch"]), tfa.get_weights(reloaded))
-    assert_forward_equal(saved, torch_model, mnist_batch)
+    saved.keras_model.save_weights(str(path))
+    reloaded = P.build(get(pair), seed=1)  # another seed: only the file makes the two agree
+    reloaded.keras_model.load_weights(str(path))
+    P.to_torch(reloaded)
+    P.assert_forward_equal(dataclasses.replace(reloaded, keras_model=saved.keras_model), mnist_batch)
 
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_torch_state_dict_into_keras(pair, tmp_path, mnist_batch):
     import torch
-    tfa, tha = adapter("tf"), adapter("torch")
-    saved = tha.build(PAIRS[pair]["torch"])
-    torch.save(saved.state_dict(), tmp_path / "model.pt")
-    reloaded = tha.build(PAIRS[pair]["torch"])
-    reloaded.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=True))
-    keras_model = tfa.set_weights(tfa.build(PAIRS[pair]["tf"]), tha.get_weights(reloaded))
-    assert_forward_equal(keras_model, saved, mnist_batch)
+    saved = P.build(get(pair), seed=0)
+    torch.save(saved.torch_model.state_dict(), tmp_path / "model.pt")
+    reloaded = P.build(get(pair), seed=1)
+    reloaded.torch_model.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=True))
+    P.to_keras(reloaded)
+    P.assert_forward_equal(dataclasses.replace(reloaded, torch_model=saved.torch_model), mnist_batch)
+
+
+def test_a_different_seed_does_not_agree(mnist_batch):
+    """Control: without the file, the other seed's model differs (so the checks above can fail)."""
+    a, b = P.build(get("spec"), seed=0), P.build(get("spec"), seed=1)
+    P.to_torch(b)
+    assert not P.compare_forward(dataclasses.replace(b, keras_model=a.keras_model), mnist_batch).ok

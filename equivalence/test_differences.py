@@ -5,8 +5,9 @@ import pytest
 from models.differences import DIFFERENCES
 from tfpt.adapters.study import PAIRS, adapter
 from tfpt.arrays import softmax
-from tfpt.checks.pairing import shared_pair
+from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
+from tfpt.pair import get
 from tfpt.tolerances import tol
 
 PROOFS = {}
@@ -21,8 +22,9 @@ def proves(ident):
 
 @pytest.fixture
 def study_pair():
-    """The study's two models with the Keras model's weights copied into the PyTorch one."""
-    return shared_pair("study")
+    """The study's two models with the Keras model's weights copied into the PyTorch one (the converters)."""
+    pm = P.shared(get("study"), "tf->torch")
+    return pm.keras_model, pm.torch_model
 
 
 @proves("extra_relu")

@@ -10,8 +10,9 @@ drift to ~1e-2 (see tfpt.tolerances).
 import pytest
 
 from tfpt.adapters.steps import keras_epsilon_hat, keras_steps, torch_steps
-from tfpt.checks.pairing import shared_pair
+from tfpt.checks import pairs as P
 from tfpt.compare import assert_close, compare
+from tfpt.pair import get
 from tfpt.settings import STUDY
 from tfpt.tolerances import tol
 
@@ -26,7 +27,8 @@ def batches(mnist, n, size=STUDY.batch_size):
 def run_both(mnist, steps, optimizers, matched=False):
     """Weights after `steps` steps in each framework from one shared start: (keras, torch)."""
     keras_opt, torch_opt = optimizers
-    keras_model, torch_model = shared_pair("spec")
+    pm = P.shared(get("spec"), "tf->torch")
+    keras_model, torch_model = pm.keras_model, pm.torch_model
     k = keras_steps(keras_model, keras_opt(), batches(mnist, steps))
     t = torch_steps(torch_model, torch_opt(torch_model.parameters()), batches(mnist, steps),
                     keras_epsilon_hat(STUDY.keras_adam.epsilon, STUDY.keras_adam.beta_2) if matched else None)
