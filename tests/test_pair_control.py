@@ -95,3 +95,27 @@ def test_an_accept_entry_matching_nothing_is_named_with_the_keys_there_are():
 def test_relative_error_is_capped_where_the_reference_is_about_zero():
     result = compare({"a": np.array([1e-300, 1.0])}, {"a": np.array([0.3, 1.0])}, tol("forward"))
     assert not result.ok and result.rows[0].max_rel == pytest.approx(0.3 / tol("forward").atol)
+
+
+def test_a_users_run_writes_the_figures_file_only_where_asked(tmp_path):
+    from pathlib import Path
+
+    from tfpt.plugin.session import figures_folder
+    assert figures_folder(tmp_path, {}) is None  # a user's folder: printed, not written
+    assert figures_folder(tmp_path, {"TFPT_FIGURES_DIR": str(tmp_path / "f")}) == tmp_path / "f"
+    checkout = Path(__file__).resolve().parent.parent
+    assert figures_folder(checkout, {}) == checkout / "reports"  # this project's own runs feed its report
+
+
+@pytest.mark.tf
+@pytest.mark.torch
+def test_a_gradient_failure_is_a_sentence_with_pytorchs_own_float64_error():
+    from dataclasses import replace
+
+    from models.pairs import MLP_LN
+    from tfpt.testing import pair_checks
+    tight = replace(MLP_LN, name="mlp-ln-tight", batch=32, tolerances={"gradient": {"rtol": 1e-12, "why": "control"}})
+    with pytest.raises(pytest.fail.Exception, match=r"^mlp-ln-tight: first divergent gradient: fc1.kernel: .*PyTorch "
+                                                    r"float32 against its own float64 differs by up to \d.*declare "
+                                                    r"tolerances="):
+        pair_checks.test_gradients(tight, {})

@@ -31,6 +31,7 @@ def test_workers_figures_are_merged_by_the_controller(tmp_path):
     stale.parent.mkdir()
     stale.write_text("{}")
     env = {k: v for k, v in child_env().items() if k != "TOX_ENV_NAME"}
+    env["TFPT_FIGURES_DIR"] = str(tmp_path / "reports")  # asked for: a user's run writes no file unasked
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
                            "test_figures.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
@@ -61,7 +62,8 @@ def test_loadgroup_keeps_a_group_on_one_worker(tmp_path):
     (tmp_path / "test_grouped.py").write_text(GROUPED)
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist",
                            "loadgroup", "test_grouped.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                          env={k: v for k, v in child_env().items() if k != "TOX_ENV_NAME"})
+                          env={**{k: v for k, v in child_env().items() if k != "TOX_ENV_NAME"},
+                               "TFPT_FIGURES_DIR": str(tmp_path / "reports")})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     doc = json.loads((tmp_path / "reports" / "measurements-main.json").read_text())
     assert len({doc["figures"][f"grouped {i}"] for i in range(6)}) == 1, doc["figures"]

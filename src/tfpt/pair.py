@@ -305,5 +305,5 @@ def named_differences(pm) -> tuple[list, list[str]]:
     out = []
     for layer, d in checks.config_differences(pm):
         k, t = by_keras[layer]
-        out.append(record(k.name, t.name, k.cls, t.cls, d))
+        out.append(record(k.name, t.name, k.cls, t.cls, d))  # type: ignore[arg-type]  # a convert.Difference
     return with_accepted(out, pm.pair.accept)

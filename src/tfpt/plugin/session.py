@@ -84,21 +84,33 @@ class TfptSession:
 
     # ------------------------------------------------------------------------- the figures file
     def write_figures(self, terminalreporter) -> None:
-        """The controller (or a run without xdist) prints and saves the whole run's figures to
-        reports/measurements-<tox env or main>.json; an xdist worker hands them over instead (merge_worker), so one
-        file holds them all and no per-worker file of an earlier version is left behind."""
+        """The controller (or a run without xdist) prints the whole run's figures and, where asked
+        (`figures_folder`), saves them to <folder>/measurements-<tox env or main>.json; an xdist worker hands them
+        over instead (merge_worker), so one file holds them all and no per-worker file of an earlier version is
+        left behind."""
         if not self.figures or is_xdist_worker(self.config):
             return
         from tfpt.data.datasets import atomic_write
         terminalreporter.section("measured figures")
         for key, value in self.figures.items():
             terminalreporter.write_line(f"{key}: {json.dumps(value, default=float)}")
+        folder = figures_folder(Path(str(self.config.rootpath)), os.environ)
+        if folder is None:
+            return
         env = os.environ.get("TOX_ENV_NAME", "main")
-        folder = Path(str(self.config.rootpath)) / "reports"
         doc = {"env": env, "versions": frameworks.versions(), "figures": self.figures}
         atomic_write(folder / f"measurements-{env}.json", json.dumps(doc, indent=1, default=float).encode())
         for stale in folder.glob(f"measurements-{env}-*.json"):  # the per-worker files of earlier versions
             stale.unlink(missing_ok=True)
+
+
+def figures_folder(rootpath: Path, environ) -> Path | None:
+    """Where the measured-figures file goes: $TFPT_FIGURES_DIR where set; <root>/reports in this project's own
+    checkout (its report reads them); else nowhere (a user's run writes nothing into their folder unasked: the
+    figures are printed in the "measured figures" section)."""
+    if environ.get("TFPT_FIGURES_DIR"):
+        return Path(environ["TFPT_FIGURES_DIR"])
+    return rootpath / "reports" if (rootpath / "src" / "tfpt" / "plugin" / "session.py").is_file() else None
 
 
 def _ini_markexpr(config) -> str:

@@ -105,9 +105,32 @@ def test_gradients(model_pair, measurements):
     (loss_k, loss_t), kg, tg = P.gradients(S.models(model_pair), x, y)
     assert_close({"loss": np.float64(loss_k)}, {"loss": np.float64(loss_t)}, model_pair.tolerance("forward"),
                  what="loss")
-    result = assert_close(kg, tg, model_pair.tolerance("gradient"), what="gradient")
+    try:
+        result = assert_close(kg, tg, model_pair.tolerance("gradient"), what="gradient")
+    except AssertionError as exc:
+        own = torch_float64_gradient_error(model_pair, x, y)
+        pytest.fail(f"{model_pair.name}: {exc}; PyTorch float32 against its own float64 differs by up to {own:.3g} "
+                    f"on this pair and batch: where that is near the failure, the frameworks agree as well as float32 "
+                    f"allows: declare tolerances={{'gradient': {{'rtol': ..., 'why': 'measured ...'}}}}",
+                    pytrace=False)
     measurements[f"pair {model_pair.name} gradient relative error"] = {
         "loss_tf": loss_k, "loss_torch": loss_t, **{r.name: r.max_rel for r in result.rows}}
+
+
+def torch_float64_gradient_error(model_pair, x, y) -> float:
+    """max over tensors of ||g_float32 - g_float64|| / ||g_float64||, PyTorch against itself on this batch: the
+    float32 error a cross-framework gradient tolerance must allow on this pair."""
+    import copy
+
+    from tfpt.adapters import get
+    pm = S.models(model_pair)
+    names = pm.param_names[1]
+    xt = model_pair.input.to_torch_layout(x)
+    _, g32 = get("torch").loss_and_grads(pm.torch_model, xt, y, model_pair.torch_head, names)
+    wide = xt.astype(np.float64) if np.issubdtype(xt.dtype, np.floating) else xt
+    _, g64 = get("torch").loss_and_grads(copy.deepcopy(pm.torch_model).double(), wide, y, model_pair.torch_head, names)
+    return max(float(np.linalg.norm(np.float64(g32[m][w]) - g64[m][w]) / max(np.linalg.norm(g64[m][w]), 1e-300))
+               for m in g64 for w in g64[m])
 
 
 @matched

@@ -1,0 +1,130 @@
+"""tfpt-convert: a trained model's weights from one framework to the other, for a declared pair.
+
+    tfpt-convert --pair mymodule:my_pair model.pt model.weights.h5      # PyTorch state_dict -> Keras weights
+    tfpt-convert --pair mymodule:my_pair model.weights.h5 model.pt      # Keras weights -> PyTorch state_dict
+
+The direction follows the files' suffixes. The converted weights pass the pair's forward check (every compared
+layer and the models' own outputs, on the pair's inputs) before the target is written, whole; a one-page report
+(layer, converter, max |Δ|) goes to stdout and, with --report, to a file. Every argument is checked before any
+framework is imported; a mistake is one line naming the fix (tfpt.cli.exitcodes).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tfpt.cli import exitcodes as codes
+from tfpt.cli.args import int_at_least
+from tfpt.cli.exitcodes import Formatter, Parser, UserError, epilog, report
+
+OK, USAGE, BAD_INPUT, MISMATCH, INTERRUPTED = codes.OK, codes.USAGE, codes.BAD_INPUT, codes.MISMATCH, codes.INTERRUPTED
+
+CODES = (OK, USAGE, BAD_INPUT, MISMATCH, INTERRUPTED)
+
+
+def parser() -> Parser:
+    p = Parser(prog="tfpt-convert", description=__doc__.split("\n\n", 1)[1], formatter_class=Formatter,
+               epilog=epilog(*CODES))
+    p.add_argument("--pair", required=True, metavar="MODULE:NAME",
+                   help="the pair: a ModelPair attribute of MODULE, or the name of a pair MODULE registers")
+    p.add_argument("source", type=Path, help="a .pt/.pth state_dict (or checkpoint), or a .weights.h5 file")
+    p.add_argument("target", type=Path, help="the file to write: .weights.h5 for a .pt source, .pt for a .weights.h5")
+    p.add_argument("--samples", type=int_at_least(1), default=32, help="inputs for the forward check")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the check's inputs and the builders")
+    p.add_argument("--report", type=Path, default=None, help="also write the report (markdown) to this file")
+    return p
+
+
+def validate_files(source: Path, target: Path, report_path: Path | None) -> None:
+    from tfpt.porting import FILE_KINDS, kind_of_file
+    src, dst = kind_of_file(source), kind_of_file(target)
+    if src is None:
+        raise UserError(f"source {source}", "a .pt/.pth PyTorch state_dict or a .weights.h5 Keras weights file",
+                        "name the weights file with its framework's suffix", USAGE)
+    if not source.is_file():
+        raise UserError(f"source {source}", "an existing file", "check the path")
+    want = FILE_KINDS[src]["target"]
+    if dst != want:
+        suffix, theirs = FILE_KINDS[want]["suffix"], FILE_KINDS[want]["holds"]
+        raise UserError(f"target {target}", f"a {suffix} file ({source.name} holds {FILE_KINDS[src]['holds']} "
+                                            f"weights, so the target is {theirs}'s)", f"name the target like model"
+                                                                                       f"{suffix}", USAGE)
+    for what, path in (("target", target), ("--report", report_path)):
+        if path is not None and not path.resolve().parent.is_dir():
+            raise UserError(f"{what} {path}", "a file in an existing folder", f"create {path.resolve().parent} first")
+    if target.resolve() == source.resolve():
+        raise UserError(f"target {target}", "a file other than the source", "name another target", USAGE)
+
+
+def resolve_pair(ref: str):
+    """MODULE:NAME -> the ModelPair: an attribute of MODULE, or a pair MODULE registers under NAME."""
+    from tfpt.pair import ModelPair, PairError, get
+    from tfpt.plugin.pairs import import_module_of
+    name, sep, attr = ref.partition(":")
+    if not (name and sep and attr):
+        raise UserError(f"--pair {ref!r}", "MODULE:NAME (the module and the pair in it)", "e.g. --pair mypairs:resnet",
+                        USAGE)
+    try:
+        import_module_of(ref)
+    except PairError as exc:
+        if "expected a tfpt.ModelPair named" not in str(exc):  # the module's own code failed: say where
+            raise UserError(f"--pair {ref}", str(exc).split("; fix: ")[0], "correct that module", USAGE) from None
+    module = sys.modules.get(name)
+    if module is None:
+        raise UserError(f"--pair {ref}", f"an importable module {name!r}",
+                        "run from the folder that holds it or put it on PYTHONPATH", USAGE)
+    found = getattr(module, attr, None)
+    if isinstance(found, ModelPair):
+        return found
+    try:
+        return get(attr)
+    except PairError as exc:
+        raise UserError(f"--pair {ref}", f"a ModelPair named {attr!r} in {name} or a pair it registers ({exc})",
+                        f"define {attr} = ModelPair(...) in {name} or register it there", USAGE) from None
+
+
+def _write_report(path: Path, text: str) -> None:
+    from tfpt.data.datasets import atomic_write
+    atomic_write(path, text.encode())
+
+
+def run(args) -> int:
+    from tfpt.match import MatchError
+    from tfpt.pair import PairError
+    validate_files(args.source, args.target, args.report)
+    pair = resolve_pair(args.pair)
+    from tfpt.adapters.weight_files import WeightFileError
+    from tfpt.porting import convert_file
+    try:
+        result = convert_file(pair, args.source, args.target, samples=args.samples, seed=args.seed)
+    except WeightFileError as exc:
+        raise UserError(f"source {args.source}", f"weights of pair {pair.name}'s model: expected {exc}",
+                        "convert a file saved from this pair's model (same layers and sizes)") from None
+    except (PairError, MatchError) as exc:
+        raise UserError(f"pair {pair.name}", f"its two models matched layer by layer ({exc})",
+                        "fix the pair's declaration (layer_map) until `pytest --pair` matches it") from None
+    text = result.render()
+    print(text)
+    if args.report is not None:
+        _write_report(args.report, text)
+    if not result.ok:
+        print(f"error: {args.source} converted for pair {pair.name}: the forward check failed ({result.failure}); "
+              f"fix: compare the models with `pytest --pair {args.pair}`; nothing written", file=sys.stderr)
+        return MISMATCH
+    return OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except UserError as exc:
+        return report(exc)
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing half-written (the target is renamed into place only when whole)",
+              file=sys.stderr)
+        return INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
