@@ -88,6 +88,10 @@ def parametrize(metafunc, pairs: list) -> None:
                     pytest.mark.needs_module(*NEEDS.get(f, ()), why=f"the {f} export cannot be checked"),
                     *([] if p.name == QUICK_EXPORT_PAIR else [pytest.mark.exports])])
                  for p in pairs for f in p.export_formats(FORMATS)]
+        if not cases:  # every selected pair declares formats=(): one skip that says so, not an empty-set error
+            names = ", ".join(p.name for p in pairs) or "no pair"
+            cases = [pytest.param(None, None, id="no-formats", marks=pytest.mark.skip(
+                reason=f"{names}: no export format declared (formats=())"))]
         metafunc.parametrize("model_pair, pair_format", cases)
     elif "pair_layer" in metafunc.fixturenames:
         from tfpt.testing.sessions import point_labels
