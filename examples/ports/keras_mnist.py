@@ -1,15 +1,22 @@
 """keras.io's "Simple MNIST convnet" and a PyTorch port of it."""
-import numpy as np
-from tfpt import InputSpec, ModelPair
+from mnist_input import MNIST
+
+from tfpt import ModelPair
 
 
 def keras_model():
     import keras
     from keras import layers
-    return keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-                             layers.MaxPooling2D(pool_size=(2, 2)), layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-                             layers.MaxPooling2D(pool_size=(2, 2)), layers.Flatten(), layers.Dropout(0.5),
-                             layers.Dense(10, activation="softmax")])
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ])
 
 
 def torch_model():
@@ -29,6 +36,6 @@ def torch_model():
     return Port()
 
 
-from mnist_input import MNIST
+
 pair = ModelPair("keras-mnist-convnet", keras_model, torch_model, MNIST,
                  keras_head="softmax", torch_head="softmax", formats=(), batch=64)

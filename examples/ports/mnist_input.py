@@ -1,5 +1,6 @@
 """Real MNIST test images through tfpt's data loader (a seeded choice), as the repository's own pairs use."""
 import numpy as np
+
 from tfpt import InputSpec
 from tfpt.data import datasets
 

@@ -1,5 +1,7 @@
 """pytorch/examples' mnist `Net` and Keras ports of it: one ending in log_softmax (as the original), one in softmax."""
-from tfpt import InputSpec, ModelPair
+from mnist_input import MNIST
+
+from tfpt import ModelPair
 
 
 def torch_net():
@@ -43,7 +45,7 @@ def keras_port(head: str):
                              layers.Dense(10), layers.Activation(head)])
 
 
-from mnist_input import MNIST
+
 pair = ModelPair("torch-mnist-net", lambda: keras_port("log_softmax"), torch_net, MNIST, formats=(), batch=64)
 wrong_head = ModelPair("torch-mnist-softmax-port", lambda: keras_port("softmax"), torch_net, MNIST, formats=(),
                        batch=64)
