@@ -94,7 +94,7 @@ def inputs_of(events: list[Event]) -> list[tuple]:
 
 def _depths(events: list[Event]) -> list[int]:
     """The longest path, in events, from the model input to each event (events come in call order)."""
-    ins, depth = inputs_of(events), []
+    ins, depth = inputs_of(events), list[int]()
     for i in range(len(events)):
         depth.append(1 + max((depth[j] for j in ins[i] if j < i), default=0))
     return depth
@@ -137,7 +137,7 @@ class State:
 
 def layout_states(events: list[Event], torch_side: bool, input_cf: bool) -> list[State]:
     """Each event's output layout, from its first input's along the graph."""
-    ins, states = inputs_of(events), []
+    ins, states = inputs_of(events), list[State]()
     for i, ev in enumerate(events):
         first = ins[i][0] if ins[i] else None
         shape = events[first].shape if first is not None else None
@@ -181,7 +181,7 @@ def _fix(ts: State, ks: State, t_shape: tuple | None, k_shape: tuple | None) -> 
     if ts.how == "cl" and ks.how == "cf":
         return Layout("to-cf")
     if ts.how == "flat" and ks.how == "flat" and (ts.source is None) != (ks.source is None):
-        return Layout("flatten-cf", ts.source) if ts.source else Layout("flatten-cl", ks.source)
+        return Layout("flatten-cf", ts.source) if ts.source else Layout("flatten-cl", ks.source or ())
     if ts.how == "flat" and ts.source and ks.how == "cl":
         return Layout("flatten-cf", ts.source)
     return Layout()
