@@ -120,3 +120,18 @@ PLAIN_FLATTEN = ModelPair("plain-flatten", lambda: _flatten_keras(False), lambda
 SYMMETRIC_PAD = ModelPair("symmetric-pad", lambda: _padded_keras(1), _padded_torch, IMAGE, formats=())
 ASYMMETRIC_PAD = ModelPair("asymmetric-pad", lambda: _padded_keras(((0, 1), (0, 1))), _padded_torch, IMAGE,
                            formats=())
+
+
+def _strided_keras():
+    k = _keras()
+    L = k.layers
+    return k.Sequential([k.Input(IMAGE.shape), L.Conv2D(4, 3, strides=2, name="conv"),
+                         L.GlobalAveragePooling2D(name="gap"), L.Dense(10, name="fc")])
+
+
+def _strided_torch():
+    nn = _torch().nn
+    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10))
+
+
+STRIDE_DIFFERS = ModelPair("stride-differs", _strided_keras, _strided_torch, IMAGE, formats=())

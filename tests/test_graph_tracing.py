@@ -59,3 +59,10 @@ def test_asymmetric_zero_padding_against_symmetric_padding_is_named():
     diffs = [d for _, d in P.config_differences(P.build(G.ASYMMETRIC_PAD)) if d.field == "padding"]
     assert len(diffs) == 1 and "asymmetric in Keras, symmetric in PyTorch" in diffs[0].note, diffs
     assert "((0, 1), (0, 1))" in diffs[0].keras and "((1, 1), (1, 1))" in diffs[0].torch
+
+
+def test_a_failing_output_is_explained_by_the_setting_that_differs():
+    from tfpt.testing import sessions as S
+    assert "Keras conv (Conv2D) vs PyTorch 0 (Conv2d): Conv2D stride (2, 2) vs (1, 1)" in \
+        S.explain(G.STRIDE_DIFFERS, "gap")
+    assert S.explain(G.INPLACE, "fc") == ""  # the control: nothing differs, nothing is claimed

@@ -57,7 +57,8 @@ def test_configurations_match(model_pair, measurements):
 def test_layer_output_shape(model_pair, pair_layer):
     k, t = S.outputs(model_pair, "tf->torch")  # traced once per pair, not once per layer
     assert k[pair_layer].shape == t[pair_layer].shape, \
-        f"{model_pair.name} {pair_layer}: Keras {k[pair_layer].shape}, PyTorch (in Keras' layout) {t[pair_layer].shape}"
+        f"{model_pair.name} {pair_layer}: Keras {k[pair_layer].shape}, PyTorch (in Keras' layout) " \
+        f"{t[pair_layer].shape}" + S.explain(model_pair, pair_layer)
 
 
 @matched
@@ -67,8 +68,11 @@ def test_forward_layer(model_pair, pair_layer, direction, measurements):
     keras_out, torch_out = S.outputs(model_pair, direction)
     before = list(keras_out)[:list(keras_out).index(pair_layer)]
     names = [n for n in S.divergent(model_pair, direction) if n in before][:1] + [pair_layer]
-    result = assert_close({n: keras_out[n] for n in names}, {n: torch_out[n] for n in names},
-                          model_pair.tolerance("forward"))
+    try:
+        result = assert_close({n: keras_out[n] for n in names}, {n: torch_out[n] for n in names},
+                              model_pair.tolerance("forward"))
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}{S.explain(model_pair, names[0])}") from None
     measurements.setdefault(f"pair {model_pair.name} forward max |Δ| {direction}", {})[pair_layer] = \
         result.rows[-1].max_abs
 

@@ -65,6 +65,31 @@ def divergent(pair: ModelPair, direction: str) -> list[str]:
     return [r.name for r in compare(k, t, pair.tolerance("forward")).rows if not r.ok]
 
 
+@functools.cache
+def _named(pair: ModelPair) -> dict:
+    """{Keras layer: [its material, not accepted configuration differences, in words]}, found once."""
+    from tfpt.pair import named_differences
+    out: dict = {}
+    for d in named_differences(models(pair))[0]:
+        if d.material and not d.accepted:
+            out.setdefault(d.keras_layer, []).append(str(d))
+    return out
+
+
+def explain(pair: ModelPair, layer: str) -> str:
+    """Where an output first differs: the configuration differences of that layer or of the nearest matched layer
+    before it that has some ("; Keras conv3_block1_1_conv (Conv2D) vs PyTorch layer2.0.conv1 (Conv2d): Conv2D
+    stride (2, 2) vs (1, 1)"), or "" where no setting differs (then the numbers are all there is)."""
+    try:
+        named = _named(pair)
+    except Exception:  # an explanation must never hide the failure it explains
+        return ""
+    order = built(pair).match.labels
+    upto = order[:order.index(layer) + 1] if layer in order else order
+    found = next((n for n in reversed(upto) if n in named), None)
+    return f"; configuration differs at or before it: {'; '.join(named[found])}" if found else ""
+
+
 def point_labels(pair: ModelPair) -> list[str]:
     """The compared outputs' names, for test ids; ["unmatched"] when the pair cannot be matched (the check
     that needs the match then reports why)."""
