@@ -40,13 +40,12 @@ def test_unknown_pair_is_one_line_and_a_usage_error(tmp_path):
 
 
 def test_layer_without_converter_fails_one_check_clearly(tmp_path):
-    """A transposed convolution has no converter: the correspondence check fails naming both layers and the
-    fix; the checks that need weights skip, pointing to it; nothing crashes."""
-    text = EXAMPLE.read_text().replace("keras.layers.Conv2D(8, 3, activation=\"relu\")",
-                                       "keras.layers.Conv2DTranspose(8, 3, activation=\"relu\")")
-    text = text.replace("nn.Conv2d(1, 8, 3)", "nn.ConvTranspose2d(1, 8, 3)").replace("8 * 13 * 13", "8 * 15 * 15")
+    """A torch module class no converter claims (a user's own conv subclass): the correspondence check fails
+    naming both layers and the fix; the checks that need weights skip, pointing to it; nothing crashes."""
+    text = EXAMPLE.read_text().replace("nn.Conv2d(1, 8, 3)", "MyConv(1, 8, 3)")
+    text += "\n\nclass MyConv(torch.nn.Conv2d):\n    pass\n"
     (tmp_path / "my_pair.py").write_text(text)
     proc = pytest_in(tmp_path, "--pair", "my_pair:pair", "-k", "correspond or gradients", "-rs")
     assert proc.returncode == 1, proc.stdout[-3000:]
-    assert "layers with parameters left unmatched" in proc.stdout and "Conv2DTranspose" in proc.stdout
+    assert "layers with parameters left unmatched" in proc.stdout and "MyConv" in proc.stdout
     assert "1 failed" in proc.stdout and "skipped" in proc.stdout and "Traceback" not in proc.stdout
