@@ -1,7 +1,8 @@
 """Small model pairs whose graphs are not chains, for the tracers' tests: an in-place ReLU after a BatchNorm
 (torchvision's pattern), a residual block whose shortcut runs first in Keras and last in PyTorch with a
 squeeze-excitation gate and a channel concatenation, the two equivalent permute-before-flatten ports, and
-Keras' ZeroPadding2D before a 'valid' conv. Builders import their framework when called."""
+Keras' ZeroPadding2D before a 'valid' conv, a stride that differs, and Keras' MultiHeadAttention beside
+nn.MultiheadAttention (a non-leaf module a converter claims). Builders import their framework when called."""
 from __future__ import annotations
 
 from tfpt import InputSpec, ModelPair
@@ -135,3 +136,28 @@ def _strided_torch():
 
 
 STRIDE_DIFFERS = ModelPair("stride-differs", _strided_keras, _strided_torch, IMAGE, formats=())
+
+
+def _attention_keras():
+    k = _keras()
+    L = k.layers
+    x = k.Input((5, 8))
+    attended = L.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(x, x)
+    return k.Model(x, L.Dense(10, name="fc")(L.GlobalAveragePooling1D(name="pool")(attended)))
+
+
+def _attention_torch():
+    nn = _torch().nn
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mha, self.fc = nn.MultiheadAttention(8, 2, batch_first=True), nn.Linear(8, 10)
+
+        def forward(self, x):
+            return self.fc(self.mha(x, x, x, need_weights=False)[0].mean(dim=1))
+    return Block()
+
+
+ATTENTION = ModelPair("attention", _attention_keras, _attention_torch, InputSpec(shape=(5, 8), torch_layout="same"),
+                      formats=())

@@ -66,3 +66,11 @@ def test_a_failing_output_is_explained_by_the_setting_that_differs():
     assert "Keras conv (Conv2D) vs PyTorch 0 (Conv2d): Conv2D stride (2, 2) vs (1, 1)" in \
         S.explain(G.STRIDE_DIFFERS, "gap")
     assert S.explain(G.INPLACE, "fc") == ""  # the control: nothing differs, nothing is claimed
+
+
+def test_a_module_a_converter_claims_is_recorded_whole():
+    """nn.MultiheadAttention is not a leaf: without the claim its F.linear calls were parameter-free steps and
+    Keras' MultiHeadAttention had no counterpart."""
+    pm, result = _forward(G.ATTENTION)
+    assert [(k.name, t.name) for k, t, _ in pm.match.params] == [("mha", "mha"), ("fc", "fc")]
+    assert result.ok and [r.name for r in result.rows] == ["mha", "fc"], result.message()
