@@ -114,7 +114,7 @@ RESNET50_TOLERANCES = {
                  "why": "worst tensor 2.41e-4 relative between the frameworks; PyTorch float32 against its own "
                         "float64 on the same weights: 2.41e-4"},
     "sgd_steps": {"atol": 1e-4, "rtol": 1e-6,
-                  "why": "5 SGD steps, lr 0.01: max |Δ| 2.7e-5 (conv2_block3_2_conv.kernel)"},
+                  "why": "5 SGD steps, lr 0.01: max |Δ| 2.7e-5 and 5.3e-5 in two runs (CPU reductions vary)"},
 }
 
 RESNET50 = ModelPair("resnet50", resnet50_keras, resnet50_v1, IMAGE, formats=(), batch=BATCH, accept=MOMENTUM,
