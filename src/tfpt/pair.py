@@ -2,8 +2,8 @@
 they take) and the registry every generic check runs over.
 
 A user declares a pair in their own module and runs `pytest --pair mymodule:my_pair`; this repository registers
-its pairs in models/. Layer correspondence is not typed here: the adapters find it (Keras layers in call order
-against PyTorch leaf modules and functional ops in forward order, matched by kind and parameter shapes).
+its pairs in models/. Layer correspondence is not typed here: the adapters trace each model's dataflow graph
+(Keras layers; PyTorch modules and functional ops) and tfpt.match pairs them by kind along the graph.
 """
 from __future__ import annotations
 
