@@ -161,3 +161,20 @@ def _attention_torch():
 
 ATTENTION = ModelPair("attention", _attention_keras, _attention_torch, InputSpec(shape=(5, 8), torch_layout="same"),
                       formats=())
+
+
+def _vgg_tail_keras():
+    k = _keras()
+    L = k.layers
+    return k.Sequential([k.Input(IMAGE.shape), L.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
+                         L.MaxPooling2D(2, name="pool"), L.Flatten(name="flatten"), L.Dense(10, name="fc")])
+
+
+def _vgg_tail_torch():
+    nn = _torch().nn
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+                         nn.AdaptiveAvgPool2d((4, 4)), nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
+
+
+# torchvision's VGG: an AdaptiveAvgPool2d((7, 7)) before the flatten, the identity where the features are 7x7 already
+VGG_TAIL = ModelPair("vgg-tail", _vgg_tail_keras, _vgg_tail_torch, IMAGE, formats=())

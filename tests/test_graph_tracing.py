@@ -34,8 +34,9 @@ def test_a_shortcut_run_last_a_gate_and_a_concatenation_match_and_agree():
     assert result.ok, result.message()
 
 
-@pytest.mark.parametrize("pair", [G.TORCH_PERMUTES, G.KERAS_PERMUTES, G.PLAIN_FLATTEN], ids=lambda p: p.name)
-def test_a_permute_before_flatten_on_either_side_is_an_equivalent_port(pair):
+@pytest.mark.parametrize("pair", [G.TORCH_PERMUTES, G.KERAS_PERMUTES, G.PLAIN_FLATTEN, G.VGG_TAIL],
+                         ids=lambda p: p.name)
+def test_a_flatten_after_a_permute_or_an_adaptive_pool_is_an_equivalent_port(pair):
     _, result = _forward(pair)
     assert result.ok, result.message()
 
