@@ -17,7 +17,7 @@ compare: data
 # in one process: pytest-benchmark turns timing off under xdist).
 XDIST  := $(if $(findstring --benchmark-,$(ARGS)),,-n auto --dist loadgroup)
 test: data
-	@$(PY) -m pytest $(XDIST) $(ARGS); rc=$$?; \
+	@$(PY) -m pytest $(XDIST) --durations=25 $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; exit $$rc
 
 # The quick tier: every conformance test but full-data training, benchmarks, other pairs' exports, the long-horizon
