@@ -73,7 +73,7 @@ DIFFERENCES = (
         torch="flatten in C, H, W order (channels-first tensors)",
         effect="inert",
         why="a fixed permutation of dense1's input rows: inert for training from scratch (the initial weights' "
-            "distribution is permutation-invariant); weight transfer must permute the rows, which tfpt.study.layouts "
+            "distribution is permutation-invariant); weight transfer must permute the rows, which tfpt.convert.layers "
             "does (material only to a converter that forgets it: see the negative control)",
     ),
     Difference(

@@ -3,7 +3,7 @@
 `adapter("tf")` / `adapter("torch")` import the framework lazily (through tfpt.frameworks, which keeps the
 safe import order) and expose: build(spec, seed), layer_outputs(model, x), layer_params(model, name),
 predict(model, x), spec_of(model), get_weights(model) / set_weights(model, w) in the canonical (Keras) layout of
-tfpt.study.layouts. Arrays in and out are numpy, channels-last.
+the converters (tfpt.convert.layers). Arrays in and out are numpy, channels-last.
 """
 from __future__ import annotations
 

@@ -11,8 +11,7 @@ import numpy as np
 
 from tfpt.convert.kinds import Kind
 from tfpt.frameworks import import_tf, keras as _keras
-from tfpt.study.layouts import param_layers
-from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec
+from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec, param_layers
 
 tf = import_tf()
 keras = _keras()

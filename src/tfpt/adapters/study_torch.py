@@ -10,9 +10,9 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.convert.kinds import Kind
+from tfpt.convert.layers import conv_kernel_to_keras, conv_kernel_to_torch, dense_kernel_to_keras, dense_kernel_to_torch
 from tfpt.frameworks import import_torch
-from tfpt.study.layouts import flatten_source_shape, keras_to_torch, param_layers, torch_to_keras
-from tfpt.study.spec import CNN, STUDY_TORCH, ModelSpec, input_shape_of
+from tfpt.study.spec import CNN, STUDY_TORCH, ModelSpec, flatten_source_shape, input_shape_of, param_layers
 
 torch = import_torch()
 nn = torch.nn
@@ -163,7 +163,7 @@ def get_weights(model: nn.Module) -> "OrderedDict[str, tuple[np.ndarray, np.ndar
     for layer in param_layers(spec):
         mod = param_module(model, layer.name)
         w = mod.weight.detach().cpu().numpy()
-        out[layer.name] = (np.ascontiguousarray(torch_to_keras(layer.kind, w, flatten_source_shape(spec, layer.name))),
+        out[layer.name] = (np.ascontiguousarray(torch_to_keras(spec, layer, w)),
                            mod.bias.detach().cpu().numpy().copy())
     return out
 
@@ -174,9 +174,26 @@ def set_weights(model: nn.Module, weights) -> nn.Module:
         for layer in param_layers(spec):
             kernel, bias = weights[layer.name]
             mod = param_module(model, layer.name)
-            w = keras_to_torch(layer.kind, np.asarray(kernel), flatten_source_shape(spec, layer.name))
+            w = keras_to_torch(spec, layer, np.asarray(kernel))
             if tuple(w.shape) != tuple(mod.weight.shape):
                 raise ValueError(f"{layer.name}: weight of shape {w.shape} does not fit {tuple(mod.weight.shape)}")
             mod.weight.copy_(torch.from_numpy(np.ascontiguousarray(w)))
             mod.bias.copy_(torch.from_numpy(np.asarray(bias)))
     return model
+
+
+def _channels_first(hwc: tuple | None) -> tuple | None:
+    return None if hwc is None else (hwc[2], hwc[0], hwc[1])
+
+
+def torch_to_keras(spec: ModelSpec, layer, weight: np.ndarray) -> np.ndarray:
+    """A conv or dense weight in Keras' layout, through the converters' kernel maps (tfpt.convert.layers)."""
+    if layer.kind == Kind.CONV:
+        return conv_kernel_to_keras(weight)
+    return dense_kernel_to_keras(weight, _channels_first(flatten_source_shape(spec, layer.name)))
+
+
+def keras_to_torch(spec: ModelSpec, layer, kernel: np.ndarray) -> np.ndarray:
+    if layer.kind == Kind.CONV:
+        return conv_kernel_to_torch(kernel)
+    return dense_kernel_to_torch(kernel, _channels_first(flatten_source_shape(spec, layer.name)))

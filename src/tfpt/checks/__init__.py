@@ -1,2 +1,2 @@
-"""Framework-neutral checks over a model pair: the machinery the generic tests call (pairs.py), and the study
-pair's own spec-driven helpers (pairing.py)."""
+"""Framework-neutral checks over a model pair: the machinery the generic tests call (pairs.py), Keras on its other
+backends against Keras on TensorFlow and PyTorch (backends.py), and the cross-backend layer sweep (layer_sweep.py)."""

@@ -1,1 +1,2 @@
-"""The study's CNN described once, as data (spec), and the exact weight layouts of its two models (layouts)."""
+"""The study's CNN described once, as data (spec): its layers, shapes and parameter counts; its weights move
+between the frameworks through the converters (tfpt.convert)."""

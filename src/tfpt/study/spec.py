@@ -164,3 +164,21 @@ def train_flops_per_image(spec: ModelSpec = CNN) -> int:
     Checked against torch.utils.flop_counter.FlopCounterMode in tests/test_headline_figures.py."""
     macs = layer_macs(spec)
     return 2 * (sum(macs) + sum(macs) + sum(macs[1:]))
+
+
+def param_layers(spec: ModelSpec) -> list:
+    """The layers that hold weights (conv and dense), in order."""
+    return [layer for layer in spec.layers if layer.kind in (Kind.CONV, Kind.DENSE)]
+
+
+def flatten_source_shape(spec: ModelSpec, layer_name: str) -> tuple | None:
+    """The (H, W, C) shape flattened into `layer_name`'s input, if a Flatten feeds it directly (ignoring
+    parameter-free elementwise layers), else None: that Dense's kernel rows are permuted between Keras' H, W, C
+    flatten order and PyTorch's C, H, W (tfpt.convert.layers does it)."""
+    names = spec.names
+    for prev in reversed(spec.layers[:names.index(layer_name)]):
+        if prev.kind == Kind.FLATTEN:
+            return input_shape_of(spec, prev.name)
+        if prev.kind != Kind.RELU:
+            return None
+    return None
