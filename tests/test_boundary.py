@@ -1,6 +1,6 @@
 """One framework boundary: inside the package only the adapters (plus the import guard and the deployer) import
 TensorFlow, Keras or torch; nothing in it imports this repository's folders; no module-level import circle."""
-from tests.boundary import boundary_violations, cycles, package_graph, package_sources
+from tests.boundary import boundary_violations, cycles, name_branches, package_graph, package_sources
 
 
 def test_only_the_adapters_import_a_framework():
@@ -23,3 +23,18 @@ def test_checker_catches_a_framework_import_outside_the_adapters():
 
 def test_cycle_finder_finds_a_circle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_framework_name_is_compared_outside_the_adapters():
+    """Checks, commands and tables ask the registry (tfpt.frameworks.registry) what a framework does."""
+    found = name_branches(package_sources())
+    assert not found, "framework-name comparisons outside the adapters: " + ", ".join(found)
+
+
+def test_checker_catches_a_framework_name_comparison():
+    """Negative control: each form of a name branch, one allowed inside the adapters, and look-alikes."""
+    found = name_branches({"checks/a.py": "x = 1 if fw == 'tf' else 2\n",
+                           "report/b.py": "ok = fw in ('tf', 'torch')\nif 'torch' not in sys.modules: pass\n",
+                           "cli/c.py": "fmt == 'keras' or name == 'tfx'\n",
+                           "adapters/d.py": "x = fw != 'torch'\n"})
+    assert found == ["checks/a.py:1", "report/b.py:1", "report/b.py:2"]
