@@ -1,0 +1,8 @@
+"""python -m tfpt.cli.backends: a wrong --frameworks is one line and exit 2, before any worker starts."""
+from tfpt.cli import backends
+
+
+def test_unknown_backend_is_one_line_and_exit_2(capsys):
+    assert backends.main(["--frameworks", "jax"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "got 'jax'" in err and "keras-torch" in err, err
