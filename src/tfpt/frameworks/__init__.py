@@ -53,7 +53,8 @@ def parse_names(text: str, what: str, accept: dict[str, str] | None = None) -> l
         names = " and ".join(", ".join("/".join([i, *get(i).aliases]) for i in ids).rsplit(", ", 1))
         raise FrameworkNameError(
             f"error: {what}={text!r}: framework names {names} (any case, comma or space "
-            f"separated), got {', '.join(map(repr, unknown))}; fix: e.g. {what}={ids[0]} or {what}='{','.join(ids[:2])}'")
+            f"separated), got {', '.join(map(repr, unknown))}; "
+            f"fix: e.g. {what}={ids[0]} or {what}='{','.join(ids[:2])}'")
     return [accept[w.lower()] for w in words]
 
 
