@@ -64,7 +64,7 @@ def check_pair(pair: ModelPair, fw_id: str, seed: int = 0, n: int = BATCH, toler
     x = pair.input.batch(n, seed)
     w = worker(backend)
     sent = pm.keras_model if defect is None else defect(pm.keras_model)
-    theirs = w.layer_outputs(sent, x)
+    theirs = w.layer_outputs(sent, x, pair=pair)
     ours = keras_layer_outputs(pm.keras_model, x)
     same = compare(ours, OrderedDict((name, theirs.get(name)) for name in ours), tolerance)
     _, t_out = pairs.outputs(pm, x)

@@ -53,17 +53,23 @@ class Worker:
             raise WorkerError(f"Keras on {self.backend}: {answer['error']}")
         return answer
 
-    def layer_outputs(self, keras_model, x: np.ndarray, training: bool = False) -> dict[str, np.ndarray]:
-        """{layer name: output} of `keras_model` (a Keras-on-TensorFlow model: its architecture and weights
-        travel in a .keras file) run on this backend, in inference mode unless `training`."""
+    def layer_outputs(self, keras_model, x: np.ndarray, training: bool = False, pair=None) -> dict[str, np.ndarray]:
+        """{layer name: output} of `keras_model` (a Keras-on-TensorFlow model) run on this backend, in inference
+        mode unless `training`. With `pair` (a registered ModelPair) the worker builds the pair's Keras model and
+        gets `keras_model`'s weights; without, architecture and weights travel in a .keras file."""
         self._n += 1
         model, inputs, out = (self.folder / f"{self._n}{s}" for s in (".keras", "-x.npy", "-out.npz"))
-        keras_model.save(model)
+        request = {"model": str(model), "x": str(inputs), "out": str(out), "training": training}
+        if pair is None:
+            keras_model.save(model)
+        else:
+            model = model.with_suffix(".npz")
+            np.savez(model, **{f"w{i}": w for i, w in enumerate(keras_model.get_weights())})
+            request.update(model=str(model), pair=pair.name, module=pair.keras.__module__)
         np.save(inputs, x)
         try:
             assert self.proc.stdin is not None
-            self.proc.stdin.write(json.dumps({"model": str(model), "x": str(inputs), "out": str(out),
-                                              "training": training}) + "\n")
+            self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
             self._read()
             with np.load(out) as f:

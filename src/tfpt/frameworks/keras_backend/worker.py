@@ -31,6 +31,23 @@ def layer_outputs(keras, model, x, training: bool) -> dict:
     return {layer.name: keras.ops.convert_to_numpy(o) for layer, o in zip(layers, outs, strict=True)}
 
 
+def _model(keras, req):
+    """The request's model: a registered pair's Keras builder given the sent weights (a pair's own layers need
+    not be serializable), or a whole .keras file."""
+    if req.get("pair"):
+        import importlib
+
+        import numpy as np
+
+        from tfpt.pair import get
+        importlib.import_module(req["module"])  # the module that registers the pair
+        model = get(req["pair"]).keras()
+        with np.load(req["model"]) as f:
+            model.set_weights([f[f"w{i}"] for i in range(len(f.files))])
+        return model
+    return keras.models.load_model(req["model"], compile=False, safe_mode=False)
+
+
 def serve(keras, lines, say) -> None:
     import numpy as np
 
@@ -39,7 +56,7 @@ def serve(keras, lines, say) -> None:
             req = json.loads(line)
             # safe_mode off: the file is the suite's own, written a moment ago into its private temp folder by
             # the parent (the layer sweep's GELU cases are Lambda layers, whose code travels marshalled)
-            model = keras.models.load_model(req["model"], compile=False, safe_mode=False)
+            model = _model(keras, req)
             outs = layer_outputs(keras, model, np.load(req["x"]), bool(req.get("training")))
             arrays = {f"o{i}": v for i, v in enumerate(outs.values())}
             np.savez(req["out"], __order__=np.array(json.dumps(list(outs))), **arrays)
