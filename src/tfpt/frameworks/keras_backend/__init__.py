@@ -87,6 +87,8 @@ class Worker:
                 self.proc.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
                 procs.stop(self.proc)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         for p in self.folder.glob("*"):
             p.unlink(missing_ok=True)
         self.folder.rmdir()
