@@ -49,12 +49,17 @@ def _run(fws: list[str], pair_text: str) -> int:
 
     from tfpt.checks import backends, layer_sweep
     from tfpt.frameworks.keras_backend import worker
-    from tfpt.pair import get, registered
+    from tfpt.pair import PairError, get, registered
+    for name in ("models.pairs", "models.zoo"):  # this repository's pairs, when run from its root
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
     try:
-        importlib.import_module("models.pairs")  # this repository's pairs, when run from its root
-    except ImportError:
-        pass
-    pairs = [get(n) for n in pair_text.split(",") if n] or registered()
+        pairs = [get(n) for n in pair_text.split(",") if n] or registered()
+    except PairError as exc:
+        print(f"error: --pair {pair_text}: {exc}; fix: name registered pairs, comma separated", file=sys.stderr)
+        return USAGE
     bad = 0
     print("| pair | backend | vs Keras on TensorFlow: worst abs diff | first divergent | vs PyTorch: worst abs "
           "diff | first divergent |\n|---|---|---|---|---|---|")
