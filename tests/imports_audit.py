@@ -82,6 +82,8 @@ def unlisted(files: dict[str, str], allowed: set[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for name, source in sorted(files.items()):
         for module in sorted(module_level_imports(source)):
+            if (ROOT / name).parent.joinpath(module.split(".")[0] + ".py").exists():
+                continue  # a module beside the importing file (an example's own helper), not a distribution
             dist = distribution_of(module)
             if dist is not None and dist not in allowed:
                 found.setdefault(dist, []).append(name)

@@ -74,3 +74,27 @@ def test_a_30_percent_slower_latency_across_processes_is_a_regression(tmp_path):
     save(tmp_path / "s", 2, merged_run(rng, [1.30e-3, 1.31e-3, 1.29e-3]))
     (v,) = compare_runs(*load_runs(tmp_path / "s"))
     assert v.regressed and v.by_process
+
+
+def runs_with_sticks(tmp_path, before, after):
+    """Two runs of 3 processes each: (benchmark median, yardstick seconds) per process."""
+    rng = np.random.default_rng(4)
+    for i, procs in enumerate((before, after), 1):
+        save(tmp_path / "s", i, merge([process_doc(rng, m, stick=y) for m, y in procs])["benchmarks"])
+    (v,) = compare_runs(*load_runs(tmp_path / "s"))
+    return v
+
+
+def test_a_yardstick_that_spreads_wider_than_the_benchmark_gives_way_to_seconds(tmp_path):
+    """As measured beside 35 s epochs: the matmul's process medians spread 17-28 ms, the epochs 4 %; divided, a
+    planted 20 % slower epoch read 0.95x. Seconds decide there, and the 20 % is a regression."""
+    v = runs_with_sticks(tmp_path, [(36.9, 0.022), (38.2, 0.026), (35.0, 0.020)],
+                         [(42.6, 0.028), (41.3, 0.024), (43.8, 0.0275)])
+    assert v.regressed and v.basis == "seconds" and "seconds alone" in v.note
+
+
+def test_a_yardstick_that_tracks_a_slower_machine_still_divides_it_out(tmp_path):
+    """The control: machine and benchmark 30 % slower together is drift, not a regression, and ÷ matmul says so."""
+    v = runs_with_sticks(tmp_path, [(1.00e-3, 0.0200), (1.05e-3, 0.0210), (0.95e-3, 0.0190)],
+                         [(1.30e-3, 0.0260), (1.37e-3, 0.0274), (1.24e-3, 0.0248)])
+    assert not v.regressed and v.basis.startswith("÷ matmul") and v.ratio == pytest.approx(1.0, abs=0.03)
