@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-test.txt requirements-jax.txt pyproject.toml | sha256sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-test.txt pyproject.toml | sha256sum | cut -c1-12)
 ARGS   ?=
 
 .PHONY: compare test quick data setup clean-data
@@ -32,15 +32,12 @@ setup: $(STAMP)
 # anything when the disk cannot take it: a full disk mid-install leaves a broken venv and pip's OSError.
 MIN_FREE_GB ?= 10
 
-$(STAMP): requirements.txt requirements-test.txt requirements-jax.txt pyproject.toml
+$(STAMP): requirements.txt requirements-test.txt pyproject.toml
 	@test -x $(PY) || { free=$$(df -Pk . | awk 'NR==2 {print int($$4 / 1048576)}'); \
 	  if [ "$$free" -lt $(MIN_FREE_GB) ]; then \
 	    echo "error: $$free GB free on the disk of $$(pwd); a new $(VENV) needs about $(MIN_FREE_GB) GB; fix: free disk space (old clones' .venv folders), then run make again" >&2; exit 3; fi; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@# Keras on JAX (the keras-jax column): optional for a user (its checks skip without it), installed here so
-	@# make test runs every registered framework; about 620 MB.
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-jax.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
