@@ -92,6 +92,8 @@ def run(args) -> int:
     from tfpt.match import MatchError
     from tfpt.pair import PairError
     validate_files(args.source, args.target, args.report)
+    from tfpt import frameworks
+    frameworks.torch_first()  # before the pair's module or the Keras side loads TensorFlow (tfpt.frameworks)
     pair = resolve_pair(args.pair)
     from tfpt.adapters.weight_files import WeightFileError
     from tfpt.porting import convert_file
