@@ -46,6 +46,16 @@ def _require_fill(value: np.ndarray, fill: float, k: LayerRecord, t: LayerRecord
                                     f"values up to {float(np.max(np.abs(value - fill))):.3g} away", fix)
 
 
+def carry_bias(src: dict, dst: dict, k: LayerRecord, t: LayerRecord, what: str, fix: str) -> dict:
+    """The bias entry for the converted side: the source's bias where both have one, zeros where only the target
+    does; where only the source has one it must be zero (dropping a trained bias would change every output)."""
+    if "bias" in dst:
+        return {"bias": src["bias"] if "bias" in src else _fill_like(dst["bias"], 0.0)}
+    if "bias" in src:
+        _require_fill(src["bias"], 0.0, k, t, what, fix)
+    return {}
+
+
 def _use_bias_difference(k: LayerRecord, t: LayerRecord) -> list[Difference]:
     kb, tb = bool(k.config.get("use_bias", True)), bool(t.config.get("use_bias", True))
     if kb == tb:
@@ -185,19 +195,11 @@ class ConvConverter(Converter):
 
     def _to_torch(self, k, t, ctx):
         out = {"weight": self._kernel_to_torch(k.weights[self._kernel_name(k)], k, t)}
-        if "bias" in t.weights:
-            out["bias"] = k.weights["bias"] if "bias" in k.weights else _fill_like(t.weights["bias"], 0.0)
-        elif "bias" in k.weights:  # dropping a trained bias would change every output
-            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch conv with bias=True")
-        return out
+        return out | carry_bias(k.weights, t.weights, k, t, "Keras bias", "build the torch conv with bias=True")
 
     def _to_keras(self, t, k, ctx):
         out = {self._kernel_name(k): self._kernel_to_keras(t.weights["weight"], k, t)}
-        if "bias" in k.weights:
-            out["bias"] = t.weights["bias"] if "bias" in t.weights else _fill_like(k.weights["bias"], 0.0)
-        elif "bias" in t.weights:
-            _require_fill(t.weights["bias"], 0.0, k, t, "torch bias", "build the Keras layer with use_bias=True")
-        return out
+        return out | carry_bias(t.weights, k.weights, k, t, "torch bias", "build the Keras layer with use_bias=True")
 
 
 class DepthwiseConvConverter(ConvConverter):
@@ -259,20 +261,12 @@ class DenseConverter(Converter):
     def _to_torch(self, k, t, ctx):
         kernel = k.weights["kernel"]
         out = {"weight": dense_kernel_to_torch(kernel, self._source(k, t, ctx, kernel.shape[0]))}
-        if "bias" in t.weights:
-            out["bias"] = k.weights["bias"] if "bias" in k.weights else _fill_like(t.weights["bias"], 0.0)
-        elif "bias" in k.weights:
-            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch Linear with bias=True")
-        return out
+        return out | carry_bias(k.weights, t.weights, k, t, "Keras bias", "build the torch Linear with bias=True")
 
     def _to_keras(self, t, k, ctx):
         weight = t.weights["weight"]
         out = {"kernel": dense_kernel_to_keras(weight, self._source(k, t, ctx, weight.shape[1]))}
-        if "bias" in k.weights:
-            out["bias"] = t.weights["bias"] if "bias" in t.weights else _fill_like(k.weights["bias"], 0.0)
-        elif "bias" in t.weights:
-            _require_fill(t.weights["bias"], 0.0, k, t, "torch bias", "build the Dense with use_bias=True")
-        return out
+        return out | carry_bias(t.weights, k.weights, k, t, "torch bias", "build the Dense with use_bias=True")
 
 
 def _epsilon_difference(k, t) -> list[Difference]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord
 from tfpt.convert.kinds import Kind
-from tfpt.convert.layers import _activation_difference, _fill_like, _require_fill, _tuple, _use_bias_difference
+from tfpt.convert.layers import _activation_difference, _tuple, _use_bias_difference, carry_bias
 
 
 def transpose_kernel_to_torch(kernel):
@@ -101,18 +101,10 @@ class ConvTransposeConverter(Converter):
 
     def _to_torch(self, k, t, ctx):
         out = {"weight": transpose_kernel_to_torch(k.weights["kernel"])}
-        if "bias" in t.weights:
-            out["bias"] = k.weights["bias"] if "bias" in k.weights else _fill_like(t.weights["bias"], 0.0)
-        elif "bias" in k.weights:
-            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch module with bias=True")
-        return out
+        return out | carry_bias(k.weights, t.weights, k, t, "Keras bias", "build the torch module with bias=True")
 
     def _to_keras(self, t, k, ctx):
         if "kernel" not in k.weights:
             raise ConversionError(k, t, f"a Keras kernel, found {list(k.weights)}", "pair it with a Conv*Transpose")
         out = {"kernel": transpose_kernel_to_keras(t.weights["weight"])}
-        if "bias" in k.weights:
-            out["bias"] = t.weights["bias"] if "bias" in t.weights else _fill_like(k.weights["bias"], 0.0)
-        elif "bias" in t.weights:
-            _require_fill(t.weights["bias"], 0.0, k, t, "torch bias", "build the Keras layer with use_bias=True")
-        return out
+        return out | carry_bias(t.weights, k.weights, k, t, "torch bias", "build the Keras layer with use_bias=True")
