@@ -26,6 +26,7 @@ class Framework:
     keras_backend: str | None = None       # a Keras backend other than TensorFlow: runs in a worker process
     adapter: str | None = None             # module of the pair adapter (build, trace, weights, steps)
     trainer: str | None = None             # module of the trainer (prepare / epoch / evaluate, one clock)
+    cnn: str | None = None                 # module building the study's CNNs (spec and as written) and their taps
     study_code: str | None = None          # module of the study's own code, as written
     formats: tuple[str, ...] = ()          # export formats its models write
     seed_bits: int = 64                    # the widest seed its RNG takes
@@ -42,7 +43,8 @@ class Framework:
         return self.distributions[0]
 
     def module(self, role: str):
-        """Import one of its modules: role is "adapter", "trainer" or "study_code" (imports the framework)."""
+        """Import one of its modules: role is "adapter", "trainer", "cnn" or "study_code" (imports the
+        framework)."""
         path = getattr(self, role)
         if path is None:
             raise ValueError(f"{self.name} has no {role.replace('_', ' ')} in this suite")

@@ -13,17 +13,19 @@ _A = "tfpt.adapters."
 _KB = "tfpt.frameworks.keras_backend"
 
 TF = Framework("tf", "TensorFlow", KERAS_SIDE, ("tensorflow", "keras"), ("tensorflow", "keras"),
-               aliases=("tensorflow",), adapter=_A + "keras_pair", trainer=_A + "keras_train",
+               aliases=("tensorflow",), adapter=_A + "keras_pair", trainer=_A + "keras_train", cnn=_A + "study_keras",
                study_code=_A + "study_code_keras", formats=("savedmodel", "keras", "tflite", "onnx-tf"),
                seed_bits=32, hides=("keras",))
 TORCH = Framework("torch", "PyTorch", TORCH_SIDE, ("torch",), ("torch", "torchvision"),
-                  aliases=("pytorch",), adapter=_A + "torch_pair", trainer=_A + "torch_train",
+                  aliases=("pytorch",), adapter=_A + "torch_pair", trainer=_A + "torch_train", cnn=_A + "study_torch",
                   study_code=_A + "study_code_torch", formats=("torchscript", "exported-program", "onnx-torch"),
                   hides=("torchvision",))
 KERAS_TORCH = Framework("keras-torch", "Keras on PyTorch", KERAS_SIDE, ("keras", "torch"), ("keras", "torch"),
-                        keras_backend="torch", adapter=_KB, seed_bits=32)
+                        keras_backend="torch", adapter=_KB, trainer=_A + "keras_train",
+                        cnn=_A + "study_keras", seed_bits=32)
 KERAS_JAX = Framework("keras-jax", "Keras on JAX", KERAS_SIDE, ("keras", "jax"), ("keras", "jax", "jaxlib"),
-                      keras_backend="jax", adapter=_KB, seed_bits=32)
+                      keras_backend="jax", adapter=_KB, trainer=_A + "keras_train",
+                      cnn=_A + "study_keras", seed_bits=32)
 
 REGISTRY: dict[str, Framework] = {fw.id: fw for fw in (TF, TORCH, KERAS_TORCH, KERAS_JAX)}
 
