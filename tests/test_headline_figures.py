@@ -11,21 +11,21 @@ import numpy as np
 import pytest
 
 from fixtures.params import FRAMEWORKS
+from tests.worker_runs import all_framework_params, run_worker
 from tfpt import stats
 from tfpt.procs import child_env
 
 PHASES = ["import", "data", "model", "train", "eval"]
 
 
-@pytest.mark.cli  # a worker process per framework
-@pytest.mark.parametrize("fw", FRAMEWORKS)
+@pytest.mark.cli  # a worker process per framework, the Keras backends included (each in its own worker)
+@pytest.mark.parametrize("fw", all_framework_params())
 def test_worker_reports_monotonic_phases(fw, tmp_path):
-    out = tmp_path / "r.json"
-    cmd = [sys.executable, "-m", "tfpt.training.worker", "--framework", fw, "--dataset", "synthetic", "--limit",
-           "256", "--epochs", "1", "--eval-batch", "64", "--out", str(out)]
-    proc = subprocess.run(cmd, env=child_env(), capture_output=True, text=True, timeout=300)
+    proc, r = run_worker(fw, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    r = json.loads(out.read_text())
+    assert r["framework"] == fw and r["foreign_modules_loaded"] == []  # no other framework in its RSS
+    s = r["serving"]  # the trained model's plain call, after the run's own peak
+    assert (s["latency_batch"], s["throughput_batch"]) == (1, 1024) and s["latency_ms"] > 0 and s["throughput_ips"] > 0
     assert list(r["phases"]) == PHASES and r["eval_batch"] == 64 and r["limit"] == 256
     peaks = [r["phases"][p]["peak_rss_mb"] for p in PHASES]
     assert peaks == sorted(peaks), r["phases"]  # a high-water mark never falls
@@ -68,13 +68,12 @@ def test_epoch_worker_times_epochs_in_its_own_process():
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_warm_up_leaves_training_unchanged(fw, tiny):
     """prepare's warm-up (first trace / kernel set-up out of epoch 1's time) is undone: same weights after."""
-    from tfpt.adapters import trainer
-    from tfpt.adapters.study import adapter
+    from tfpt.adapters import cnn, trainer
     t = trainer(fw)
     weights = []
     for warm in (0, 10):
         model, _ = t.train(tiny, epochs=1, seed=3, progress=False, evaluate_epochs=False, warmup_steps=warm)
-        weights.append(adapter(fw).get_weights(model))
+        weights.append(cnn(fw).get_weights(model))
     for name in weights[0]:
         for a, b in zip(weights[0][name], weights[1][name], strict=True):
             np.testing.assert_array_equal(a, b, err_msg=f"{fw} {name}: the warm-up changed training")
@@ -129,7 +128,7 @@ def test_repeats_alternate_frameworks_in_fresh_workers(monkeypatch, capsys, tmp_
     assert cmp.main(["--repeats", "3", "--eval-batch", "10000", "--json", str(out)]) == 0
     assert [c[0] for c in calls] == ["tf", "torch"] * 3 and {c[2] for c in calls} == {10000}
     text = capsys.readouterr().out
-    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    rows = {line.split("|")[2].strip(): line for line in text.splitlines() if line.startswith("| TensorFlow / PyTorch")}
     assert rows["seconds per epoch"].endswith("| PyTorch faster |"), rows["seconds per epoch"]
     assert rows["peak RSS"].endswith("| TensorFlow smaller |"), rows["peak RSS"]
     saved = json.loads(out.read_text())
@@ -145,7 +144,8 @@ def test_repeats_alternate_frameworks_in_fresh_workers(monkeypatch, capsys, tmp_
 def test_overlapping_repeats_print_no_difference(monkeypatch, capsys):
     cmp, _ = _fake_runs(monkeypatch, tf_s=10.0, torch_s=10.1, spread=1.0)
     assert cmp.main(["--repeats", "3", "--frameworks", "tf,torch"]) == 0
-    line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("| seconds per epoch |"))
+    line = next(row for row in capsys.readouterr().out.splitlines()
+                if row.startswith("| TensorFlow / PyTorch | seconds per epoch |"))
     assert "no difference resolved (interval includes 1)" in line and "faster" not in line
 
 

@@ -3,7 +3,12 @@ categorical cross-entropy on logits, or on probabilities for a softmax head, inp
 model.fit(shuffle=True) one epoch at a time (so each epoch is evaluated on its own; each is timed on Keras' own
 epoch boundaries, with fit's set-up and teardown apart: tfpt.training.clock). Test accuracy on
 the full test set per epoch, computed as for PyTorch. The optimizer, loss, scaling and batch size are built from
-a `TrainSettings` by `make_optimizer` / `make_loss` here and nowhere else."""
+a `TrainSettings` by `make_optimizer` / `make_loss` here and nowhere else.
+
+The same module trains Keras on its torch and JAX backends (tfpt-compare --frameworks keras-torch,keras-jax): the
+worker process fixes the backend (KERAS_BACKEND) before Keras loads, TensorFlow is then never imported, and fit
+runs on the numpy arrays as it does on TensorFlow. Only the step recorder (tf.py_function) and tf.data feeding are
+TensorFlow's own."""
 from __future__ import annotations
 
 import time
@@ -11,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from tfpt import frameworks
 from tfpt.adapters import study_keras as keras_models
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_tf, keras as _keras
@@ -20,8 +26,9 @@ from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order
 
-tf = import_tf()
+tf = import_tf() if frameworks.keras_on_tf() else None  # None in a Keras-on-torch or -JAX worker
 keras = _keras()
+FRAMEWORK = frameworks.keras_framework()  # "tf", "keras-torch" or "keras-jax": what results and clocks are filed as
 
 
 def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray, settings: TrainSettings = STUDY,
@@ -32,7 +39,7 @@ def evaluate(model, x_test_uint8: np.ndarray, y_test: np.ndarray, settings: Trai
 
 def make_optimizer(settings: TrainSettings = STUDY):
     """Keras' Adam with the settings' hyperparameters (Keras places epsilon before bias correction: 'hat')."""
-    a = settings.adam("tf")
+    a = settings.adam(FRAMEWORK)
     if a.epsilon_placement != "hat":
         raise ValueError(f"Keras' Adam adds epsilon before bias correction ('hat'); settings ask for "
                          f"{a.epsilon_placement!r}")
@@ -73,6 +80,27 @@ AS_WRITTEN = {"data": "numpy", "jit_compile": False, "steps_per_execution": 1}
 TUNED = {"data": "numpy", "jit_compile": False, "steps_per_execution": 50}
 # bfloat16: Keras' "mixed_bfloat16" policy (layers compute in bf16, variables and the loss stay float32).
 MODES = {"as-written": AS_WRITTEN, "tuned": TUNED, "tuned-bf16": {**TUNED, "precision": "bfloat16"}}
+if frameworks.keras_backend() == "torch":
+    # Keras' torch backend refuses more than one step per execution ("steps_per_execution must be 1 with the
+    # PyTorch backend"); nothing else was tuned for it, so its tuned mode is its as-written one (bf16 aside).
+    MODES = {m: {**o, "steps_per_execution": 1} for m, o in MODES.items()}
+
+
+def _need_tf(what: str) -> None:
+    if tf is None:
+        raise ValueError(f"{what} is TensorFlow's own; Keras here runs on {frameworks.keras_backend()} "
+                         f"(KERAS_BACKEND): use Keras on TensorFlow for it")
+
+
+def placed(device: str):
+    """Where the work runs: TensorFlow's device scope; on the other backends the CPU (a GPU is not offered)."""
+    from tfpt.adapters.devices import tf_device
+    if tf is not None:
+        return tf.device(tf_device(device))
+    if device != "cpu":
+        raise ValueError(f"device {device!r}: Keras on {frameworks.keras_backend()} runs on the CPU in this suite")
+    import contextlib
+    return contextlib.nullcontext()
 
 
 def compile_study_settings(model, jit_compile: bool = False, steps_per_execution: int = 1,
@@ -89,6 +117,7 @@ def attach_recorder(model, recorder):
     """Let `recorder` (tfpt.training.conformance.Recorder) see what fit feeds and computes, step by step: the
     batch (x, y) and the loss of each train_step (through tf.py_function, so fit keeps its compiled graph).
     Weights after each step come from a callback (see `_RecordWeights`)."""
+    _need_tf("the step recorder (tf.py_function inside fit's graph)")
     step, compute_loss = model.train_step, model.compute_loss
 
     def record_batch(x, y):
@@ -122,6 +151,7 @@ class _RecordWeights(keras.callbacks.Callback):
 
 
 def _tf_dataset(x, y, batch_size, shuffle, seed):
+    _need_tf("tf.data feeding")
     ds = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=False)
@@ -206,12 +236,11 @@ def prepare(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = Non
     """Everything before the first timed epoch: seed, build, compile, inputs scaled to float32, and
     `warmup_steps` training steps that trace fit's train function, then are undone (weights and optimizer
     variables restored, so the run trains exactly as without them; none with a recorder)."""
-    from tfpt.adapters.devices import tf_device
     settings = settings.changed(**{k: v for k, v in (("order", order), ("batch_size", batch_size)) if v is not None})
     opts = {**MODES[mode], **(options or {})}
     if recorder is not None and (opts["steps_per_execution"] != 1 or opts["data"] != "numpy"):
         raise ValueError("a recorder sees each step only with steps_per_execution 1 and numpy data (as-written)")
-    with tf.device(tf_device(device)):
+    with placed(device):
         keras.utils.set_random_seed(seed)
         with keras_models.precision(opts.get("precision", "float32")):
             model = model if model is not None else keras_models.build(spec)
@@ -223,8 +252,8 @@ def prepare(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = Non
     steps = settings.steps_per_epoch(len(x))
     return TrainState(model, ds, settings, opts, x, y, steps, epochs, seed, eval_every, evaluate_epochs, eval_batch,
                       device, record, progress,
-                      RunResult("tf", ds.name, seed, settings.order, target=target, mode=mode),
-                      Progress("tf", epochs, steps, enabled=progress))
+                      RunResult(FRAMEWORK, ds.name, seed, settings.order, target=target, mode=mode),
+                      Progress(FRAMEWORK, epochs, steps, enabled=progress))
 
 
 def _warm_up(model, x, y, batch_size, steps, opts):
@@ -247,8 +276,7 @@ def epoch(state: TrainState) -> EpochLog:
     """One epoch, one model.fit(epochs=1) call: training timed from Keras' on_epoch_begin to on_epoch_end
     (wall and CPU; mid-epoch evaluations for time to accuracy subtracted), fit's set-up and teardown recorded
     apart; then the test evaluation (timed apart) unless evaluate_epochs is off."""
-    from tfpt.adapters.devices import tf_device
-    with tf.device(tf_device(state.device)):
+    with placed(state.device):
         return _epoch(state)
 
 
@@ -296,7 +324,7 @@ def _epoch(state: TrainState) -> EpochLog:
         result.record_eval(n * steps, time.perf_counter() - start, acc)
     h = hist.history
     mid_eval = sum(e.wall_s for e in evals)
-    idle = clock_describe(span, "tf", result.mode)
+    idle = clock_describe(span, FRAMEWORK, result.mode)
     log = EpochLog(n, float(h["loss"][-1]), float(h.get("accuracy", h.get("acc"))[-1]), acc,
                    span.wall_s, eval_seconds + mid_eval, cpu_seconds=span.cpu_s,
                    setup_seconds=clock.begin.wall - t0.wall, teardown_seconds=t1.wall - clock.end.wall,
@@ -304,6 +332,17 @@ def _epoch(state: TrainState) -> EpochLog:
     result.epochs.append(log)
     state.bar.epoch(log)
     return log
+
+
+def serving_call(state: TrainState, x: np.ndarray):
+    """The trained model's plain inference call on `x` (channels-last float32), as the study's Keras code calls
+    it: model(x, training=False) on a numpy batch (tfpt.training.serving times it)."""
+    model = state.model
+
+    def call():
+        with placed(state.device):
+            return keras_models.to_numpy(model(x, training=False))
+    return call
 
 
 def serve_epochs(state: TrainState, requests, say) -> str | None:
@@ -332,7 +371,7 @@ def serve_epochs(state: TrainState, requests, say) -> str | None:
         def on_epoch_end(self, epoch, logs=None):
             begin, end = clock.spans[-1]
             span = end - begin
-            idle = clock_describe(span, "tf", state.result.mode)
+            idle = clock_describe(span, FRAMEWORK, state.result.mode)
             state.done += 1
             log = EpochLog(state.done, float(logs["loss"]), float(logs.get("accuracy", logs.get("acc", 0.0))),
                            float("nan"), span.wall_s, 0.0, cpu_seconds=span.cpu_s,
@@ -349,8 +388,7 @@ def serve_epochs(state: TrainState, requests, say) -> str | None:
                 ended[0] = nxt
                 self.model.stop_training = True
 
-    from tfpt.adapters.devices import tf_device
-    with tf.device(tf_device(state.device)):
+    with placed(state.device):
         state.model.fit(state.x, state.y, batch_size=state.settings.batch_size, epochs=10**6, shuffle=True,
                         verbose=0, callbacks=[clock, _Gate()])
     return ended[0]
@@ -388,7 +426,8 @@ def recorded_batches(x: np.ndarray, batch_size: int, seed: int, shuffle: bool) -
 
         def train_step(self, data):
             seen.append(np.asarray(data[0]))
-            return {"seen": tf.constant(float(len(seen)))}
+            return {"seen": tf.constant(float(len(seen))) if tf is not None
+                    else keras.ops.convert_to_tensor(float(len(seen)))}
 
     model = Recorder()
     model.compile(optimizer="sgd", loss="mse", run_eagerly=True)

@@ -10,10 +10,10 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.convert.kinds import Kind
-from tfpt.frameworks import import_tf, keras as _keras
+from tfpt.frameworks import import_tf, keras as _keras, keras_on_tf
 from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec, param_layers
 
-tf = import_tf()
+tf = import_tf() if keras_on_tf() else None  # None in a Keras-on-torch or -JAX worker: Keras alone is imported
 keras = _keras()
 layers = keras.layers
 
@@ -93,15 +93,20 @@ def named_layers(model) -> "OrderedDict[str, object]":
 
 def layer_outputs(model, x_nhwc: np.ndarray) -> "OrderedDict[str, np.ndarray]":
     """Inference-mode (training=False) activations of every spec layer, for a channels-last numpy batch."""
-    out, x = OrderedDict(), tf.convert_to_tensor(x_nhwc)
+    out, x = OrderedDict(), tf.convert_to_tensor(x_nhwc) if tf is not None else keras.ops.convert_to_tensor(x_nhwc)
     for name, layer in named_layers(model).items():
         x = layer(x, training=False)
-        out[name] = np.asarray(x)
+        out[name] = to_numpy(x)
     return out
 
 
+def to_numpy(t) -> np.ndarray:
+    """A backend tensor as numpy (Keras 2 has no keras.ops; a torch output that requires grad needs detaching)."""
+    return np.asarray(t) if tf is not None else keras.ops.convert_to_numpy(t)
+
+
 def predict(model, x_nhwc: np.ndarray, batch: int = 1000) -> np.ndarray:
-    return np.concatenate([np.asarray(model(x_nhwc[i:i + batch], training=False))
+    return np.concatenate([to_numpy(model(x_nhwc[i:i + batch], training=False))
                            for i in range(0, len(x_nhwc), batch)])
 
 
@@ -117,3 +122,15 @@ def set_weights(model, weights):
     for layer in param_layers(spec_of(model)):
         named[layer.name].set_weights([np.asarray(w) for w in weights[layer.name]])
     return model
+
+
+def layer_params(model, name: str) -> int:
+    """Parameters of one spec layer of `model`."""
+    return int(named_layers(model)[name].count_params())
+
+
+def layer_outputs_on(model, x_nhwc: np.ndarray, device: str) -> "OrderedDict[str, np.ndarray]":
+    """layer_outputs computed on `device` ("cpu" or "gpu")."""
+    from tfpt.adapters.devices import tf_device
+    with tf.device(tf_device(device)):
+        return layer_outputs(model, x_nhwc)

@@ -280,6 +280,22 @@ def epoch(state: TrainState) -> EpochLog:
     return log
 
 
+def serving_call(state: TrainState, x: np.ndarray):
+    """The trained module's plain inference call on `x` (channels-last float32, given to it as NCHW on its
+    device), under inference_mode (tfpt.training.serving times it)."""
+    model, dev = state.model, state.dev
+    t = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).to(dev)
+    model.eval()
+
+    def call():
+        with torch.inference_mode():
+            out = model(t)
+        if dev.type != "cpu":
+            torch.cuda.synchronize()
+        return out
+    return call
+
+
 def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
           spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
           model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",

@@ -82,14 +82,22 @@ def run_worker(fw: str, args, pair: str | None = None, threads: int | None = Non
         what = "the study's own code" if args.mode == STUDY_CODE else f"the {PAIR_NAMES[pair]}"
         print(f"== {fw}: training {what} {epochs} epoch(s) on {args.dataset} in its own process"
               + (f" (repeat {args.repeat})" if getattr(args, "repeat", None) else ""), file=sys.stderr, flush=True)
-        proc = procs.run(cmd, env=child_env(**thread_env(threads)))  # stopped with this process
+        # its Keras backend fixed and the other frameworks' modules hidden (frameworks.worker_env)
+        proc = procs.run(cmd, env=child_env(**thread_env(threads), **frameworks.worker_env(fw)))
         if proc.returncode != 0 or not out.is_file():
             raise SystemExit(f"the {fw} worker failed (exit {proc.returncode}); its messages are above")
         return json.loads(out.read_text())
 
 
 NAMES = frameworks.NAMES
-RATIO = (registry.TF, registry.TORCH)  # the ratios the table reports: TensorFlow's figure over PyTorch's
+# The figures each run gives, how they are read from it, and which way is better (for the ratios' verdicts).
+FIGURES = {
+    "epoch_s": ("seconds per epoch", lambda r: epoch_seconds(r), "faster", "lower"),
+    "peak_rss_mb": ("peak RSS", lambda r: r["peak_rss_mb"], "smaller", "lower"),
+    "latency_ms": ("latency at batch 1", lambda r: r.get("serving", {}).get("latency_ms"), "faster", "lower"),
+    "throughput_ips": ("throughput at batch 1,024", lambda r: r.get("serving", {}).get("throughput_ips"), "faster",
+                       "higher"),
+}
 
 
 def epoch_seconds(r: dict) -> float:
@@ -116,29 +124,41 @@ def idle_epochs(r_list: list) -> list:
 
 
 def summarize(runs: dict) -> dict:
-    """{key: [one result per repeat]} -> {key: {figure: Estimate dict}} and the TF / PyTorch ratios per pair."""
+    """{key: [one result per repeat]} -> {key: {figure: Estimate}} and, per pair, the ratio of every two frameworks'
+    medians in the order given (A / B for A listed before B), each with its verdict."""
     per = {}
     for key, rs in runs.items():
-        per[key] = {"epoch_s": stats.median([epoch_seconds(r) for r in rs]),
-                    "peak_rss_mb": stats.median([r["peak_rss_mb"] for r in rs]),
-                    "test_acc": stats.median([r["epochs"][-1]["test_acc"] for r in rs])}
-    ratios = {}
-    for key in runs:
-        if runs[key][0]["framework"] != RATIO[0].id:
-            continue
-        other = key.replace(RATIO[0].id, RATIO[1].id, 1)
-        if other in runs:
-            t = ratio_figures(runs[key], runs[other])
-            ratios[runs[key][0].get("pair", "spec")] = t
+        per[key] = {"test_acc": stats.median([r["epochs"][-1]["test_acc"] for r in rs])}
+        for fig, (_, get, _, _) in FIGURES.items():
+            values = [get(r) for r in rs]
+            if all(v is not None for v in values):
+                per[key][fig] = stats.median(values)
+    ratios: dict = {}
+    keys = list(runs)
+    for i, ka in enumerate(keys):
+        for kb in keys[i + 1:]:
+            a, b = runs[ka][0], runs[kb][0]
+            if a.get("pair", "spec") == b.get("pair", "spec") and a["framework"] != b["framework"]:
+                ratios.setdefault(f"{a['framework']}/{b['framework']}", {})[a.get("pair", "spec")] = \
+                    ratio_figures(runs[ka], runs[kb])
     return {"per_framework": per, "ratios": ratios}
 
 
-def ratio_figures(tf_runs: list, torch_runs: list) -> dict:
-    """TF / PyTorch ratio of the medians of epoch seconds and of peak RSS, each with its verdict."""
-    t = stats.ratio([epoch_seconds(r) for r in tf_runs], [epoch_seconds(r) for r in torch_runs])
-    m = stats.ratio([r["peak_rss_mb"] for r in tf_runs], [r["peak_rss_mb"] for r in torch_runs])
-    return {"epoch_s": t, "epoch_verdict": stats.verdict(t, "PyTorch faster", "TensorFlow faster"),
-            "peak_rss_mb": m, "rss_verdict": stats.verdict(m, "PyTorch smaller", "TensorFlow smaller")}
+def ratio_figures(a_runs: list, b_runs: list) -> dict:
+    """A / B ratio of the medians of each figure both have, with its verdict ("PyTorch faster": B's figure is
+    the better one and the interval excludes 1; else "no difference resolved")."""
+    a_name, b_name = NAMES[a_runs[0]["framework"]], NAMES[b_runs[0]["framework"]]
+    out = {}
+    for fig, (_, get, word, better) in FIGURES.items():
+        va, vb = [get(r) for r in a_runs], [get(r) for r in b_runs]
+        if any(v is None for v in va + vb):
+            continue
+        r = stats.ratio(va, vb)
+        above, below = (f"{b_name} {word}", f"{a_name} {word}") if better == "lower" else \
+            (f"{a_name} {word}", f"{b_name} {word}")
+        verdict_key = {"epoch_s": "epoch_verdict", "peak_rss_mb": "rss_verdict"}.get(fig, f"{fig}_verdict")
+        out[fig], out[verdict_key] = r, stats.verdict(r, above, below)
+    return out
 
 
 def run_repeats(args, fws: list) -> tuple[dict, list]:
@@ -203,6 +223,11 @@ def table(runs: dict) -> str:
         if all("phases" in r for k in keys for r in runs[k]):
             lines.append(row(f"peak RSS {PHASE_NAMES[phase]}, median",
                              lambda k, p=phase: med([r["phases"][p]["peak_rss_mb"] for r in runs[k]], "{:.0f} MB")))
+    if all("latency_ms" in est[k] for k in keys):
+        lines += [row("latency at batch 1, plain call of the trained model, median [95 % CI]",
+                      lambda k: est[k]["latency_ms"].text("{:.2f}", " ms")),
+                  row("throughput at batch 1,024, median [95 % CI]",
+                      lambda k: est[k]["throughput_ips"].text("{:,.0f}", " img/s"))]
     lines += [
         row(f"evaluation of the test images (batch {first[keys[0]].get('eval_batch', 1000)}), median",
             lambda k: med([r["epochs"][-1]["eval_seconds"] for r in runs[k]], "{:.1f} s")),
@@ -221,23 +246,39 @@ def table(runs: dict) -> str:
         lines.append(row("the study (5 epochs, its machine)",
                          lambda k: f"{100 * STUDY[first[k]['framework']]['test_acc']:.2f} %"))
     if summary["ratios"]:
-        lines += ["", "| TF / PyTorch | " + ("pair | " if len(pairs) > 1 else "")
-                  + "ratio of medians [95 % CI] | verdict |", "|---|" + ("---|" if len(pairs) > 1 else "") + "---|---|"]
-        for pair, r in summary["ratios"].items():
-            p = f"{PAIR_NAMES[pair]} | " if len(pairs) > 1 else ""
-            lines.append(f"| seconds per epoch | {p}{r['epoch_s'].text()} | {r['epoch_verdict']} |")
-            lines.append(f"| peak RSS | {p}{r['peak_rss_mb'].text()} | {r['rss_verdict']} |")
-        lines.append("\n(the paper the study cites: 11.19 s / 7.67 s = 1.46 per epoch, 1.7 GB / 3.5 GB = 0.49 RAM)")
+        multi = len(pairs) > 1
+        lines += ["", "| ratio of medians | " + ("pair | " if multi else "") + "figure | A / B [95 % CI] | verdict |",
+                  "|---|" + ("---|" if multi else "") + "---|---|---|"]
+        for ab, per_pair in summary["ratios"].items():
+            a, b = ab.split("/")
+            for pair, r in per_pair.items():
+                p = f"{PAIR_NAMES[pair]} | " if multi else ""
+                for fig, (label, _, _, _) in FIGURES.items():
+                    if fig in r:
+                        vkey = {"epoch_s": "epoch_verdict", "peak_rss_mb": "rss_verdict"}.get(fig, f"{fig}_verdict")
+                        lines.append(f"| {NAMES[a]} / {NAMES[b]} | {p}{label} | {r[fig].text()} | {r[vkey]} |")
+        if any(ab == f"{registry.TF.id}/{registry.TORCH.id}" for ab in summary["ratios"]):
+            lines.append("\n(the paper the study cites: TensorFlow / PyTorch 11.19 s / 7.67 s = 1.46 per epoch, "
+                         "1.7 GB / 3.5 GB = 0.49 RAM)")
     return "\n".join(lines)
 
 
 def to_json(runs: dict, order: list) -> dict:
-    """Every repeat's full result, the run order, and the medians / ratios with their intervals."""
+    """Every repeat's full result, the run order, and the medians / ratios with their intervals ("ratios":
+    {"tf/torch": {pair: {figure: Estimate, verdict...}}}, every two frameworks in the order given;
+    "ratios_tf_over_torch" repeats its TensorFlow / PyTorch entry, as earlier files had it)."""
     summary = summarize(runs)
-    return {"repeats": max(len(v) for v in runs.values()), "run_order": order, "runs": runs,
-            "summary": {k: {f: e.as_dict() for f, e in v.items()} for k, v in summary["per_framework"].items()},
-            "ratios_tf_over_torch": {pair: {f: (v.as_dict() if isinstance(v, stats.Estimate) else v)
-                                            for f, v in r.items()} for pair, r in summary["ratios"].items()}}
+
+    def plain(r):
+        return {f: (v.as_dict() if isinstance(v, stats.Estimate) else v) for f, v in r.items()}
+    ratios = {ab: {pair: plain(r) for pair, r in per.items()} for ab, per in summary["ratios"].items()}
+    out = {"repeats": max(len(v) for v in runs.values()), "run_order": order, "runs": runs,
+           "summary": {k: {f: e.as_dict() for f, e in v.items()} for k, v in summary["per_framework"].items()},
+           "ratios": ratios}
+    tf_torch = f"{registry.TF.id}/{registry.TORCH.id}"
+    if tf_torch in ratios:
+        out["ratios_tf_over_torch"] = ratios[tf_torch]
+    return out
 
 
 def _fraction(text: str) -> float:
@@ -278,8 +319,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="epochs per framework (>= 1); default 1 for the spec CNN, the study's 5 for --pair study")
     p.add_argument("--pair", type=_pair_list, default=None,
                    help=f"spec (default), study or spec,study; --mode {STUDY_CODE} runs the study's models")
-    p.add_argument("--frameworks", type=framework_list, default="tf,torch",
-                   help="tf and/or torch (also tensorflow/pytorch), comma or space separated, each once")
+    p.add_argument("--frameworks", type=framework_list(frameworks.ALL_ALIASES), default="tf,torch",
+                   help=f"any of {', '.join(frameworks.ALL)} (also tensorflow/pytorch), comma or space separated, "
+                        "each once, in the order the table and its ratios take them; the Keras backends "
+                        "(keras-torch, keras-jax) train through Keras' fit in a worker with that backend")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="weight init and shuffling seed (>= 0)")
     p.add_argument("--order", choices=("native", "shared"), default="native",
                    help="native: each framework shuffles as the study did; shared: both see one seeded order")
@@ -303,6 +346,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         if args.pair not in (None, ["study"]):
             raise UserError(f"--pair {','.join(args.pair)}", f"--mode {STUDY_CODE} runs the study's own models",
                             "leave --pair out (or use another --mode for the spec CNN)", USAGE)
+        unwritten = [fw for fw in args.frameworks if registry.get(fw).study_code is None]
+        if unwritten:
+            wrote = " and ".join(fw.id for fw in registry.REGISTRY.values() if fw.study_code)
+            raise UserError(f"--mode {STUDY_CODE} --frameworks {','.join(unwritten)}",
+                            f"frameworks the study wrote code for ({wrote})",
+                            f"--frameworks {wrote.replace(' and ', ',')}, or another --mode", USAGE)
         if any("torchvision" in registry.get(fw).distributions for fw in args.frameworks) \
                 and importlib.util.find_spec("torchvision") is None:
             raise UserError(f"--mode {STUDY_CODE}", "torchvision installed: the study's PyTorch code reads MNIST "

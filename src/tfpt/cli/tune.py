@@ -175,7 +175,7 @@ def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.tune", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, RUNTIME, INTERRUPTED))
     p.add_argument("--epochs", type=int_at_least(1), default=2, help="epochs per configuration")
-    p.add_argument("--frameworks", type=framework_list, default="torch,tf", help="tf and/or torch")
+    p.add_argument("--frameworks", type=framework_list(), default="torch,tf", help="tf and/or torch")
     p.add_argument("--only", default=None, help="comma-separated configuration labels to run (default: all)")
     p.add_argument("--inference", action="store_true", help="time the inference candidates instead of training")
     p.add_argument("--rounds", type=int_at_least(1), default=7, help="--inference: interleaved rounds")

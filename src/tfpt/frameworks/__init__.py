@@ -58,6 +58,15 @@ def parse_names(text: str, what: str, accept: dict[str, str] | None = None) -> l
     return [accept[w.lower()] for w in words]
 
 
+def _own_modules(fw: Framework) -> set[str]:
+    """The modules hiding `fw` hides: an in-process framework's main module; a Keras backend's modules that no
+    in-process framework needs (jax for Keras on JAX; none for Keras on torch, whose keras and torch belong to
+    TensorFlow's and PyTorch's sides: hiding it only makes it count as absent)."""
+    if fw.in_process:
+        return {fw.modules[0]}
+    return set(fw.modules) - {m for n in native() for m in n.modules}
+
+
 def hidden() -> set[str]:
     """Frameworks hidden by TFPT_HIDE_FRAMEWORKS (e.g. tf, TensorFlow, 'tf torch', 'pytorch,tf'): the suite then
     behaves as if they were not installed (their imports fail), which is how the one-framework guarantee is
@@ -87,8 +96,10 @@ except FrameworkNameError as _exc:
     # a typo here would silently hide nothing and every "one framework" result would be wrong: stop, one line
     print(_exc, file=sys.stderr)
     raise SystemExit(2) from None
-if _HIDDEN:
-    sys.meta_path.insert(0, _HideFinder({m for fw in _HIDDEN for m in (_MODULE[fw], *get(fw).hides)}))
+# A worker process holding one framework also hides the others' own modules (worker_env): internal, set by its parent.
+_WORKER_HIDES = {m for m in os.environ.get("TFPT_WORKER_HIDES", "").split(",") if m}
+if _HIDDEN or _WORKER_HIDES:
+    sys.meta_path.insert(0, _HideFinder({m for fw in _HIDDEN for m in (_MODULE[fw], *get(fw).hides)} | _WORKER_HIDES))
 
 
 def _hidden_with(fw: str) -> set[str]:
@@ -149,8 +160,30 @@ def import_tf():
     return tf
 
 
+def keras_backend() -> str:
+    """The Keras backend this process runs: "tensorflow" unless KERAS_BACKEND says otherwise (a worker of Keras
+    on torch or JAX has it set by its parent; tfpt.frameworks.worker_env)."""
+    return os.environ.get("KERAS_BACKEND", "tensorflow") or "tensorflow"
+
+
+def keras_on_tf() -> bool:
+    return keras_backend() == "tensorflow"
+
+
+def keras_framework() -> str:
+    """The registered framework this process's Keras is: "tf", or "keras-torch" / "keras-jax" in their workers."""
+    backend = keras_backend()
+    for fw in REGISTRY.values():
+        if fw.side == KERAS_SIDE and (fw.keras_backend or "tensorflow") == backend:
+            return fw.id
+    raise ValueError(f"KERAS_BACKEND={backend!r} is not a registered framework's backend; registered: "
+                     + ", ".join(fw.keras_backend or "tensorflow" for fw in REGISTRY.values() if fw.side == KERAS_SIDE))
+
+
 def keras_major() -> int:
-    """3 for Keras 3 (TF >= 2.16), 2 for the Keras 2 that TF <= 2.15 ships as tf.keras."""
+    """3 for Keras 3 (TF >= 2.16, or any other backend), 2 for the Keras 2 that TF <= 2.15 ships as tf.keras."""
+    if not keras_on_tf():
+        return 3
     import_tf()
     try:
         import keras as k
@@ -165,12 +198,36 @@ def keras_dtype_name(dtype) -> str:
 
 
 def keras():
-    """The Keras that goes with the installed TensorFlow: Keras 3 (TF >= 2.16) or tf.keras (Keras 2, TF <= 2.15)."""
+    """The Keras that goes with the installed TensorFlow: Keras 3 (TF >= 2.16) or tf.keras (Keras 2, TF <= 2.15).
+    On another backend (a Keras-on-torch or -JAX worker), Keras 3 alone: TensorFlow is not imported."""
+    if not keras_on_tf():
+        import keras as k
+        return k
     tf = import_tf()
     if keras_major() >= 3:
         import keras as k
         return k
     return tf.keras
+
+
+def worker_env(fw: str) -> dict[str, str]:
+    """The environment a worker process holding `fw` alone is started with: its Keras backend fixed
+    (KERAS_BACKEND: "tensorflow" for TensorFlow, whatever the caller's environment says), and every other
+    framework's own modules hidden (TFPT_WORKER_HIDES), so nothing of theirs loads into the RSS it measures:
+    with JAX installed, `import tensorflow` imports jax too (tensorflow.lite tries it: +0.9 s, and TensorFlow's
+    peak RSS in tfpt-compare 1,348 MB against 1,229 MB without), and Keras on torch imports it as well."""
+    record = get(fw)
+    mine = set(record.modules)
+    hides = {m for o in REGISTRY.values() if o.id != fw for m in (*_own_modules(o), *o.hides)} - mine
+    env = {"KERAS_BACKEND": record.keras_backend or "tensorflow", "TFPT_WORKER_HIDES": ",".join(sorted(hides))}
+    return env
+
+
+def foreign_loaded(fw: str) -> list[str]:
+    """The other frameworks' own top-level modules imported in this process (empty in a clean worker)."""
+    mine = set(get(fw).modules)
+    return sorted({m for o in REGISTRY.values() if o.id != fw for m in _own_modules(o)
+                   if m not in mine and m in sys.modules})
 
 
 def versions() -> dict[str, str]:

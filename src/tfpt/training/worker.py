@@ -36,10 +36,10 @@ from pathlib import Path
 
 from tfpt import frameworks
 from tfpt.adapters import devices
-from tfpt.adapters.study import PAIRS
 from tfpt.data import datasets
 from tfpt.settings import RUN_MODES, STUDY_CODE
-from tfpt.study.spec import total_params
+from tfpt.study.spec import MODELS, model_spec, total_params
+from tfpt.training import serving
 
 PHASES = ("import", "data", "model", "train", "eval")  # the order a run passes them
 PHASE_NAMES = {"import": "after import", "data": "after data load",
@@ -111,7 +111,7 @@ def start(framework: str, dataset: str, epochs: int, seed: int, order: str, targ
     phases.mark("import")
     ds = limited(datasets.load(dataset) if dataset != "synthetic" else datasets.synthetic(), limit)
     phases.mark("data")
-    spec = PAIRS[pair][framework]
+    spec = model_spec(pair, framework)
     state = trainer.prepare(ds, epochs=epochs, seed=seed, order=order, target=target, eval_every=eval_every,
                             progress=progress, device=device, mode=mode, options=options,
                             evaluate_epochs=evaluate_epochs, spec=spec, eval_batch=eval_batch)
@@ -123,8 +123,10 @@ def start(framework: str, dataset: str, epochs: int, seed: int, order: str, targ
     return trainer, state, info, phases
 
 
-def finish(framework: str, trainer, state, info: dict, phases: Phases) -> dict:
-    """The result: the trainer's RunResult, the phases (an evaluation is run here when the epochs had none)."""
+def finish(framework: str, trainer, state, info: dict, phases: Phases, serve_figures: bool = True) -> dict:
+    """The result: the trainer's RunResult, the phases (an evaluation is run here when the epochs had none), and
+    the trained model's latency at batch 1 and throughput at batch 1,024 (tfpt.training.serving) unless
+    `serve_figures` is off."""
     if "train" not in phases.marks:
         phases.mark("train")
     if not state.evaluate_epochs or not state.result.epochs:
@@ -135,7 +137,12 @@ def finish(framework: str, trainer, state, info: dict, phases: Phases) -> dict:
     out = state.result.as_dict()
     out.update(info, peak_rss_mb=peak_rss_mb(), phases={p: phases.marks[p] for p in PHASES},
                device_peak_mb=devices.peak_memory_mb(framework, info["device"]),
-               versions=frameworks.versions(), other_framework_loaded=_other_loaded(framework), pid=os.getpid())
+               versions=frameworks.versions(), pid=os.getpid())
+    if serve_figures and hasattr(trainer, "serving_call"):
+        # after the figures above: the batch-1,024 forward would otherwise raise the run's peak RSS
+        out["serving"] = serving.figures(trainer.serving_call, state, state.ds.x_test)
+        out["serving"]["peak_rss_mb"] = peak_rss_mb()
+    out.update(_foreign(framework))
     return out
 
 
@@ -151,12 +158,12 @@ def run_study_code(framework: str, dataset: str, epochs: int, seed: int, options
     phases.mark("import")
     result = module.run(dataset, epochs, seed, phases, options, limit)
     phases.mark("eval")
-    spec = PAIRS["study"][framework]
+    spec = model_spec("study", framework)
     out = result.as_dict()
     out.update(pair="study", model=spec.name, params=total_params(spec), device="cpu", eval_batch=module.EVAL_BATCH,
                limit=limit, setup_seconds=time.perf_counter() - t0, peak_rss_mb=peak_rss_mb(),
                phases={p: phases.marks[p] for p in PHASES}, device_peak_mb=None, versions=frameworks.versions(),
-               other_framework_loaded=_other_loaded(framework), pid=os.getpid())
+               pid=os.getpid(), **_foreign(framework))
     return out
 
 
@@ -179,7 +186,7 @@ def serve(a, proto) -> int:
     def say(obj):
         proto.write(json.dumps(obj) + "\n")
         proto.flush()
-    say({"ready": True, "pid": os.getpid(), "other_framework_loaded": _other_loaded(a.framework)})
+    say({"ready": True, "pid": os.getpid(), **_foreign(a.framework)})
     requests = (line.strip() for line in sys.stdin)
     # A trainer whose framework has set-up or teardown around each training call serves all epochs in one call
     # (Keras: one model.fit, tfpt.adapters.keras_train.serve_epochs); the others one `epoch` call per request.
@@ -196,13 +203,24 @@ def serve(a, proto) -> int:
             else:
                 say({"error": f"unknown request {cmd!r}; expected epoch or done"})
     if last == "done":
-        say(finish(a.framework, trainer, state, info, phases))
+        say(finish(a.framework, trainer, state, info, phases, serve_figures=False))
         return 0
     return 1
 
 
-def _other_loaded(framework: str) -> bool:
-    return frameworks.other(framework).modules[0] in sys.modules
+def _foreign(framework: str) -> dict:
+    """Whether another framework's own modules are loaded here (they would count in this framework's RSS)."""
+    loaded = frameworks.foreign_loaded(framework)
+    return {"other_framework_loaded": bool(loaded), "foreign_modules_loaded": loaded}
+
+
+def _clean_env(framework: str, argv) -> None:
+    """Run as a command: re-start this worker with `framework`'s worker environment (its Keras backend fixed,
+    the other frameworks' modules hidden: frameworks.worker_env) unless it was started with it."""
+    want = frameworks.worker_env(framework)
+    if argv is None and any(os.environ.get(k) != v for k, v in want.items()):
+        os.execve(sys.executable, [sys.executable, "-m", "tfpt.training.worker", *sys.argv[1:]],
+                  {**os.environ, **want})
 
 
 def _positive(text: str) -> int:
@@ -214,10 +232,10 @@ def _positive(text: str) -> int:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--framework", choices=frameworks.FRAMEWORKS, required=True)
+    p.add_argument("--framework", choices=frameworks.ALL, required=True)
     p.add_argument("--dataset", choices=sorted(datasets.INFO) + ["synthetic"], default="mnist",
                    help="synthetic: the tiny seeded stand-in (plumbing tests only)")
-    p.add_argument("--pair", choices=sorted(PAIRS), default="spec", help="spec: the spec CNN; study: the study's "
+    p.add_argument("--pair", choices=sorted(MODELS), default="spec", help="spec: the spec CNN; study: the study's "
                    "model of this framework as written")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
@@ -241,6 +259,11 @@ def main(argv=None) -> int:
         p.error("--out is required unless --serve")
     if a.serve and a.mode == STUDY_CODE:
         p.error(f"--serve times one epoch per request; --mode {STUDY_CODE} is one fit call for all epochs")
+    if a.mode == STUDY_CODE and frameworks.get(a.framework).study_code is None:
+        p.error(f"--mode {STUDY_CODE}: the study wrote code for "
+                + " and ".join(fw.id for fw in frameworks.REGISTRY.values() if fw.study_code)
+                + f" only, not {a.framework}")
+    _clean_env(a.framework, argv)
     try:
         if a.serve:
             proto = os.fdopen(os.dup(1), "w")
