@@ -12,9 +12,12 @@ pytestmark = pytest.mark.torch
 
 
 @pytest.mark.parametrize("pair, fw", backend_params([p.name for p in registered()]))
-def test_keras_backend_matches_tf_and_torch(pair, fw):
+def test_keras_backend_matches_tf_and_torch(pair, fw, measurements):
     skip_unless_tf()
     r = check_pair(get(pair), fw)
+    # the version table's rows for this backend (tfpt.report.tables.version_table)
+    measurements[f"keras backend {fw} pair {pair} forward max |Δ|"] = {
+        "vs Keras on TensorFlow": r.same_layout.max_abs, "vs PyTorch": r.vs_torch.max_abs, "versions": r.versions}
     assert r.same_layout.ok, f"{fw} vs Keras on TensorFlow ({r.versions}): {r.same_layout.message()}"
     assert r.vs_torch.ok, f"{fw} vs PyTorch ({r.versions}): {r.vs_torch.message()}"
     assert len(r.vs_torch.rows) >= 2 and len(r.same_layout.rows) >= len(r.vs_torch.rows)

@@ -385,3 +385,22 @@ def test_times_print_in_the_unit_their_size_suits(tmp_path, rng):
     report(tmp_path)
     md = (tmp_path / "out" / "report.md").read_text()
     assert " ms | " in md and not __import__("re").search(r"\| 0\.0\d* s \|", md), md[md.index("## Regressions"):]
+
+
+def test_the_version_table_has_a_row_per_keras_backend_from_each_envs_measurements(tmp_path):
+    """Keras on torch runs in every env with Keras 3 and torch: its conformance figure is a row of the version
+    table, in the column of the env that measured it, and an env that did not run it shows '-'."""
+    from tfpt.report.tables import version_table
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for env, tf, keras, figures in (
+            ("tf221-torch214", "2.21.0", "3.15.1", {"keras backend keras-torch pair spec forward max |Δ|": {
+                "vs Keras on TensorFlow": 3.0e-7, "vs PyTorch": 1.2e-6}}),
+            ("tf219-torch214", "2.19.1", "3.15.1", {"pair spec forward max |Δ| tf->torch": {"logits": 1e-6}})):
+        (folder / f"measurements-{env}-gw0.json").write_text(json.dumps(
+            {"env": env, "versions": {"tensorflow": tf, "keras": keras, "torch": "2.14.1"}, "figures": figures}))
+    md = version_table([], folder)
+    row = next(line for line in md.splitlines() if "Keras on PyTorch vs PyTorch" in line)
+    assert [c.strip() for c in row.split("|")[2:4]] == ["-", "1.2e-06"], md
+    assert "| TF 2.21.0 / Keras 3.15.1 / torch 2.14.1 (tf221-torch214) |" in md.splitlines()[0] + " |", md
+    assert not any("Keras on JAX" in line for line in md.splitlines()), md  # measured nowhere: left out

@@ -292,14 +292,16 @@ def measurements_section(folder: Path) -> str:
     from tfpt.adapters.defaults import KEYS
     d = _defaults(figures)
     if d:
-        order = [f for f in ("tf", "torch") if f in d]
+        order = [f for f in frameworks.FRAMEWORKS if f in d]
         lines += ["\n### Defaults audit\n", "| default | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
         lines += [f"| {k} | " + " | ".join(str(d[f].get(k)) for f in order) + " |" for k in KEYS]
     return "\n".join(lines)
 
 
 def _label(versions: dict, env: str | None) -> str:
-    return f"TF {versions.get('tensorflow', '-')} / torch {versions.get('torch', '-')}" + (f" ({env})" if env else "")
+    keras = f" / Keras {versions['keras']}" if versions.get("keras") else ""
+    return (f"TF {versions.get('tensorflow', '-')}{keras} / torch {versions.get('torch', '-')}"
+            + (f" ({env})" if env else ""))
 
 
 def version_table(runs, folder: Path) -> str:
@@ -321,11 +323,13 @@ def version_table(runs, folder: Path) -> str:
     for env, doc in load_measurements(folder).items():
         v = doc["versions"]
         key = (v.get("tensorflow"), v.get("torch"))
-        cols.setdefault(key, {"env": env if env != "main" else None, "bench": {}, "fig": {}})["fig"] = doc["figures"]
+        col = cols.setdefault(key, {"env": env if env != "main" else None, "bench": {}, "fig": {}})
+        col["fig"], col["keras"] = doc["figures"], v.get("keras")
     if not cols:
         return "No runs."
     keys = sorted(cols, key=lambda k: (str(k[0]), str(k[1])))
-    head = "| metric | " + " | ".join(_label({"tensorflow": k[0], "torch": k[1]}, cols[k]["env"]) for k in keys) + " |"
+    head = "| metric | " + " | ".join(_label({"tensorflow": k[0], "torch": k[1], "keras": cols[k].get("keras")},
+                                             cols[k]["env"]) for k in keys) + " |"
     rows = [head, "|---|" + "---|" * len(keys)]
     peaks = [cols[k]["bench"].get(("peak", "machine")) for k in keys]
     if any(v is not None for v in peaks):
@@ -334,7 +338,7 @@ def version_table(runs, folder: Path) -> str:
     units = {"epoch": ("s", 1), "step": ("ms", 1e3), "latency": ("ms", 1e3), "throughput": ("ms", 1e3),
              "memory": ("MiB", 1)}
     for q, (unit, scale) in units.items():
-        for fw in ("tf", "torch"):
+        for fw in frameworks.FRAMEWORKS:
             vals = [cols[k]["bench"].get((q, fw)) for k in keys]
             if any(v is not None for v in vals):
                 cells = [f"{v * scale:.{4 if unit == 'MiB' else 3}g}" if v is not None else "-" for v in vals]
@@ -348,12 +352,17 @@ def version_table(runs, folder: Path) -> str:
     rows.append("| gradient max rel. error, spec | " + " | ".join(
         fig(k, "pair spec gradient relative error",
             lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}") for k in keys) + " |")
-    for fw in ("tf", "torch"):
+    for backend in frameworks.keras_backends():  # a row per Keras backend and reference, in every env that ran it
+        for against in ("vs Keras on TensorFlow", "vs PyTorch"):
+            rows.append(f"| forward max abs diff, spec, {backend.name} {against} | " + " | ".join(
+                fig(k, f"keras backend {backend.id} pair spec forward max |Δ|", lambda f, a=against: f"{f[a]:.2g}")
+                for k in keys) + " |")
+    for fw in frameworks.FRAMEWORKS:
         rows.append(f"| MNIST 1 epoch {NAMES[fw]} | " + " | ".join(
             fig(k, f"mnist 1 epoch {fw}", lambda f: f"{100 * f['test_acc']:.2f} %") for k in keys) + " |")
     rows = [r for r in rows if set(r.strip("|").split("|")[1:]) != {" - "}]  # not measured in any run: left out
     from tfpt.adapters.defaults import KEYS
-    for fw in ("tf", "torch"):
+    for fw in frameworks.FRAMEWORKS:
         per = [_defaults(cols[k]["fig"]).get(fw) for k in keys]
         known = [p for p in per if p]
         for name in KEYS:
