@@ -80,7 +80,7 @@ AS_WRITTEN = {"data": "numpy", "jit_compile": False, "steps_per_execution": 1}
 TUNED = {"data": "numpy", "jit_compile": False, "steps_per_execution": 50}
 # bfloat16: Keras' "mixed_bfloat16" policy (layers compute in bf16, variables and the loss stay float32).
 MODES = {"as-written": AS_WRITTEN, "tuned": TUNED, "tuned-bf16": {**TUNED, "precision": "bfloat16"}}
-if frameworks.keras_backend() == "torch":
+if frameworks.keras_backend_name() == "torch":
     # Keras' torch backend refuses more than one step per execution ("steps_per_execution must be 1 with the
     # PyTorch backend"); nothing else was tuned for it, so its tuned mode is its as-written one (bf16 aside).
     MODES = {m: {**o, "steps_per_execution": 1} for m, o in MODES.items()}
@@ -88,7 +88,7 @@ if frameworks.keras_backend() == "torch":
 
 def _need_tf(what: str) -> None:
     if tf is None:
-        raise ValueError(f"{what} is TensorFlow's own; Keras here runs on {frameworks.keras_backend()} "
+        raise ValueError(f"{what} is TensorFlow's own; Keras here runs on {frameworks.keras_backend_name()} "
                          f"(KERAS_BACKEND): use Keras on TensorFlow for it")
 
 
@@ -98,7 +98,7 @@ def placed(device: str):
     if tf is not None:
         return tf.device(tf_device(device))
     if device != "cpu":
-        raise ValueError(f"device {device!r}: Keras on {frameworks.keras_backend()} runs on the CPU in this suite")
+        raise ValueError(f"device {device!r}: Keras on {frameworks.keras_backend_name()} runs on the CPU in this suite")
     import contextlib
     return contextlib.nullcontext()
 

@@ -160,19 +160,19 @@ def import_tf():
     return tf
 
 
-def keras_backend() -> str:
+def keras_backend_name() -> str:
     """The Keras backend this process runs: "tensorflow" unless KERAS_BACKEND says otherwise (a worker of Keras
     on torch or JAX has it set by its parent; tfpt.frameworks.worker_env)."""
     return os.environ.get("KERAS_BACKEND", "tensorflow") or "tensorflow"
 
 
 def keras_on_tf() -> bool:
-    return keras_backend() == "tensorflow"
+    return keras_backend_name() == "tensorflow"
 
 
 def keras_framework() -> str:
     """The registered framework this process's Keras is: "tf", or "keras-torch" / "keras-jax" in their workers."""
-    backend = keras_backend()
+    backend = keras_backend_name()
     for fw in REGISTRY.values():
         if fw.side == KERAS_SIDE and (fw.keras_backend or "tensorflow") == backend:
             return fw.id

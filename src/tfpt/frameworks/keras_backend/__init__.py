@@ -34,10 +34,14 @@ class Worker:
         env = procs.child_env(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen([sys.executable, "-m", "tfpt.frameworks.keras_backend.worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        self.hello = self._read()  # {"backend": ..., "versions": {...}} once Keras has loaded
-        if self.hello.get("backend") != backend:
-            raise WorkerError(f"the worker runs Keras on {self.hello.get('backend')!r}, not {backend!r}")
         self._n = 0
+        try:
+            self.hello = self._read()  # {"backend": ..., "versions": {...}} once Keras has loaded
+            if self.hello.get("backend") != backend:
+                raise WorkerError(f"the worker runs Keras on {self.hello.get('backend')!r}, not {backend!r}")
+        except (WorkerError, ValueError):
+            self.close()  # a worker that could not start is stopped and waited for, its folder removed
+            raise
 
     @property
     def versions(self) -> dict:

@@ -75,7 +75,7 @@ def main() -> int:
 
     try:
         import keras
-    except ImportError as exc:
+    except (ImportError, ValueError) as exc:  # ValueError: Keras has no backend of that name
         say({"error": f"cannot import Keras on {os.environ.get('KERAS_BACKEND')!r}: {exc}"})
         return 3
     say({"backend": keras.backend.backend(), "versions": _versions()})
