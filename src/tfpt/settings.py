@@ -30,6 +30,9 @@ ORDERS = ("native", "shared")
 # How a trainer runs the same settings: the study's code paths, the measured-fastest feeding (same math), and
 # that with bfloat16 mixed precision (bf16 compute, float32 master weights, float32 loss): a dtype axis.
 TRAIN_MODES = ("as-written", "tuned", "tuned-bf16")
+# Test images per forward pass of a trainer's evaluation (tfpt-compare --eval-batch): what both trainers have
+# always done (predict(..., batch=1000)); its peak RSS grows with it.
+EVAL_BATCH = 1000
 # The study's own code, as written (tfpt.adapters.study_code_keras / study_code_torch): its models, its data
 # pipelines (Keras: float64 x / 255.0 and one fit(epochs=N); PyTorch: torchvision's MNIST + ToTensor through an
 # unshuffled DataLoader) and its evaluation. "as-written" above is the study's *settings* on the spec CNN through

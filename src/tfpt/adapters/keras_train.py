@@ -20,7 +20,7 @@ from tfpt import frameworks
 from tfpt.adapters import study_keras as keras_models
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_tf, keras as _keras
-from tfpt.settings import STUDY, TrainSettings
+from tfpt.settings import EVAL_BATCH, STUDY, TrainSettings
 from tfpt.study.spec import CNN
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
@@ -199,7 +199,6 @@ class _Hooks(keras.callbacks.Callback):
             self.on_eval(step)
 
 
-EVAL_BATCH = 1000  # test images per predict call in `evaluate` (tfpt-compare --eval-batch)
 WARMUP_STEPS = 10  # steps `prepare` runs and undoes, so fit's first trace is not inside epoch 1's time
 
 
@@ -394,18 +393,13 @@ def serve_epochs(state: TrainState, requests, say) -> str | None:
     return ended[0]
 
 
-def train(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = None, batch_size: int | None = None,
-          spec=CNN, target: float | None = None, eval_every: int | None = None, progress: bool = True,
-          model=None, evaluate_epochs: bool = True, device: str = "cpu", mode: str = "as-written",
-          options: dict | None = None, settings: TrainSettings = STUDY, recorder=None,
-          eval_batch: int = EVAL_BATCH, warmup_steps: int = WARMUP_STEPS) -> tuple[object, RunResult]:
-    """Train with `settings` (the study's by default; `order` and `batch_size` override theirs when given);
-    `evaluate_epochs=False` skips the per-epoch test evaluation (benchmarks time training alone); `device` is
-    "cpu" or "gpu"; `mode` "as-written" or "tuned" (or explicit `options`); `recorder` sees every step's batch,
-    loss and weights (one step per execution only). `prepare` then `epoch` per epoch: the same two calls the
-    worker and the epoch benchmark make, so every recorded second is the same measurement."""
-    state = prepare(ds, epochs, seed, order, batch_size, spec, target, eval_every, progress, model, evaluate_epochs,
-                    device, mode, options, settings, recorder, eval_batch, warmup_steps)
+def train(ds: Dataset, epochs: int = 1, **options) -> tuple[object, RunResult]:
+    """`prepare(ds, epochs, **options)` then `epoch` per epoch: the same two calls the worker and the epoch
+    benchmark make, so every recorded second is the same measurement. The options are `prepare`'s: `settings`
+    (the study's by default; `order` and `batch_size` override theirs), `evaluate_epochs=False` skips the
+    per-epoch test evaluation, `device` "cpu" or "gpu", `mode` or explicit `options`, and a `recorder` that sees
+    every step's batch, loss and weights (one step per execution only)."""
+    state = prepare(ds, epochs, **options)
     for _ in range(epochs):
         epoch(state)
     return state.model, state.result

@@ -37,14 +37,13 @@ from pathlib import Path
 from tfpt import frameworks
 from tfpt.adapters import devices
 from tfpt.data import datasets
-from tfpt.settings import RUN_MODES, STUDY_CODE
+from tfpt.settings import EVAL_BATCH, RUN_MODES, STUDY_CODE
 from tfpt.study.spec import MODELS, model_spec, total_params
 from tfpt.training import serving
 
 PHASES = ("import", "data", "model", "train", "eval")  # the order a run passes them
 PHASE_NAMES = {"import": "after import", "data": "after data load",
                "model": "after model + optimizer", "train": "after training", "eval": "after evaluation"}
-EVAL_BATCH = 1000
 
 
 def _status_mb(field: str) -> float | None:
