@@ -10,11 +10,11 @@ from tfpt.bench.planted import slowed
 def describe(benchmark, request):
     """Fill `extra_info` for a framework x device case; returns the dict to add figures to."""
     def fill(fw: str, device: str, quantity: str, flops: float, **more):
-        v = frameworks.versions()
+        v, record = frameworks.versions(), frameworks.get(fw)
         benchmark.extra_info.update(
             framework=fw, device=device, quantity=quantity, dataset="mnist", flops=flops,
-            version=v.get("tensorflow" if fw == "tf" else "torch"),
-            keras=v.get("keras") if fw == "tf" else None, mode="as-written", **more)
+            version=v.get(record.version_dist),
+            keras=v.get("keras") if record.side == frameworks.KERAS_SIDE else None, mode="as-written", **more)
         return benchmark.extra_info
     return fill
 

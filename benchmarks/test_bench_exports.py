@@ -7,7 +7,6 @@ import pytest
 
 from tfpt import deploy
 from tfpt.adapters import exports, workloads
-from tfpt.study.spec import CNN
 
 pytestmark = pytest.mark.benchmark
 QUANTITIES = {"export-latency": (workloads.LATENCY_BATCH, 200, workloads.LATENCY_SETTLE),
@@ -24,18 +23,9 @@ def artifacts(tmp_path_factory):
         if fmt not in made:
             for module in exports.NEEDS.get(fmt, ()):
                 pytest.importorskip(module, reason=f"{module} is not installed: the {fmt} runtime cannot be timed")
-            folder = tmp_path_factory.mktemp(fmt)
-            if exports.framework_of(fmt) == "tf":
-                from tfpt.adapters import study_keras
-                study_keras.keras.utils.set_random_seed(seed)
-                made[fmt] = exports.export_tf(study_keras.build(CNN), fmt, folder)
-            else:
-                import torch
-
-                from tfpt.adapters import study_torch
-                torch.manual_seed(seed)
-                made[fmt] = exports.export_torch(study_torch.build(CNN).eval(), fmt, folder,
-                                                 np.zeros((2, 1, 28, 28), np.float32))
+            fw = exports.framework_of(fmt)
+            model, example = exports.build_for_export(fw, seed)
+            made[fmt] = exports.export(fw, model, fmt, tmp_path_factory.mktemp(fmt), example)
         return made[fmt]
     return get
 

@@ -3,17 +3,18 @@ throughput (batch 256) of inference, on the CPU. The study's CNN has its own, fu
 import numpy as np
 import pytest
 
+from fixtures.params import FRAMEWORKS
+from tfpt import frameworks
 from tfpt.adapters import get
 from tfpt.checks import pairs as P
 
 pytestmark = pytest.mark.benchmark
-FRAMEWORKS = [pytest.param("tf", marks=pytest.mark.tf), pytest.param("torch", marks=pytest.mark.torch)]
 QUANTITIES = {"pair-step": 32, "pair-latency": 1, "pair-throughput": 256}
 
 
 def _inputs(pair, fw, n):
-    x, y = pair.input.batch(n, 0), P.labels(pair, n, 0)
-    return (x if fw == "tf" else pair.input.to_torch_layout(x)), y
+    """A batch of `n` in the layout `fw`'s side of the pair takes, and its labels."""
+    return frameworks.get(fw).inputs(pair, pair.input.batch(n, 0)), P.labels(pair, n, 0)
 
 
 @pytest.mark.parametrize("quantity", list(QUANTITIES))
@@ -22,7 +23,7 @@ def test_pair_cost(model_pair, fw, quantity, benchmark, timed):
     adapter, n = get(fw), QUANTITIES[quantity]
     model = adapter.build(model_pair, 0)
     x, y = _inputs(model_pair, fw, n)
-    head = model_pair.keras_head if fw == "tf" else model_pair.torch_head
+    head = frameworks.get(fw).head(model_pair)
     body = adapter.step_fn(model, x, y, head) if quantity == "pair-step" else adapter.infer_fn(model, x)
     body()  # first call builds graphs and allocates
     benchmark.group = f"{quantity}-{model_pair.name}"

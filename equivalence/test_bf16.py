@@ -4,7 +4,7 @@ Each framework's bf16 logits against its own float32 ones are recorded beside (t
 import numpy as np
 import pytest
 
-from tfpt.adapters.study import adapter
+from tfpt.adapters import cnn
 from tfpt.compare import assert_close, compare
 from tfpt.study.spec import CNN
 from tfpt.tolerances import tol
@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 def logits(mnist_batch, seed=0, perturb=0.0):
     """{framework: {precision: logits}} from one seeded set of weights (optionally perturbed on PyTorch's side)."""
     import torch
-    tfa, pta = adapter("tf"), adapter("torch")
-    with tfa.module.precision("bfloat16"):
+    tfa, pta = cnn("tf"), cnn("torch")
+    with tfa.precision("bfloat16"):
         k16 = tfa.build(CNN, seed)
     k32, tm = tfa.build(CNN, seed), pta.build(CNN, seed)
     weights = tfa.get_weights(k32)

@@ -13,7 +13,7 @@ def table():
 
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_defaults_are_pinned(fw, table, measurements):
-    version = frameworks.versions()["tensorflow" if fw == "tf" else "torch"]
+    version = frameworks.versions()[frameworks.get(fw).version_dist]
     expected = pinned(fw, version)
     changed = {k: (expected[k], table[fw][k]) for k in KEYS if table[fw][k] != expected[k]}
     measurements[f"defaults {fw} {version}"] = table[fw]

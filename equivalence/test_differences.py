@@ -3,11 +3,12 @@ import numpy as np
 import pytest
 
 from models.differences import DIFFERENCES
-from tfpt.adapters.study import PAIRS, adapter
+from tfpt.adapters import cnn
 from tfpt.arrays import softmax
 from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
 from tfpt.pair import get
+from tfpt.study.spec import MODELS, model_spec
 from tfpt.tolerances import tol
 
 PROOFS = {}
@@ -30,7 +31,7 @@ def study_pair():
 @proves("extra_relu")
 @pytest.mark.torch
 def test_extra_relu_changes_nothing(mnist_batch):
-    outs = adapter("torch").layer_outputs(adapter("torch").build(PAIRS["study"]["torch"]), mnist_batch)
+    outs = cnn("torch").layer_outputs(cnn("torch").build(model_spec("study", "torch")), mnist_batch)
     assert outs["pool2"].min() >= 0
     np.testing.assert_array_equal(outs["relu_extra"], outs["pool2"])
 
@@ -40,8 +41,8 @@ def test_extra_relu_changes_nothing(mnist_batch):
 @pytest.mark.torch
 def test_softmax_of_torch_logits_is_the_keras_output(study_pair, mnist_batch):
     keras_model, torch_model = study_pair
-    probs = adapter("tf").predict(keras_model, mnist_batch)
-    logits = adapter("torch").predict(torch_model, mnist_batch)
+    probs = cnn("tf").predict(keras_model, mnist_batch)
+    logits = cnn("torch").predict(torch_model, mnist_batch)
     assert_close({"dense2": probs}, {"dense2": softmax(logits)}, tol("probabilities"))
     np.testing.assert_array_equal(probs.argmax(1), logits.argmax(1))
 
@@ -53,20 +54,24 @@ def test_flatten_outputs_are_a_permutation(study_pair, mnist_batch):
     """Raw (untransposed) flatten outputs hold the same values per image, in another order."""
     import torch
     keras_model, torch_model = study_pair
-    flat_keras = adapter("tf").layer_outputs(keras_model, mnist_batch)["flatten"]
-    taps = adapter("torch").module.raw_taps(torch_model, torch.from_numpy(mnist_batch.transpose(0, 3, 1, 2).copy()))
+    flat_keras = cnn("tf").layer_outputs(keras_model, mnist_batch)["flatten"]
+    taps = cnn("torch").raw_taps(torch_model, torch.from_numpy(mnist_batch.transpose(0, 3, 1, 2).copy()))
     flat_torch = taps["flatten"].detach().numpy()
     np.testing.assert_allclose(np.sort(flat_keras, 1), np.sort(flat_torch, 1), atol=tol("forward").atol)
     assert np.abs(flat_keras - flat_torch).max() > 0.1  # the orders really differ
 
 
+def initial_conv1(fw, pair):
+    """(kernel, bias) of conv1 as `fw` initializes its model of `pair`."""
+    return cnn(fw).get_weights(cnn(fw).build(model_spec(pair, fw)))["conv1"]
+
+
 @proves("kernel_init")
 @pytest.mark.tf
 @pytest.mark.torch
-@pytest.mark.parametrize("pair", PAIRS)
+@pytest.mark.parametrize("pair", MODELS)
 def test_initial_kernels_follow_different_bounds(pair):
-    keras_w = adapter("tf").get_weights(adapter("tf").build(PAIRS[pair]["tf"]))["conv1"][0]
-    torch_w = adapter("torch").get_weights(adapter("torch").build(PAIRS[pair]["torch"]))["conv1"][0]
+    keras_w, torch_w = initial_conv1("tf", pair)[0], initial_conv1("torch", pair)[0]
     glorot, kaiming = np.sqrt(6 / (25 * 1 + 25 * 32)), 1 / np.sqrt(25 * 1)
     assert np.abs(keras_w).max() <= glorot < np.abs(torch_w).max() <= kaiming
 
@@ -75,8 +80,7 @@ def test_initial_kernels_follow_different_bounds(pair):
 @pytest.mark.tf
 @pytest.mark.torch
 def test_initial_biases_differ():
-    keras_b = adapter("tf").get_weights(adapter("tf").build(PAIRS["spec"]["tf"]))["conv1"][1]
-    torch_b = adapter("torch").get_weights(adapter("torch").build(PAIRS["spec"]["torch"]))["conv1"][1]
+    keras_b, torch_b = initial_conv1("tf", "spec")[1], initial_conv1("torch", "spec")[1]
     assert not keras_b.any() and np.count_nonzero(torch_b) == torch_b.size
 
 

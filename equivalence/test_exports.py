@@ -10,18 +10,17 @@ import pytest
 
 from fixtures.trained import trained
 from tfpt import deploy
-from tfpt.adapters.exports import NEEDS, TF_FORMATS, TORCH_FORMATS, export_tf, export_torch, to_layout
-from tfpt.adapters.study import adapter
+from tfpt.adapters import cnn
+from tfpt.adapters.exports import NEEDS, TF_FORMATS, export, export_tf, export_torch, image_layout, to_layout
 from tfpt.compare import assert_close
 from tfpt.data.datasets import as_float
+from tfpt.frameworks import native, other
 from tfpt.procs import child_env
 from tfpt.tolerances import tol
 
 REPO = Path(__file__).resolve().parent.parent
 BATCHES = (1, 7, 256)
-CASES = [pytest.param("tf", f, marks=pytest.mark.tf, id=f) for f in TF_FORMATS] + \
-        [pytest.param("torch", f, marks=pytest.mark.torch, id=f) for f in TORCH_FORMATS]
-FOREIGN = {"tf": "torch", "torch": "tensorflow"}
+CASES = [pytest.param(fw.id, f, marks=getattr(pytest.mark, fw.id), id=f) for fw in native() for f in fw.formats]
 
 
 def require(fmt):
@@ -38,8 +37,7 @@ def artifacts(tmp_path_factory, mnist, pytestconfig):
         if (fw, fmt) not in cache:
             model, _ = trained(fw, mnist, 1, pytestconfig.getoption("seed"))
             folder = tmp_path_factory.mktemp(fmt)
-            artifact = export_tf(model, fmt, folder) if fw == "tf" else \
-                export_torch(model, fmt, folder, to_layout(as_float(mnist.x_test[:2]), "NCHW"))
+            artifact = export(fw, model, fmt, folder, to_layout(as_float(mnist.x_test[:2]), image_layout(fw)))
             cache[(fw, fmt)] = (artifact, model)
         return cache[(fw, fmt)]
     return get
@@ -62,9 +60,10 @@ def test_reloads_in_fresh_process_and_agrees(fw, fmt, artifacts, mnist, tmp_path
     proc = run_deploy(artifact, to_layout(x, artifact.layout), tmp_path, ",".join(map(str, BATCHES)))
     assert proc.returncode == 0, proc.stderr[-3000:]
     info = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert FOREIGN[fw] not in info["loaded"], f"the {fmt} deployer loaded {info['loaded']}"
+    foreign = other(fw).modules[0]  # the other side's framework: torch beside TensorFlow, tensorflow beside torch
+    assert foreign not in info["loaded"], f"the {fmt} deployer loaded {info['loaded']}"
     got = np.load(tmp_path / "out.npz")
-    expected = adapter(fw).predict(model, x)
+    expected = cnn(fw).predict(model, x)
     tolerance = tol("export-tflite" if fmt == "tflite" else "export")
     result = assert_close({f"b{n}": expected[:n] for n in BATCHES}, {f"b{n}": got[f"b{n}"] for n in BATCHES},
                           tolerance, what="batch")
@@ -109,8 +108,8 @@ def test_both_onnx_files_agree_on_all_test_images(mnist, tmp_path, pytestconfig,
     import onnx
     import onnxruntime as ort
     keras_model, _ = trained("tf", mnist, 1, pytestconfig.getoption("seed"))
-    tha = adapter("torch")
-    torch_model = tha.set_weights(tha.build(tha.spec_of(tha.build())), adapter("tf").get_weights(keras_model))
+    tha = cnn("torch")
+    torch_model = tha.set_weights(tha.build(tha.spec_of(tha.build())), cnn("tf").get_weights(keras_model))
     tf_onnx = export_tf(keras_model, "onnx-tf", tmp_path / "tf")
     torch_onnx = export_torch(torch_model, "onnx-torch", tmp_path / "torch",
                               to_layout(as_float(mnist.x_test[:2]), "NCHW"))

@@ -4,6 +4,7 @@ import pytest
 from tfpt.cli.seeds import run, summarize
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
+EDGE = {"tf": 0.001, "torch": 0.0}  # the fake workers' accuracy offset per framework
 
 
 def test_summary_statistics_on_known_values():
@@ -21,7 +22,7 @@ def test_study_drives_one_worker_per_seed_and_framework(monkeypatch):
 
     def fake_worker(fw, args, threads=None):
         calls.append((fw, args.seed, args.dataset, args.epochs, args.order, args.target, args.mode, args.eval_every))
-        acc = 0.98 + 0.001 * args.seed + (0.002 if fw == "tf" else 0.0)
+        acc = 0.98 + 0.001 * args.seed + EDGE[fw]
         return {"epochs": [{"test_acc": acc, "seconds": 10.0 + args.seed}]}
 
     monkeypatch.setattr(tfpt.cli.compare, "run_worker", fake_worker)
@@ -36,7 +37,7 @@ def test_parallel_jobs_divide_the_cores_and_keep_each_seed_with_its_framework(mo
 
     def fake_worker(fw, args, threads=None):
         seen.append(threads)
-        return {"epochs": [{"test_acc": 0.9 + 0.01 * args.seed + (0.001 if fw == "tf" else 0.0), "seconds": 1.0}]}
+        return {"epochs": [{"test_acc": 0.9 + 0.01 * args.seed + EDGE[fw], "seconds": 1.0}]}
 
     monkeypatch.setattr(tfpt.cli.compare, "run_worker", fake_worker)
     monkeypatch.setattr("os.cpu_count", lambda: 16)

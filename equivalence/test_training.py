@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from fixtures.params import FRAMEWORKS
+from fixtures.params import FRAMEWORK_IDS, FRAMEWORKS
 from fixtures.trained import trained
 from models.thresholds import threshold
 from tfpt.adapters import trainer
@@ -55,11 +55,11 @@ def test_mnist_best_of_3_epochs_threshold(fw, mnist, request, measurements):
 
 def first_steps(fw, mnist, seed, steps=100):
     """Weights after `steps` training steps on the first steps*32 real training images, canonical layout."""
-    from tfpt.adapters.study import adapter
+    from tfpt.adapters import cnn
     small = dataclasses.replace(mnist, x_train=mnist.x_train[:steps * 32], y_train=mnist.y_train[:steps * 32],
                                 x_test=mnist.x_test[:100], y_test=mnist.y_test[:100])
     model, _ = trainer(fw).train(small, epochs=1, seed=seed, progress=False, evaluate_epochs=False)  # weights only
-    return adapter(fw).get_weights(model)
+    return cnn(fw).get_weights(model)
 
 
 @pytest.mark.long  # three 100-step trainer runs per framework
@@ -91,10 +91,10 @@ def test_study_pair_plumbing_without_training(monkeypatch, capsys):
     monkeypatch.setattr(cmp, "run_worker", fake_worker)
     monkeypatch.setattr(cmp.datasets, "load", lambda name: None)
     assert cmp.main(["--pair", "study", "--repeats", "1"]) == 0
-    assert calls == [("tf", "study", STUDY.epochs), ("torch", "study", STUDY.epochs)] and STUDY.epochs == 5
+    assert calls == [(fw, "study", STUDY.epochs) for fw in FRAMEWORK_IDS] and STUDY.epochs == 5
     calls.clear()
     assert cmp.main(["--pair", "spec,study", "--epochs", "2", "--repeats", "1"]) == 0
-    assert calls == [("tf", "spec", 2), ("torch", "spec", 2), ("tf", "study", 2), ("torch", "study", 2)]
+    assert calls == [(fw, pair, 2) for pair in ("spec", "study") for fw in FRAMEWORK_IDS]
     header = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| |")][-1]
     assert header == ("| | TensorFlow, spec CNN | PyTorch, spec CNN | TensorFlow, study as written | "
                       "PyTorch, study as written |")

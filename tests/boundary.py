@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "src" / "tfpt"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "tfpt"
 FRAMEWORKS = {"tensorflow", "keras", "tf_keras", "torch", "torchvision"}
 REPOSITORY = {"models", "fixtures", "equivalence", "benchmarks", "tests"}
 # The framework boundary: the adapters, the import guard itself, and the deployer (which must stay pure: it
@@ -15,6 +16,9 @@ MAY_IMPORT_FRAMEWORKS = ("adapters/", "frameworks/", "deploy.py")
 # code asks the registry (tfpt.frameworks.registry) what a framework does instead of naming it.
 MAY_NAME_FRAMEWORKS = ("adapters/", "frameworks/")
 FRAMEWORK_NAMES = {"tf", "tensorflow", "torch", "pytorch", "keras-torch", "keras-jax", "jax"}
+# The repository's folders held to the same rule as the package: benchmarks, checks, pairs and their fixtures
+# iterate the registry too (the suite's own tests in tests/ may still name a framework).
+NAME_FREE_FOLDERS = ("benchmarks", "equivalence", "models", "fixtures")
 
 
 def module_name(path: Path) -> str:
@@ -100,6 +104,12 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def package_sources() -> dict[str, str]:
     return {p.relative_to(PACKAGE).as_posix(): p.read_text() for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def folder_sources(folders=NAME_FREE_FOLDERS) -> dict[str, str]:
+    """{'benchmarks/conftest.py': source, ...} of every Python file under the repository's `folders`."""
+    return {p.relative_to(ROOT).as_posix(): p.read_text() for folder in folders
+            for p in sorted((ROOT / folder).rglob("*.py"))}
 
 
 def package_graph() -> dict[str, set[str]]:

@@ -42,23 +42,14 @@ def artifacts(tmp_path_factory):
     out = _Artifacts()
     root = tmp_path_factory.mktemp("artifacts")
     from tfpt.adapters import exports
-    if frameworks.installed("torch"):
-        from tfpt.adapters.study import adapter
-        model = adapter("torch").build(seed=0)
-        example = np.zeros((2, 1, 28, 28), np.float32)  # the artifact's declared input: two NCHW samples
-        for fmt in exports.TORCH_FORMATS:
-            try:
-                out[fmt] = exports.export_torch(model, fmt, root / fmt, example).path
-            except ImportError:
-                pass
-    if frameworks.installed("tf"):
-        from tfpt.adapters.study import adapter
-        model = adapter("tf").build(seed=0)
-        for fmt in exports.TF_FORMATS:
-            try:
-                out[fmt] = exports.export_tf(model, fmt, root / fmt).path
-            except ImportError:
-                pass
+    for fw in frameworks.native():
+        if frameworks.installed(fw.id):
+            model, example = exports.build_for_export(fw.id, seed=0)
+            for fmt in fw.formats:
+                try:
+                    out[fmt] = exports.export(fw.id, model, fmt, root / fmt, example).path
+                except ImportError:
+                    pass
     return out, root
 
 

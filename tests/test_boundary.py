@@ -1,6 +1,14 @@
 """One framework boundary: inside the package only the adapters (plus the import guard and the deployer) import
 TensorFlow, Keras or torch; nothing in it imports this repository's folders; no module-level import circle."""
-from tests.boundary import boundary_violations, cycles, name_branches, package_graph, package_sources
+from tests.boundary import (
+    NAME_FREE_FOLDERS,
+    boundary_violations,
+    cycles,
+    folder_sources,
+    name_branches,
+    package_graph,
+    package_sources,
+)
 
 
 def test_only_the_adapters_import_a_framework():
@@ -26,9 +34,15 @@ def test_cycle_finder_finds_a_circle():
 
 
 def test_no_framework_name_is_compared_outside_the_adapters():
-    """Checks, commands and tables ask the registry (tfpt.frameworks.registry) what a framework does."""
-    found = name_branches(package_sources())
+    """Checks, commands, tables and benchmarks ask the registry (tfpt.frameworks.registry) what a framework does."""
+    found = name_branches(package_sources()) + name_branches(folder_sources())
     assert not found, "framework-name comparisons outside the adapters: " + ", ".join(found)
+
+
+def test_the_name_check_reads_every_listed_folder():
+    """Each folder of NAME_FREE_FOLDERS is really read (a wrong root or glob would pass the check vacuously)."""
+    read = {rel.split("/")[0] for rel in folder_sources()}
+    assert read == set(NAME_FREE_FOLDERS) and "benchmarks/conftest.py" in folder_sources()
 
 
 def test_checker_catches_a_framework_name_comparison():
@@ -36,5 +50,6 @@ def test_checker_catches_a_framework_name_comparison():
     found = name_branches({"checks/a.py": "x = 1 if fw == 'tf' else 2\n",
                            "report/b.py": "ok = fw in ('tf', 'torch')\nif 'torch' not in sys.modules: pass\n",
                            "cli/c.py": "fmt == 'keras' or name == 'tfx'\n",
-                           "adapters/d.py": "x = fw != 'torch'\n"})
-    assert found == ["checks/a.py:1", "report/b.py:1", "report/b.py:2"]
+                           "adapters/d.py": "x = fw != 'torch'\n",
+                           "benchmarks/e.py": "version = v['tensorflow' if fw == 'tf' else 'torch']\n"})
+    assert found == ["checks/a.py:1", "report/b.py:1", "report/b.py:2", "benchmarks/e.py:1"]

@@ -16,6 +16,13 @@ def study_code(fw: str):
     return registry.get(fw).module("study_code")
 
 
+def cnn(fw: str):
+    """The module building the study's CNNs in one framework (spec and as written): build, layer_outputs,
+    layer_params, predict, spec_of, get_weights / set_weights in the canonical (Keras) layout (imports that
+    framework)."""
+    return registry.get(fw).module("cnn")
+
+
 def get(fw: str):
     """The model-pair adapter of one framework (imports that framework, in the safe order)."""
     return registry.get(fw).module("adapter")

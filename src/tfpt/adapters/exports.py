@@ -48,11 +48,16 @@ def write_input_sidecar(artifact: Artifact, shape, name: str = "input", dtype: s
     return path
 
 
+def image_layout(fw: str) -> str:
+    """The layout images take in the formats `fw`'s models write: NHWC on a pair's Keras side, NCHW on its
+    PyTorch side."""
+    from tfpt.frameworks import KERAS_SIDE, get
+    return "NHWC" if get(fw).side == KERAS_SIDE else "NCHW"
+
+
 def _layout(rank: int, framework: str) -> str:
     """Images (rank 4) are NHWC in TensorFlow's formats and NCHW in PyTorch's; other inputs are taken as they are."""
-    if rank != 4:
-        return "plain"
-    return "NHWC" if framework == "tf" else "NCHW"
+    return image_layout(framework) if rank == 4 else "plain"
 
 
 def _tf_function(model):
@@ -151,6 +156,14 @@ def export(fw: str, model, fmt: str, folder: Path, example: np.ndarray) -> Artif
     if get(fw).side == KERAS_SIDE:
         return export_tf(model, fmt, folder)
     return export_torch(model, fmt, folder, example)
+
+
+def build_for_export(fw: str, seed: int) -> tuple[object, np.ndarray]:
+    """(model, example) for `export(fw, ...)`: the study's spec CNN built by `fw` from `seed` (untrained), and a
+    batch of two zero images in the layout its artifacts declare."""
+    from tfpt.adapters import cnn
+    from tfpt.study.spec import CNN
+    return cnn(fw).build(CNN, seed), to_layout(np.zeros((2, *CNN.input_shape), np.float32), image_layout(fw))
 
 
 def framework_of(fmt: str) -> str:

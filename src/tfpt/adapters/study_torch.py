@@ -102,6 +102,14 @@ def param_module(model: nn.Module, layer_name: str) -> nn.Module:
     return getattr(model, names[layer_name] if names else layer_name)
 
 
+def layer_params(model: nn.Module, name: str) -> int:
+    """Parameters of one spec layer of `model` (0 for the functional ones: pool, flatten, relu)."""
+    try:
+        return sum(p.numel() for p in param_module(model, name).parameters())
+    except (AttributeError, KeyError):
+        return 0
+
+
 def to_channels_last(name_kind: str, t, chw_shape=None) -> np.ndarray:
     """One activation from PyTorch's layout to the suite's: NCHW -> NHWC; a flattened C,H,W -> H,W,C."""
     a = t.detach().cpu().numpy()
@@ -136,10 +144,23 @@ def raw_taps(model: nn.Module, x_nchw) -> "OrderedDict[str, object]":
 
 def layer_outputs(model: nn.Module, x_nhwc: np.ndarray) -> "OrderedDict[str, np.ndarray]":
     """Eval-mode, no-grad activations of every spec layer, channels-last, for a channels-last numpy batch."""
-    spec = spec_of(model)
     model.eval()
     with torch.no_grad():
         taps = raw_taps(model, torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2))))
+    return _channels_last_taps(spec_of(model), taps)
+
+
+def layer_outputs_on(model: nn.Module, x_nhwc: np.ndarray, device: str) -> "OrderedDict[str, np.ndarray]":
+    """layer_outputs computed on `device` ("cpu" or "gpu", TF32 off); the model moves there."""
+    from tfpt.adapters.devices import torch_device
+    dev = torch_device(device)
+    model = model.to(dev).eval()
+    with torch.no_grad():
+        taps = raw_taps(model, torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2))).to(dev))
+    return _channels_last_taps(spec_of(model), taps)
+
+
+def _channels_last_taps(spec: ModelSpec, taps) -> "OrderedDict[str, np.ndarray]":
     return OrderedDict(
         (name, to_channels_last(spec.layer(name).kind, t,
                                 input_shape_of(spec, name) if spec.layer(name).kind == Kind.FLATTEN else None))

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 
 from tfpt.convert.kinds import Kind
+from tfpt.frameworks import registry
+from tfpt.frameworks.base import KERAS_SIDE, TORCH_SIDE
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,19 @@ STUDY_TORCH = _replace(
     CNN.layers[:4] + (Layer("relu_extra", Kind.RELU),) + CNN.layers[4:],
     head="logits",
 )
+
+
+# The two model pairs by the side of a ModelPair each model runs on: the spec built on both sides, and the
+# study's two models as written.
+MODELS = {
+    "spec": {KERAS_SIDE: CNN, TORCH_SIDE: CNN},
+    "study": {KERAS_SIDE: STUDY_KERAS, TORCH_SIDE: STUDY_TORCH},
+}
+
+
+def model_spec(pair: str, fw: str) -> ModelSpec:
+    """The spec of framework `fw`'s model of `pair` ("spec" or "study"), by the side `fw` runs."""
+    return MODELS[pair][registry.get(fw).side]
 
 
 def forward_macs(spec: ModelSpec) -> int:

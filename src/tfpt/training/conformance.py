@@ -143,13 +143,12 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
     """Run `fw`'s trainer one epoch over the first `steps * settings.batch_size` training images of `ds`, order
     shared, from `initial_weights` (canonical, by layer), with `trainer_settings` (default: `settings`), and
     compare it with the reference of `settings`."""
-    from tfpt.adapters import steps as fw_steps, trainer as _trainer
-    from tfpt.adapters.study import adapter
+    from tfpt.adapters import cnn, steps as fw_steps, trainer as _trainer
     from tfpt.study.spec import CNN
 
     settings = settings.changed(order="shared")
     trainer_settings = (trainer_settings or settings).changed(order="shared")
-    ad = adapter(fw)
+    ad = cnn(fw)
     spec = spec or CNN
     n = steps * settings.batch_size
     small = dataclasses.replace(ds, x_train=ds.x_train[:n], y_train=ds.y_train[:n], x_test=ds.x_test[:32],
@@ -167,7 +166,7 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
                         f"weight snapshots (expected one of each per step)")
 
     # Replay: each step from the trainer's own weights before it, with the reference's batch, loss and Adam.
-    replay = adapter(fw).build(spec)
+    replay = ad.build(spec)
     backward = fw_steps.forward_backward(fw)
     form = settings.loss_for(head)
     adam = reference.Adam(fw, settings.adam(fw))
