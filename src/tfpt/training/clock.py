@@ -22,8 +22,11 @@ from dataclasses import asdict, dataclass
 # CPU seconds per wall second of a full-MNIST training epoch, measured here (2 cores, TF 2.21 / Keras 3.15,
 # torch 2.14.1, nothing else running) over fresh workers (docs/measurements/2026-12-01-epoch-clock.md): TF as
 # written 1.755-1.771 over 10 workers; PyTorch as written 1.99 (3); the study's code TF 1.615-1.716, PyTorch
-# 1.988-1.99; tuned TF 1.89, PyTorch 1.99; bfloat16 TF 1.95, PyTorch 1.92 (one worker each).
+# 1.988-1.99; tuned TF 1.89, PyTorch 1.99; bfloat16 TF 1.95, PyTorch 1.92 (one worker each). Keras as written on
+# torch 1.988-1.992 and on JAX 1.486-1.502 over 3 workers each (docs/measurements/2026-12-01-four-columns.md: XLA's
+# CPU client keeps the second core less busy).
 NORMAL_CPU_RATIO = {
+    ("keras-torch", "as-written"): 1.99, ("keras-jax", "as-written"): 1.49,
     ("tf", "as-written"): 1.76, ("tf", "tuned"): 1.89, ("tf", "tuned-bf16"): 1.95, ("tf", "study-code"): 1.61,
     ("torch", "as-written"): 1.99, ("torch", "tuned"): 1.99, ("torch", "tuned-bf16"): 1.92,
     ("torch", "study-code"): 1.99,
