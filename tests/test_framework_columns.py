@@ -51,6 +51,8 @@ def test_four_columns_and_a_ratio_for_every_two():
     assert ratios[("TensorFlow / PyTorch", "latency at batch 1")] == "PyTorch faster"
     assert ratios[("TensorFlow / PyTorch", "throughput at batch 1,024")] == "PyTorch faster"
     assert ratios[("TensorFlow / Keras on PyTorch", "latency at batch 1")].startswith("no difference resolved")
+    study = next(line for line in text.splitlines() if line.startswith("| the study"))
+    assert [c.strip() for c in study.split("|")[2:-1]] == ["99.14 %", "98.95 %", "-", "-"], study
 
 
 @pytest.mark.parametrize("argv, expect", [
