@@ -53,6 +53,9 @@ def test_peak_rss_in_own_process(fw, device, eval_batch, benchmark, describe, tm
              epoch_s=run["epochs"][-1]["seconds"], train_limit=worker_limit)
     peaks = [phases[p]["peak_rss_mb"] for p in ("import", "data", "model", "train", "eval")]
     assert peaks == sorted(peaks) and peaks[-1] == pytest.approx(run["peak_rss_mb"], abs=1.0), phases
-    # a 0.2 s sample can miss the peak, never exceed it by more than page-accounting noise
-    assert result["peak"] <= run["peak_rss_mb"] * 1.02 + 5, (result["peak"], run["peak_rss_mb"])
+    # a 0.2 s sample can miss the peak, never exceed it by more than page-accounting noise; it samples the whole
+    # process, so its bound is the process's last peak: after the serving figures' batch-1,024 calls, which come
+    # after the run's own figure (tfpt.training.serving)
+    last = run.get("serving", {}).get("peak_rss_mb", run["peak_rss_mb"])
+    assert result["peak"] <= last * 1.02 + 5, (result["peak"], last, run["peak_rss_mb"])
     assert run["peak_rss_mb"] > 100  # a framework process with a model and MNIST holds far more than 100 MiB
