@@ -36,7 +36,7 @@ def test_export_runtime(fmt, quantity, artifacts, timed, describe, mnist, seed, 
     batch, rounds, settle = QUANTITIES[quantity]
     artifact = artifacts(fmt, seed)
     run, declared = deploy.load(fmt, artifact.path, deploy.read_sidecar(artifact.path))
-    x = exports.to_layout(workloads.STUDY.scale_inputs(np.concatenate([mnist.x_test] * 2)[:batch]), artifact.layout)
+    x = exports.to_layout(workloads.test_batch(mnist.x_test, batch), artifact.layout)
     x = np.ascontiguousarray(x, dtype=declared.dtype)
     out = run(x)  # first call: the runtime's own set-up
     benchmark.group = quantity

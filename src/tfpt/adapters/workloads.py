@@ -79,9 +79,10 @@ TF_INFER_MODES = {"as-written": {}, "tuned": {"function": True, "concrete": True
                   "tuned-bf16": {"function": True, "concrete": True, "precision": "bfloat16"}}
 
 
-def _test_batch(ds, batch: int) -> np.ndarray:
-    reps = -(-batch // len(ds.x_test))
-    return STUDY.scale_inputs(np.concatenate([ds.x_test] * reps)[:batch])
+def test_batch(x_test_uint8: np.ndarray, batch: int) -> np.ndarray:
+    """The first `batch` test images (repeated when the set is smaller), scaled as in training."""
+    reps = -(-batch // len(x_test_uint8))
+    return STUDY.scale_inputs(np.concatenate([x_test_uint8] * reps)[:batch])
 
 
 def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
@@ -93,7 +94,7 @@ def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written"
     dev = torch_device(device)
     torch.manual_seed(seed)
     model = torch_models.build(CNN).to(dev).eval()
-    x = torch.from_numpy(np.ascontiguousarray(_test_batch(ds, batch).transpose(0, 3, 1, 2))).to(dev)
+    x = torch.from_numpy(np.ascontiguousarray(test_batch(ds.x_test, batch).transpose(0, 3, 1, 2))).to(dev)
     if opts.get("channels_last"):
         model, x = model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
     if opts.get("freeze"):  # TorchScript trace, frozen: constants folded, conv + ReLU fused by oneDNN
@@ -143,7 +144,7 @@ def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", o
     keras_models.keras.utils.set_random_seed(seed)
     with keras_models.precision(opts.get("precision", "float32")):
         model = keras_models.build(CNN)
-    x = _test_batch(ds, batch)
+    x = test_batch(ds.x_test, batch)
     if not opts.get("function"):
         def body():
             with tf.device(tf_device(device)):

@@ -90,13 +90,15 @@ def run_worker(fw: str, args, pair: str | None = None, threads: int | None = Non
 
 
 NAMES = frameworks.NAMES
-# The figures each run gives, how they are read from it, and which way is better (for the ratios' verdicts).
+# The figures each run gives: label, how it is read from a run, the verdict's word, which way is better, and the
+# key its verdict has in the ratios (the first two keep the names earlier JSON files have).
 FIGURES = {
-    "epoch_s": ("seconds per epoch", lambda r: epoch_seconds(r), "faster", "lower"),
-    "peak_rss_mb": ("peak RSS", lambda r: r["peak_rss_mb"], "smaller", "lower"),
-    "latency_ms": ("latency at batch 1", lambda r: r.get("serving", {}).get("latency_ms"), "faster", "lower"),
+    "epoch_s": ("seconds per epoch", lambda r: epoch_seconds(r), "faster", "lower", "epoch_verdict"),
+    "peak_rss_mb": ("peak RSS", lambda r: r["peak_rss_mb"], "smaller", "lower", "rss_verdict"),
+    "latency_ms": ("latency at batch 1", lambda r: r.get("serving", {}).get("latency_ms"), "faster", "lower",
+                   "latency_ms_verdict"),
     "throughput_ips": ("throughput at batch 1,024", lambda r: r.get("serving", {}).get("throughput_ips"), "faster",
-                       "higher"),
+                       "higher", "throughput_ips_verdict"),
 }
 
 
@@ -129,7 +131,7 @@ def summarize(runs: dict) -> dict:
     per = {}
     for key, rs in runs.items():
         per[key] = {"test_acc": stats.median([r["epochs"][-1]["test_acc"] for r in rs])}
-        for fig, (_, get, _, _) in FIGURES.items():
+        for fig, (_, get, *_) in FIGURES.items():
             values = [get(r) for r in rs]
             if all(v is not None for v in values):
                 per[key][fig] = stats.median(values)
@@ -149,14 +151,13 @@ def ratio_figures(a_runs: list, b_runs: list) -> dict:
     the better one and the interval excludes 1; else "no difference resolved")."""
     a_name, b_name = NAMES[a_runs[0]["framework"]], NAMES[b_runs[0]["framework"]]
     out = {}
-    for fig, (_, get, word, better) in FIGURES.items():
+    for fig, (_, get, word, better, verdict_key) in FIGURES.items():
         va, vb = [get(r) for r in a_runs], [get(r) for r in b_runs]
         if any(v is None for v in va + vb):
             continue
         r = stats.ratio(va, vb)
         above, below = (f"{b_name} {word}", f"{a_name} {word}") if better == "lower" else \
             (f"{a_name} {word}", f"{b_name} {word}")
-        verdict_key = {"epoch_s": "epoch_verdict", "peak_rss_mb": "rss_verdict"}.get(fig, f"{fig}_verdict")
         out[fig], out[verdict_key] = r, stats.verdict(r, above, below)
     return out
 
@@ -254,9 +255,8 @@ def table(runs: dict) -> str:
             a, b = ab.split("/")
             for pair, r in per_pair.items():
                 p = f"{PAIR_NAMES[pair]} | " if multi else ""
-                for fig, (label, _, _, _) in FIGURES.items():
+                for fig, (label, *_, vkey) in FIGURES.items():
                     if fig in r:
-                        vkey = {"epoch_s": "epoch_verdict", "peak_rss_mb": "rss_verdict"}.get(fig, f"{fig}_verdict")
                         lines.append(f"| {NAMES[a]} / {NAMES[b]} | {p}{label} | {r[fig].text()} | {r[vkey]} |")
         if any(ab == f"{registry.TF.id}/{registry.TORCH.id}" for ab in summary["ratios"]):
             lines.append("\n(the paper the study cites: TensorFlow / PyTorch 11.19 s / 7.67 s = 1.46 per epoch, "
@@ -349,7 +349,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                             "leave --pair out (or use another --mode for the spec CNN)", USAGE)
         unwritten = [fw for fw in args.frameworks if registry.get(fw).study_code is None]
         if unwritten:
-            wrote = " and ".join(fw.id for fw in registry.REGISTRY.values() if fw.study_code)
+            wrote = " and ".join(registry.with_study_code())
             raise UserError(f"--mode {STUDY_CODE} --frameworks {','.join(unwritten)}",
                             f"frameworks the study wrote code for ({wrote})",
                             f"--frameworks {wrote.replace(' and ', ',')}, or another --mode", USAGE)

@@ -216,18 +216,19 @@ def worker_env(fw: str) -> dict[str, str]:
     framework's own modules hidden (TFPT_WORKER_HIDES), so nothing of theirs loads into the RSS it measures:
     with JAX installed, `import tensorflow` imports jax too (tensorflow.lite tries it: +0.9 s, and TensorFlow's
     peak RSS in tfpt-compare 1,348 MB against 1,229 MB without), and Keras on torch imports it as well."""
-    record = get(fw)
-    mine = set(record.modules)
-    hides = {m for o in REGISTRY.values() if o.id != fw for m in (*_own_modules(o), *o.hides)} - mine
-    env = {"KERAS_BACKEND": record.keras_backend or "tensorflow", "TFPT_WORKER_HIDES": ",".join(sorted(hides))}
-    return env
+    return {"KERAS_BACKEND": get(fw).keras_backend or "tensorflow",
+            "TFPT_WORKER_HIDES": ",".join(sorted(_foreign_modules(fw, with_hides=True)))}
+
+
+def _foreign_modules(fw: str, with_hides: bool = False) -> set[str]:
+    """The other frameworks' own modules that `fw` does not need (with the modules hidden beside them)."""
+    return {m for o in REGISTRY.values() if o.id != fw
+            for m in (*_own_modules(o), *(o.hides if with_hides else ()))} - set(get(fw).modules)
 
 
 def foreign_loaded(fw: str) -> list[str]:
     """The other frameworks' own top-level modules imported in this process (empty in a clean worker)."""
-    mine = set(get(fw).modules)
-    return sorted({m for o in REGISTRY.values() if o.id != fw for m in _own_modules(o)
-                   if m not in mine and m in sys.modules})
+    return sorted(m for m in _foreign_modules(fw) if m in sys.modules)
 
 
 def versions() -> dict[str, str]:

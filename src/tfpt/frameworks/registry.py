@@ -47,6 +47,11 @@ def keras_backends() -> tuple[Framework, ...]:
     return tuple(fw for fw in REGISTRY.values() if not fw.in_process)
 
 
+def with_study_code() -> list[str]:
+    """The frameworks the study wrote code for (their study_code modules run it as written)."""
+    return [fw.id for fw in REGISTRY.values() if fw.study_code]
+
+
 def on_side(side: str) -> Framework:
     """The in-process framework that runs one side of a ModelPair."""
     return next(fw for fw in native() if fw.side == side)

@@ -9,17 +9,10 @@ import time
 
 import numpy as np
 
-from tfpt.adapters.workloads import LATENCY_BATCH, THROUGHPUT_BATCH
-from tfpt.settings import STUDY
+from tfpt.adapters.workloads import LATENCY_BATCH, THROUGHPUT_BATCH, test_batch
 
 LATENCY_CALLS, THROUGHPUT_CALLS = 200, 10  # timed calls per process (batch 1: ~1-6 ms each here)
 WARMUP_CALLS = 5
-
-
-def test_batch(x_test_uint8: np.ndarray, batch: int) -> np.ndarray:
-    """The first `batch` test images (repeated when the set is smaller), scaled as in training."""
-    reps = -(-batch // len(x_test_uint8))
-    return STUDY.scale_inputs(np.concatenate([x_test_uint8] * reps)[:batch])
 
 
 def timed_calls(call, n: int, warmup: int = WARMUP_CALLS) -> list[float]:

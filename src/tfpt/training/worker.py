@@ -259,9 +259,8 @@ def main(argv=None) -> int:
     if a.serve and a.mode == STUDY_CODE:
         p.error(f"--serve times one epoch per request; --mode {STUDY_CODE} is one fit call for all epochs")
     if a.mode == STUDY_CODE and frameworks.get(a.framework).study_code is None:
-        p.error(f"--mode {STUDY_CODE}: the study wrote code for "
-                + " and ".join(fw.id for fw in frameworks.REGISTRY.values() if fw.study_code)
-                + f" only, not {a.framework}")
+        p.error(f"--mode {STUDY_CODE}: the study wrote code for {' and '.join(frameworks.registry.with_study_code())}"
+                f" only, not {a.framework}")
     _clean_env(a.framework, argv)
     try:
         if a.serve:
