@@ -1,6 +1,7 @@
 """Benchmark fixtures: what every saved run carries (framework versions, device, dataset, FLOPs)."""
 import pytest
 
+from fixtures.machine import images
 from tfpt import frameworks
 from tfpt.adapters.yardstick import Yardstick
 from tfpt.bench.planted import slowed
@@ -28,8 +29,9 @@ def worker_limit(benchmark):
     like), the first 2,048 when timing is disabled (plain pytest runs each benchmark body once so that none can rot:
     the same worker, phases and clocks on 1/30 of the epoch). The 6 epoch bodies and 4 memory workers took 255 s of
     the default run's 811 s on full data; each mode's accuracy after a full epoch is the training tests' own check
-    (equivalence/test_training.py)."""
-    return UNTIMED_IMAGES if benchmark.disabled else None
+    (equivalence/test_training.py). TFPT_TEST_SPEEDUP scales the 2,048 as a faster or slower machine would see
+    them (fixtures/machine.py)."""
+    return images(UNTIMED_IMAGES) if benchmark.disabled else None
 
 
 @pytest.fixture
