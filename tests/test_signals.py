@@ -21,6 +21,7 @@ from tfpt.procs import child_env
 
 pytestmark = pytest.mark.cli
 LINE = r"^error: {prog}: interrupted by {sig}.*; fix: run it again"
+LIBRARY = {"torch": b"libtorch_cpu", "tf": b"libtensorflow_framework"}  # mapped once the framework is imported
 
 
 def children(pid: int) -> list[int]:
@@ -71,7 +72,10 @@ def test_compare_interrupted_while_its_worker_trains(fw, sig, tmp_path):
                             env=child_env(TMPDIR=str(tmp)), cwd=tmp_path)
     try:
         worker = wait_for(lambda: workers(proc.pid), 120, "the worker start")[0]
-        time.sleep(2.0)  # the worker imports its framework and starts on its data
+        # once its framework is loaded: data, model and an epoch are still ahead (>= 2 s on a machine 4x faster
+        # than an AVX-512 Xeon, where TF's epoch took 7.9 s), where a fixed sleep depends on the machine's speed
+        wait_for(lambda: _mapped(worker, LIBRARY[fw]) or not alive(worker), 120, "the worker's framework load")
+        time.sleep(0.5)
         assert alive(worker)
         os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)  # Ctrl-C: the terminal's group
         _, err = proc.communicate(timeout=30)
