@@ -23,7 +23,30 @@ TOLERANCE_FIELDS = ("atol", "rtol", "quantile", "why")
 
 
 class PairError(ValueError):
-    """A pair cannot be loaded or checked as declared; the message names the pair, what was expected and the fix."""
+    """A pair cannot be loaded or checked as declared; the message names the pair, what was expected and the fix.
+    `where`: "file:line" of the user's declaration a declaration error was raised for (else None)."""
+
+    where: str | None = None
+
+
+def _declared_at() -> str | None:
+    """file:line of the first frame outside this module and the dataclass-generated __init__: the user's
+    `ModelPair(...)` / `InputSpec(...)` line (as warnings.warn's stacklevel names the caller)."""
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename in (__file__, "<string>")):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else None
+
+
+def _at_declaration(check):
+    """A __post_init__ whose PairError carries the user's declaration line (`where`)."""
+    def post_init(self):
+        try:
+            check(self)
+        except PairError as exc:
+            exc.where = exc.where or _declared_at()
+            raise
+    return post_init
 
 
 LAYOUTS = ("channels_first", "same")
@@ -58,6 +81,7 @@ class InputSpec:
     torch_layout: str = "channels_first"  # or "same"
     sample: Callable[[int, int], np.ndarray] | None = None
 
+    @_at_declaration
     def __post_init__(self):
         shape: Any = self.shape
         if not isinstance(shape, (tuple, list)) or not shape or not all(_whole(d) and d > 0 for d in shape):
@@ -142,6 +166,7 @@ class ModelPair:
     batch: int | None = None
     accept: dict = field(default_factory=dict)
 
+    @_at_declaration
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.replace("-", "").replace("_", "").isalnum():
             raise PairError(f"pair name {_show(self.name)}: expected letters, digits, '-' or '_'; fix: rename it")
@@ -197,14 +222,18 @@ class ModelPair:
                 known = ", ".join(TOLERANCES["float32"])
                 raise PairError(f"pair {self.name}: tolerances key {_show(key)}: expected a kind of the tolerance "
                                 f"table ({known}; 'bfloat16/forward' for another dtype); fix: use one of those names")
-            if isinstance(value, Tol):
-                continue
-            bad = [f for f in value if f not in TOLERANCE_FIELDS] if isinstance(value, dict) else None
-            numbers = isinstance(value, dict) and all(_real(v) and v >= 0 for f, v in value.items() if f != "why")
-            if bad is None or bad or not numbers:
+            fields = {f: getattr(value, f) for f in TOLERANCE_FIELDS} if isinstance(value, Tol) else value
+            bad = [f for f in fields if f not in TOLERANCE_FIELDS] if isinstance(fields, dict) else None
+            numbers = isinstance(fields, dict) and all(_real(v) and v >= 0 for f, v in fields.items() if f != "why")
+            if bad is None or bad or not numbers or not isinstance(fields.get("why", ""), str):
                 raise PairError(f"pair {self.name}: tolerances[{key!r}]={_show(value)}: expected a tfpt.tolerances."
                                 f"Tol or a dict of {', '.join(TOLERANCE_FIELDS)} (numbers >= 0, why a string); fix: "
                                 f"e.g. {{'rtol': 2e-4, 'why': 'measured ...'}}")
+            quantile = fields.get("quantile", 1.0)
+            if not 0 < quantile <= 1:  # a fraction of elements: 2 would make every check fail with max |Δ| 0
+                raise PairError(f"pair {self.name}: tolerances[{key!r}] quantile={_show(quantile)}: expected the "
+                                f"fraction of elements that must pass, in (0, 1]; fix: e.g. 'quantile': 0.999, or "
+                                f"leave it out for all elements")
 
     def tolerance(self, kind: str, dtype: str = "float32") -> Tol:
         """The table's tolerance for `kind`, or this pair's override of it (an override is not tracked by the
@@ -243,6 +272,28 @@ class ModelPair:
             want = f"{expected.__module__.split('.')[0]}.{expected.__name__}"
             raise PairError(f"pair {self.name}: its {side} builder returned {got}; expected a {want}; fix: make "
                             f"`{side}=` a function that builds and returns the {side} model")
+
+    def refused_input(self, side: str, exc: BaseException) -> PairError:
+        """The PairError for a model that failed on the first batch of its InputSpec (traced once per build):
+        Keras' or torch's own error names a layer and shapes, never the declaration that made the batch."""
+        said = " ".join(str(exc).split())
+        said = said if len(said) <= 300 else said[:297] + "..."
+        return PairError(f"pair {self.name}: its {side} model failed on a batch of InputSpec(shape={self.input.shape}, "
+                         f"dtype={self.input.dtype!r}) ({type(exc).__name__}: {said}); fix: make the InputSpec one "
+                         f"sample of what both models take (Keras' layout, batch axis excluded)")
+
+    def check_outputs(self, keras_out, torch_out) -> None:
+        """Both models' outputs on the first traced batch are num_classes wide (the labels of the loss, gradient
+        and step checks are drawn from range(num_classes); a wrong one never met the models before)."""
+        widths = {side: int(np.shape(out)[-1]) for side, out in (("keras", keras_out), ("torch", torch_out))
+                  if np.ndim(out) >= 2}
+        wrong = {side: w for side, w in widths.items() if w != self.num_classes}
+        if wrong:
+            got = ", ".join(f"the {side} model {w}" for side, w in widths.items())
+            fix = f"num_classes={next(iter(wrong.values()))}" if len(set(widths.values())) == 1 else \
+                "make both models output num_classes values per sample"
+            raise PairError(f"pair {self.name}: num_classes={self.num_classes}: expected the width of the models' "
+                            f"output, got {got} values per sample; fix: {fix}")
 
 
 _REGISTRY: dict[str, ModelPair] = {}

@@ -26,6 +26,7 @@ from tfpt.plugin import compat, env, markers, pairs, session as tfpt_session
 from tfpt.plugin.compat import NOTHING_SAVED
 
 _NOTHING_SAVED = pytest.StashKey[bool]()  # set where a save was asked for and no benchmark ran
+_NEW_STORAGE = pytest.StashKey[object]()  # pytest-benchmark's storage folder, where this run is what creates it
 
 
 def pytest_addoption(parser):
@@ -74,6 +75,9 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
     pairs.select(config, session)
     _benchmarks_on_when_saving(config)
+    storage = compat.benchmark_storage_folder(config)  # before pytest-benchmark's (trylast) configure makes it
+    if storage is not None and not os.path.lexists(storage):
+        config.stash[_NEW_STORAGE] = storage
     _divide_cores(config)
     compat.register_nodeid_shim(config)
 
@@ -224,7 +228,9 @@ def pytest_unconfigure(config):
     """The process's last act before it exits: a process holding TensorFlow, torch and the built models spent 2.0 s
     of its exit in the garbage collector's final passes; with every live object frozen first, 0.3 s (measured,
     twice each). Every `pytest -n` run waited for that at its end. Only where the process ends with pytest (an
-    xdist worker, the pytest command): an in-process pytest.main() caller keeps its collector as it was."""
+    xdist worker, the pytest command): an in-process pytest.main() caller keeps its collector as it was. Before
+    that, pytest-benchmark's storage folder goes where this run created it and left it empty (compat)."""
+    compat.remove_if_created_empty(config.stash.get(_NEW_STORAGE, None))  # type: ignore[arg-type]
     command = os.path.basename(sys.argv[0]) in ("pytest", "py.test") or \
         sys.argv[0].endswith(os.path.join("pytest", "__main__.py"))
     if tfpt_session.is_xdist_worker(config) or command:

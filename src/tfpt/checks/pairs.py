@@ -14,7 +14,7 @@ from tfpt import convert, frameworks
 from tfpt.adapters import get as adapter
 from tfpt.arrays import flat, softmax
 from tfpt.compare import Comparison, assert_close, compare
-from tfpt.match import Event, Match, match
+from tfpt.match import Event, Match, MatchError, match
 from tfpt.pair import ModelPair, PairError
 from tfpt.tolerances import Tol, tol
 
@@ -37,8 +37,19 @@ class PairModels:
 def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
     """Both traces; where one head emits logits and the other probabilities, the logits side gets a softmax
     step of its own at the end, so the two final outputs compare like for like."""
-    k_events, k_values = adapter("tf").trace(keras_model, x)
-    t_events, t_values = adapter("torch").trace(torch_model, pair.input.to_torch_layout(x))
+    try:
+        k_events, k_values = adapter("tf").trace(keras_model, x)
+    except (PairError, MatchError):
+        raise
+    except (ValueError, TypeError, RuntimeError) as exc:  # Keras' shape error names a layer, not the InputSpec
+        raise pair.refused_input("keras", exc) from exc
+    try:
+        t_events, t_values = adapter("torch").trace(torch_model, pair.input.to_torch_layout(x))
+    except (PairError, MatchError):
+        raise
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise pair.refused_input("torch", exc) from exc
+    pair.check_outputs(k_values[-1], t_values[-1])
     if pair.keras_head != pair.torch_head:
         events, values = (t_events, t_values) if pair.torch_head == "logits" else (k_events, k_values)
         last = values[-1]

@@ -6,15 +6,22 @@
 The direction follows the files' suffixes. The converted weights pass the pair's forward check (every compared
 layer and the models' own outputs, on the pair's inputs) before the target is written, whole; a one-page report
 (layer, converter, max |Δ|) goes to stdout and, with --report, to a file. Every argument is checked before any
-framework is imported; a mistake is one line naming the fix (tfpt.cli.exitcodes).
+framework is imported; a mistake is one line naming the fix (tfpt.cli.exitcodes). No output (the target, the
+report) may be an input (the source, the pair's module) or the other output, and each must be writable: checked
+first, so nothing a user gave is ever written over. A setting that changes the math and differs between the two
+models (`tfpt.differences`: a BatchNorm epsilon, a momentum) refuses the conversion (exit 7) unless the pair
+accepts it. PyTorch state Keras has no place for (BatchNorm's num_batches_tracked) travels inside the
+.weights.h5 and comes back in the .pt. SIGINT or SIGTERM: exit 130, no temp file left.
 """
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
+from tfpt import procs
 from tfpt.cli import exitcodes as codes
-from tfpt.cli.args import int_at_least
+from tfpt.cli.args import check_outputs, int_at_least
 from tfpt.cli.exitcodes import Formatter, Parser, UserError, epilog, report
 
 OK, USAGE, BAD_INPUT, MISMATCH, INTERRUPTED = codes.OK, codes.USAGE, codes.BAD_INPUT, codes.MISMATCH, codes.INTERRUPTED
@@ -35,25 +42,41 @@ def parser() -> Parser:
     return p
 
 
-def validate_files(source: Path, target: Path, report_path: Path | None) -> None:
+def pair_module_file(ref: str) -> Path | None:
+    """The file of the module a --pair MODULE:NAME names, found without running it (None where it cannot be)."""
+    name = ref.partition(":")[0]
+    if not name:
+        return None
+    if str(Path.cwd()) not in sys.path:  # as tfpt.plugin.pairs.import_module_of: the current folder is importable
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        spec = importlib.util.find_spec(name)
+    except Exception:  # noqa: BLE001 - a parent package that fails to import: resolve_pair says so, in one line
+        return None
+    return Path(spec.origin) if spec is not None and spec.has_location and spec.origin else None
+
+
+def validate_files(source: Path, target: Path, report_path: Path | None, pair_ref: str = "") -> None:
     from tfpt.porting import FILE_KINDS, kind_of_file
     src, dst = kind_of_file(source), kind_of_file(target)
     if src is None:
         raise UserError(f"source {source}", "a .pt/.pth PyTorch state_dict or a .weights.h5 Keras weights file",
                         "name the weights file with its framework's suffix", USAGE)
     if not source.is_file():
-        raise UserError(f"source {source}", "an existing file", "check the path")
+        raise UserError(f"source {source}", "an existing file" + (", got a folder" if source.is_dir() else ""),
+                        "check the path")
+    holds = FILE_KINDS[src]["holds"]
+    if source.stat().st_size == 0:
+        raise UserError(f"source {source}", f"{holds} weights, got an empty file (0 bytes)",
+                        "save the weights again (torch.save(model.state_dict(), path) or model.save_weights(path))")
     want = FILE_KINDS[src]["target"]
     if dst != want:
         suffix, theirs = FILE_KINDS[want]["suffix"], FILE_KINDS[want]["holds"]
-        raise UserError(f"target {target}", f"a {suffix} file ({source.name} holds {FILE_KINDS[src]['holds']} "
+        raise UserError(f"target {target}", f"a {suffix} file ({source.name} holds {holds} "
                                             f"weights, so the target is {theirs}'s)", f"name the target like model"
                                                                                        f"{suffix}", USAGE)
-    for what, path in (("target", target), ("--report", report_path)):
-        if path is not None and not path.resolve().parent.is_dir():
-            raise UserError(f"{what} {path}", "a file in an existing folder", f"create {path.resolve().parent} first")
-    if target.resolve() == source.resolve():
-        raise UserError(f"target {target}", "a file other than the source", "name another target", USAGE)
+    check_outputs({"target": target, "--report": report_path},
+                  {"source": source, "pair's module": pair_module_file(pair_ref)})
 
 
 def resolve_pair(ref: str):
@@ -68,7 +91,8 @@ def resolve_pair(ref: str):
         import_module_of(ref)
     except PairError as exc:
         if "expected a tfpt.ModelPair named" not in str(exc):  # the module's own code failed: say where
-            raise UserError(f"--pair {ref}", str(exc).split("; fix: ")[0], "correct that module", USAGE) from None
+            said, _, fix = str(exc).removeprefix(f"--pair {ref}: ").partition("; fix: ")
+            raise UserError(f"--pair {ref}", said, fix or "correct that module", USAGE) from None
     module = sys.modules.get(name)
     if module is None:
         raise UserError(f"--pair {ref}", f"an importable module {name!r}",
@@ -91,17 +115,21 @@ def _write_report(path: Path, text: str) -> None:
 def run(args) -> int:
     from tfpt.match import MatchError
     from tfpt.pair import PairError
-    validate_files(args.source, args.target, args.report)
+    validate_files(args.source, args.target, args.report, args.pair)
     from tfpt import frameworks
     frameworks.torch_first()  # before the pair's module or the Keras side loads TensorFlow (tfpt.frameworks)
     pair = resolve_pair(args.pair)
     from tfpt.adapters.weight_files import WeightFileError
-    from tfpt.porting import convert_file
+    from tfpt.porting import BuildError, convert_file
     try:
         result = convert_file(pair, args.source, args.target, samples=args.samples, seed=args.seed)
     except WeightFileError as exc:
         raise UserError(f"source {args.source}", f"weights of pair {pair.name}'s model: expected {exc}",
-                        "convert a file saved from this pair's model (same layers and sizes)") from None
+                        exc.fix or "convert a file saved from this pair's model (same layers and sizes)") from None
+    except BuildError as exc:
+        raise UserError(f"pair {pair.name}'s builder {exc.builder}", f"a model; it raised {exc.error}",
+                        f"correct {exc.builder} until it builds (`pytest --pair {args.pair}` shows the traceback)"
+                        ) from None
     except (PairError, MatchError) as exc:
         raise UserError(f"pair {pair.name}", f"its two models matched layer by layer ({exc})",
                         "fix the pair's declaration (layer_map) until `pytest --pair` matches it") from None
@@ -109,6 +137,12 @@ def run(args) -> int:
     print(text)
     if args.report is not None:
         _write_report(args.report, text)
+    if result.differences:
+        said, fixes = zip(*result.differences, strict=True)
+        print(f"error: pair {pair.name}: models alike in every setting that changes the math; they differ in "
+              f"{', '.join(said)}; fix: {' and '.join(dict.fromkeys(fixes))}, or accept it in the pair "
+              f"(ModelPair(accept={{...}}) with the reason); nothing written", file=sys.stderr)
+        return MISMATCH
     if not result.ok:
         print(f"error: {args.source} converted for pair {pair.name}: the forward check failed ({result.failure}); "
               f"fix: compare the models with `pytest --pair {args.pair}`; nothing written", file=sys.stderr)
@@ -116,16 +150,13 @@ def run(args) -> int:
     return OK
 
 
+@procs.interruptible("tfpt-convert")
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return run(args)
     except UserError as exc:
         return report(exc)
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing half-written (the target is renamed into place only when whole)",
-              file=sys.stderr)
-        return INTERRUPTED
 
 
 if __name__ == "__main__":

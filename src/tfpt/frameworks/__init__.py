@@ -84,7 +84,8 @@ class _HideFinder:
         return None
 
     def create_module(self, spec):
-        raise ModuleNotFoundError(f"{spec.name} is hidden by TFPT_HIDE_FRAMEWORKS", name=spec.name)
+        raise ModuleNotFoundError(f"{spec.name} is hidden by TFPT_HIDE_FRAMEWORKS="
+                                  f"{os.environ.get('TFPT_HIDE_FRAMEWORKS', '')!r}", name=spec.name)
 
     def exec_module(self, module):  # never reached: create_module raises
         raise ModuleNotFoundError(module.__name__)
@@ -128,6 +129,17 @@ def missing_reason(fw: str) -> str:
                 f"tests")
     return (f"{_MODULE[fw]} is not installed in this environment ({sys.executable}); "
             f"install it (see requirements.txt) to run the {fw} tests")
+
+
+def import_fix(module: str | None) -> str:
+    """The fix for an import of `module` that failed: unset TFPT_HIDE_FRAMEWORKS where it is what hides the
+    module (installing it again changes nothing), else install it."""
+    top = (module or "").split(".")[0]
+    if top and any(isinstance(f, _HideFinder) and top in f.modules for f in sys.meta_path):
+        where = "TFPT_HIDE_FRAMEWORKS" if any(top in (_MODULE[h], *get(h).hides) for h in _HIDDEN) else \
+            "TFPT_WORKER_HIDES"
+        return f"unset {where} (it hides {top})"
+    return f"install {top!r}" if top else "install the missing module"
 
 
 def loaded(fw: str) -> list:

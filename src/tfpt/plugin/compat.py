@@ -5,6 +5,7 @@ work-around; tests/test_xdist.py and tests/test_headline_commands.py test them i
 from __future__ import annotations
 
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -83,4 +84,33 @@ def drop_empty_save(bs, version: str | None) -> bool:
     if bs.benchmarks or not (bs.save or bs.autosave or bs.json):
         return False
     bs.save = bs.autosave = bs.json = None
+    return True
+
+
+# ------------------------------------------------------------------ pytest-benchmark's eager storage folder
+
+# pytest-benchmark 5.x creates its storage folder (default ./.benchmarks) when its session starts, in every run,
+# whether or not a benchmark runs or anything is saved: `pytest --pair my_pair:pair` in a user's folder left an
+# empty .benchmarks/ there on every run. The plugin notes whether the folder existed before pytest-benchmark's
+# (trylast) configure and removes it at the end only where that run created it and left it empty.
+
+def benchmark_storage_folder(config) -> Path | None:
+    """The folder of a `file://` (or plain path) --benchmark-storage, absolute; None for any other storage."""
+    value = getattr(config.option, "benchmark_storage", None)
+    if not isinstance(value, str) or not benchmark_override_applies(installed_version("pytest-benchmark")):
+        return None
+    value = value if "://" in value else "file://" + value
+    return Path(value[len("file://"):]).absolute() if value.startswith("file://") else None
+
+
+def remove_if_created_empty(folder: Path | None) -> bool:
+    """Remove `folder` (noted absent before the run) if it holds no file, its empty subfolders first; True if
+    removed. A folder holding anything is left as it is."""
+    if folder is None or not folder.is_dir() or folder.is_symlink():
+        return False
+    if any(not p.is_dir() or p.is_symlink() for p in folder.rglob("*")):
+        return False
+    for sub in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        sub.rmdir()
+    folder.rmdir()
     return True

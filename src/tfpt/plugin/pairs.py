@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+PACKAGE = str(Path(__file__).resolve().parent.parent) + "/"  # tfpt's own folder
 GENERIC_CHECKS = Path(__file__).resolve().parent.parent / "testing" / "pair_checks.py"
 # One pair's exports run in the quick tier (a broken exporter or deployer fails it in seconds); the other pairs'
 # carry the `exports` marker: in the default run, out of `make quick`.
@@ -19,16 +20,22 @@ QUICK_EXPORT_PAIR = "spec"
 
 
 def _where(exc: BaseException) -> str:
-    """file:line of the failure: a SyntaxError's own position, else the deepest frame outside importlib."""
+    """file:line of the failure: a SyntaxError's own position, a declaration's line (a PairError's `where`), else
+    the deepest frame outside importlib and outside this package (an import TFPT_HIDE_FRAMEWORKS refused is the
+    user's import line, not the hiding finder's)."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}"
+    if getattr(exc, "where", None):
+        return exc.where  # type: ignore[attr-defined]
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<frozen")]
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    outside = [f for f in frames if not f.filename.startswith(PACKAGE)] or frames
+    return f"{outside[-1].filename}:{outside[-1].lineno}" if outside else "?"
 
 
 def import_module_of(ref: str) -> None:
     """Import the module a --pair reference names and check that it holds a pair there, turning any failure of
     the module's own code into a PairError (a module that is not found at all: tfpt.pair.load says how to fix)."""
+    from tfpt import frameworks
     from tfpt.pair import ModelPair, PairError
     name, sep, attr = ref.partition(":")
     if not (name and sep and attr):
@@ -41,11 +48,15 @@ def import_module_of(ref: str) -> None:
     except ModuleNotFoundError as exc:
         if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
             return  # the module itself is not there: load() says so, with the fix
+        fix = frameworks.import_fix(exc.name)
         raise PairError(f"--pair {ref}: importing {name!r} failed at {_where(exc)}: {type(exc).__name__}: {exc}; fix: "
-                        f"install {exc.name!r} or remove that import from {name}") from None
+                        + (fix if fix.startswith("unset") else f"{fix} or remove that import from {name}")) from None
     except SyntaxError as exc:
         raise PairError(f"--pair {ref}: {name!r} does not parse at {_where(exc)}: SyntaxError: {exc.msg}; fix: "
                         f"correct that line") from None
+    except PairError as exc:  # a declaration refused: the user's line and the declaration's own fix, once
+        said = str(exc) if "; fix: " in str(exc) else f"{exc}; fix: correct that declaration"
+        raise PairError(f"--pair {ref}: {name!r} declares a pair it cannot check at {_where(exc)}: {said}") from None
     except (Exception, SystemExit) as exc:
         raise PairError(f"--pair {ref}: importing {name!r} failed at {_where(exc)}: {type(exc).__name__}: {exc}; "
                         f"fix: correct the module so that `python -c 'import {name}'` succeeds") from None
@@ -67,7 +78,8 @@ def select(config, session) -> None:
     try:
         for ref in refs:
             import_module_of(ref)
-        session.pairs = [load(ref) for ref in refs]
+        # the same pair named twice (or by two references) is checked once: each check twice proves nothing more
+        session.pairs = list({id(p): p for p in (load(ref) for ref in refs)}.values())
     except PairError as exc:
         raise pytest.UsageError(str(exc)) from None
     if config.args_source != pytest.Config.ArgsSource.ARGS:
