@@ -311,6 +311,11 @@ def check_json_target(path: Path) -> None:
                         "choose a writable folder") from None
 
 
+# Options --mode study-code does not use: the study's code shuffles natively, evaluates once per epoch on the whole
+# test set in its own batches and has no target; given with it they were accepted and changed nothing.
+STUDY_CODE_IGNORES = ("--order", "--target", "--eval-every", "--eval-batch")
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse and validate every option; nothing has started yet when this raises or exits."""
     p = Parser(prog="tfpt-compare", description=__doc__, formatter_class=Formatter,
@@ -344,6 +349,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--json", type=Path, default=None, help="also write every repeat's results as JSON here")
     args = p.parse_args(argv)
     if args.mode == STUDY_CODE:
+        given = [t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv) if str(t).startswith("--")]
+        ignored = [o for o in STUDY_CODE_IGNORES if o in given]
+        if ignored:  # accepted, they changed nothing: the study's code trains and evaluates as written
+            raise UserError(f"{ignored[0]} with --mode {STUDY_CODE}", f"an option that mode uses; the study's "
+                            f"code shuffles, evaluates and stops as written, so {ignored[0]} would change nothing",
+                            f"leave {ignored[0]} out, or use another --mode", USAGE)
         if args.pair not in (None, ["study"]):
             raise UserError(f"--pair {','.join(args.pair)}", f"--mode {STUDY_CODE} runs the study's own models",
                             "leave --pair out (or use another --mode for the spec CNN)", USAGE)
