@@ -1,9 +1,16 @@
 """Interrupted commands end their children and leave nothing behind: SIGTERM and SIGINT sent mid-run to
 tfpt-compare (its worker training), tfpt-deploy (its runtime running, and in the middle of saving) and tfpt-report
-(between its plots, and inside the step that swaps the finished report in). Each one: exit 130, one line naming
-the signal, no child left running, no temp file or folder, an earlier report intact."""
+(between its plots, and inside the step that swaps the finished report in), tfpt-convert (inside its write) and
+`python -m tfpt.data.datasets`. Each one: exit 130, one line naming the signal, no child left running, no temp file
+or folder, an earlier report intact. Every command's main is wired to the one handler (tfpt.procs.interruptible),
+read from the source.
+
+A pytest started in the background (`pytest &` from a script) has SIGINT ignored, and a child inherits that: each
+child here gets SIGINT's default handling back (`_sigint_default`), and the in-process cases Python's
+KeyboardInterrupt handler (`sigint_raises`), so the results do not depend on how pytest was started."""
 from __future__ import annotations
 
+import ast
 import json
 import os
 import signal
@@ -22,6 +29,19 @@ from tfpt.procs import child_env
 pytestmark = pytest.mark.cli
 LINE = r"^error: {prog}: interrupted by {sig}.*; fix: run it again"
 LIBRARY = {"torch": b"libtorch_cpu", "tf": b"libtensorflow_framework"}  # mapped once the framework is imported
+
+
+def _sigint_default() -> None:
+    """preexec_fn of every child sent SIGINT: default handling (Python then installs its KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(autouse=True)
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt in this process for the test, whatever pytest inherited; restored after."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def children(pid: int) -> list[int]:
@@ -69,7 +89,7 @@ def test_compare_interrupted_while_its_worker_trains(fw, sig, tmp_path):
     tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "tfpt.cli.compare", "--frameworks", fw, "--repeats", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=child_env(TMPDIR=str(tmp)), cwd=tmp_path)
+                            env=child_env(TMPDIR=str(tmp)), cwd=tmp_path, preexec_fn=_sigint_default)
     try:
         worker = wait_for(lambda: workers(proc.pid), 120, "the worker start")[0]
         # once its framework is loaded: data, model and an epoch are still ahead (>= 2 s on a machine 4x faster
@@ -123,7 +143,7 @@ def test_deploy_interrupted_while_running(sig, tmp_path):
     out.parent.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "tfpt.deploy", "onnx-torch", str(art), str(tmp_path / "in.npy"),
                              str(out), "--chunk", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=child_env())
+                            env=child_env(), preexec_fn=_sigint_default)
     wait_for(lambda: _mapped(proc.pid, b"onnxruntime") or proc.poll() is not None, 120, "the runtime's load")
     time.sleep(0.5)  # into the samples
     assert proc.poll() is None, "the deployer finished before it could be interrupted"
@@ -206,3 +226,82 @@ def test_report_signal_inside_the_swap_waits_until_the_new_report_is_whole(tmp_p
     assert len(moved) == len(list((tmp_path / "out").iterdir())) > 2
     assert doc["runs"][-1].endswith("0003_c0ffee3.json"), "the new report was not swapped in whole"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s"]
+
+
+# ------------------------------------------------------------------ every command, convert's write, the data tool
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "tfpt"
+NOT_COMMANDS = {"training/worker.py": "a child of tfpt-compare, stopped with its whole process group"}
+
+
+def wired(source: str) -> str | None:
+    """The program name `main` is wrapped with (`@procs.interruptible("...")`), or None."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == "main":
+            for dec in node.decorator_list:
+                if isinstance(dec, ast.Call) and ast.unparse(dec.func).endswith("interruptible") and dec.args:
+                    return ast.literal_eval(dec.args[0])
+    return None
+
+
+def test_every_command_handles_sigterm_as_ctrl_c():
+    """Each module with a command line (a Parser and a main) runs its main under the one handler: SIGTERM is
+    Ctrl-C (exit 130, children stopped, temp files removed). The negative control: a main without it is found."""
+    commands = {str(p.relative_to(SRC)): p.read_text() for p in sorted(SRC.rglob("*.py"))
+                if "Parser(" in p.read_text() and "def main" in p.read_text()}
+    unwired = [rel for rel, source in commands.items() if rel not in NOT_COMMANDS and wired(source) is None]
+    assert len(commands) >= 12 and not unwired, f"main without procs.interruptible: {unwired}"
+    assert wired("def main(argv=None):\n    return 0\n") is None
+    assert wired("@procs.interruptible('tfpt-x')\ndef main(argv=None):\n    return 0\n") == "tfpt-x"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_data_command_interrupted_is_one_line_and_130(sig, tmp_path):
+    """`python -m tfpt.data.datasets` stopped while it loads (a load that waits, so the signal finds it there):
+    a KeyboardInterrupt traceback (SIGINT) or a bare exit -15 (SIGTERM) before."""
+    code = ("import runpy, sys, time; import tfpt.data.cli as cli; "
+            "cli.load = lambda name: (print('loading', flush=True), time.sleep(60)); "
+            "sys.argv = ['tfpt.data.datasets', 'mnist']; runpy.run_module('tfpt.data.datasets', run_name='__main__')")
+    # -W: runpy warns that the patched module was imported before it runs as __main__ (this harness's doing)
+    proc = subprocess.Popen([sys.executable, "-W", "ignore::RuntimeWarning", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=child_env(TFPT_CACHE_DIR=str(tmp_path / "cache")), preexec_fn=_sigint_default)
+    try:
+        assert proc.stdout.readline().strip() == "loading"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    name = "SIGTERM" if sig == signal.SIGTERM else "SIGINT"
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    assert len(err.strip().splitlines()) == 1 and err.startswith(
+        f"error: python -m tfpt.data.datasets: interrupted by {name}"), err
+
+
+@pytest.mark.tf
+@pytest.mark.torch
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_convert_interrupted_while_writing_leaves_no_temp_file(sig, tmp_path, monkeypatch, capsys):
+    """tfpt-convert stopped inside its write of the target: exit 130, one line, no `.out.pt.XXXX.pt` beside it (a
+    SIGTERM left 34 MB of one before and exited -15)."""
+    frameworks.torch_first()
+    import torch
+
+    from models.pairs import BN_CNN
+    from tfpt.adapters import get as adapter
+    from tfpt.cli import convert
+    adapter("tf").build(BN_CNN, 0).save_weights(str(tmp_path / "w.weights.h5"))
+    source = (tmp_path / "w.weights.h5").read_bytes()
+
+    def save(obj, f, *a, **k):
+        Path(f).write_bytes(b"PK half a state_dict")
+        os.kill(os.getpid(), sig)  # delivered here, in the middle of the write
+        time.sleep(1)
+    monkeypatch.setattr(torch, "save", save)
+    capsys.readouterr()
+    argv = ["--pair", "models.pairs:bn-cnn", str(tmp_path / "w.weights.h5"), str(tmp_path / "out.pt"), "--samples", "2"]
+    assert convert.main(argv) == 130
+    assert [p.name for p in tmp_path.iterdir()] == ["w.weights.h5"], "the temp file or a target was left"
+    assert (tmp_path / "w.weights.h5").read_bytes() == source
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"error: tfpt-convert: interrupted by {'SIGTERM' if sig == signal.SIGTERM else 'SIGINT'}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from tfpt import frameworks
+from tfpt import frameworks, procs
 from tfpt.cli.exitcodes import OK, REGRESSION, USAGE, Formatter, Parser, UserError, epilog, report
 
 DIFFERS = REGRESSION  # 1: something differs beyond the tolerance table (the tables say what)
@@ -26,6 +26,7 @@ def _fws(text: str) -> list[str]:
     return fws
 
 
+@procs.interruptible("python -m tfpt.cli.backends")
 def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.backends", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE) + "\n  1  a difference beyond the tolerance table (the tables name it)")

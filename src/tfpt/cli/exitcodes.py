@@ -36,8 +36,9 @@ TABLE = (
 
 
 def epilog(*codes: int) -> str:
-    """The exit-code table for a command's --help; `codes` limits it to the ones that command can return."""
-    rows = [f"  {code}  {text}" for code, text in TABLE if not codes or code in codes]
+    """The exit-code table for a command's --help; `codes` limits it to the ones that command can return, and
+    INTERRUPTED is always among them: every command's main runs under tfpt.procs.interruptible."""
+    rows = [f"  {code}  {text}" for code, text in TABLE if not codes or code in codes or code == INTERRUPTED]
     return "exit codes:\n" + "\n".join(rows)
 
 

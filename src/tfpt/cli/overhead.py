@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 
-from tfpt import frameworks
+from tfpt import frameworks, procs
 from tfpt.adapters.bare_loops import bare_loop
 from tfpt.cli.args import int_at_least
 from tfpt.cli.exitcodes import OK, RUNTIME, USAGE, Formatter, Parser, epilog
@@ -29,6 +29,7 @@ def suite(fw, ds, seed, mode="as-written"):
     return result.epochs[-1].seconds
 
 
+@procs.interruptible("python -m tfpt.cli.overhead")
 def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.overhead", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, RUNTIME))

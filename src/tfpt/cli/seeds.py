@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
+from tfpt import procs
 from tfpt.cli.args import int_at_least
 from tfpt.cli.compare import check_json_target
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
@@ -70,6 +71,7 @@ def run(n: int, epochs: int, dataset: str, first_seed: int = 1, jobs: int = 1) -
             "threads_per_job": threads, "wall_s": wall, "seeds_per_hour": 3600 * n / wall}
 
 
+@procs.interruptible("python -m tfpt.cli.seeds")
 def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.seeds", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))

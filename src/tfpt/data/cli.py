@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 
+from tfpt import procs
 from tfpt.cli.exitcodes import BAD_INPUT, OK, USAGE, Formatter, Parser, epilog
 from tfpt.data.datasets import load
 from tfpt.data.registry import INFO, DataError
 
 
+@procs.interruptible("python -m tfpt.data.datasets")
 def main(argv=None) -> int:
     """`python -m tfpt.data.datasets [NAME ...] [--optional NAME ...]`: fetch, verify and cache datasets."""
     p = Parser(prog="python -m tfpt.data.datasets", formatter_class=Formatter, epilog=epilog(OK, USAGE, BAD_INPUT),
