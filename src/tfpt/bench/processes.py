@@ -12,12 +12,35 @@ independent samples of what a re-run gives (two back-to-back unchanged runs: PyT
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from tfpt import procs
+from tfpt.cli.exitcodes import BAD_INPUT, RUNTIME, USAGE, UserError
+
+# pytest's own exit codes, each with what it means for a benchmark process and the command's exit code
+# (tfpt.cli.exitcodes): a usage error or an empty selection is the command line's fault, the rest a failed run.
+PYTEST_EXIT = {
+    1: ("some benchmarks failed", RUNTIME),
+    2: ("interrupted: a test file failed to import, or the run was stopped", RUNTIME),
+    3: ("pytest's internal error", RUNTIME),
+    4: ("pytest refused its command line (a test path or an option in --pytest-args)", USAGE),
+    5: ("no test was selected (-k and the test paths select nothing)", USAGE),
+}
+PROBE = "import sys, tfpt, pytest, pytest_benchmark; print('tfpt-side-ok', sys.version_info[0])"
+
+
+class ProcessFailed(RuntimeError):
+    """A benchmark process failed; `code` is the command's exit code for it (PYTEST_EXIT)."""
+
+    def __init__(self, text: str, code: int = RUNTIME):
+        super().__init__(text)
+        self.code = code
 
 
 def pytest_cmd(python, tests, k: str | None, out: Path, pytest_args=()) -> list:
@@ -28,12 +51,85 @@ def pytest_cmd(python, tests, k: str | None, out: Path, pytest_args=()) -> list:
 
 
 def run_one(python, tests, k: str | None, out: Path, cwd=None, env=None, pytest_args=(), label: str = "") -> dict:
-    """Run one process (its output to stderr) and return its saved JSON; RuntimeError if it failed."""
+    """Run one process (its output to stderr) and return its saved JSON; ProcessFailed if it failed."""
     proc = procs.run(pytest_cmd(python, tests, k, out, pytest_args), cwd=cwd, env=env or procs.child_env(),
                      stdout=sys.stderr.fileno())
     if proc.returncode != 0 or not out.is_file():
-        raise RuntimeError(f"{label or 'a benchmark process'}: pytest exited {proc.returncode}; its messages are above")
+        meaning, code = PYTEST_EXIT.get(proc.returncode, ("it wrote no benchmark JSON", RUNTIME))
+        raise ProcessFailed(f"{label or 'a benchmark process'}: pytest exited {proc.returncode}, {meaning}; its "
+                            "messages are above", code)
     return json.loads(out.read_text())
+
+
+def _last_line(text: str) -> str:
+    """What a failed child said, in one line: its last line naming an error (pytest's usage error is followed
+    by its rootdir lines), else its last line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "error:" in line.lower()]
+    said = errors[-1] if errors else lines[-1] if lines else "nothing"
+    return said if len(said) <= 200 else said[:197] + "..."
+
+
+def check_side(python, tests, k: str | None, cwd=None, env=None, pytest_args=(), what: str = "") -> None:
+    """Before any benchmark runs, what one side's processes need, each a UserError (one line) naming `what` (the
+    option that chose the interpreter): it runs Python with tfpt, pytest and pytest-benchmark importable; the test
+    paths exist in the folder it runs in; pytest accepts the command line and -k selects at least one test
+    (`pytest --collect-only`, no test run)."""
+    cwd = Path(cwd or Path.cwd())
+    env = env or procs.child_env()
+    fix = "pass a tox env, a venv or a checkout whose Python has them (pip install -e <checkout>)"
+    try:
+        probe = procs.run([str(python), "-c", PROBE], capture=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise UserError(what, f"a Python interpreter; {python}: {exc.strerror or exc}", fix, BAD_INPUT) from None
+    if probe.returncode != 0 or "tfpt-side-ok 3" not in probe.stdout:
+        said = _last_line(probe.stderr) if probe.returncode else "nothing: it exited 0 without running the check"
+        raise UserError(what, f"a Python with tfpt, pytest and pytest-benchmark importable; {python} said: "
+                        f"{said}", fix, BAD_INPUT)
+    for test in tests:
+        path = Path(str(test).split("::")[0])
+        if not (path if path.is_absolute() else cwd / path).exists():
+            raise UserError(f"--tests {test}", f"an existing test path in {cwd}, where {what} runs pytest",
+                            "run from the checkout that holds it, or pass --tests with a path that exists",
+                            BAD_INPUT)
+    cmd = [str(python), "-m", "pytest", *tests, "--collect-only", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+           *(["-k", k] if k else []), *pytest_args]
+    got = procs.run(cmd, capture=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+    if got.returncode == 5:
+        raise UserError(f"-k {k!r}" if k else f"--tests {' '.join(map(str, tests))}",
+                        f"an expression selecting at least one benchmark; pytest collected none with {what}",
+                        f"list them with `pytest {' '.join(map(str, tests))} --collect-only -q`", USAGE)
+    if got.returncode == 4:
+        said = _last_line(got.stderr or got.stdout)
+        raise UserError(f"--pytest-args {' '.join(pytest_args)}" if pytest_args else f"--tests {' '.join(tests)}",
+                        f"a command line pytest accepts; with {what} it said: {said}",
+                        "correct the option or path pytest names", USAGE)
+    if got.returncode != 0:
+        meaning = PYTEST_EXIT.get(got.returncode, ("an unknown exit code", RUNTIME))[0]
+        raise ProcessFailed(f"collecting the benchmarks with {what}: pytest exited {got.returncode}, {meaning}: "
+                            f"{_last_line(got.stdout + got.stderr)}")
+
+
+def check_storage(folder: Path, option: str = "--storage") -> None:
+    """A folder the merged run can be saved in, checked before any run (the timings are lost if saving fails
+    after it): it is a folder or can be made one (no file on the way), and this user can create a file there."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{option} {folder}", "a folder (pytest-benchmark's storage), got a file",
+                        "pass a folder, e.g. .benchmarks", BAD_INPUT)
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"{option} {folder}", f"a folder that can be created; {existing} is a file",
+                        "pass a folder that is not below a file", BAD_INPUT)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".tfpt-bench.", suffix=".probe", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"{option} {folder}", f"a folder this user can write; {existing}: "
+                        f"{exc.strerror or type(exc).__name__}", "pass a writable folder", BAD_INPUT) from None
 
 
 def medians(doc: dict) -> dict:

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from tfpt import procs, stats
-from tfpt.bench.processes import run_one
-from tfpt.cli.args import int_at_least
+from tfpt.bench.processes import ProcessFailed, check_side, run_one
+from tfpt.cli.args import int_at_least, writable_file
 from tfpt.cli.exitcodes import BAD_INPUT, OK, REGRESSION, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 
 MIN_EFFECT = 0.05  # a resolved change smaller than this is reported, not called
@@ -48,12 +48,21 @@ class Side:
         else:
             raise UserError(f"--{label.lower()} {spec}", "a tox env or venv folder (with bin/python), a checkout "
                             "holding .venv, or a Python interpreter", "pass e.g. .tox/<env> or the path of a "
-                            "checkout", USAGE)
+                            "checkout", BAD_INPUT)
+
+    def env(self, args) -> dict:
+        return procs.child_env(**dict(kv.split("=", 1) for kv in (args.a_env if self.label == "A" else args.b_env)))
+
+    def check(self, args) -> None:
+        """Before any benchmark runs: this side's Python has tfpt and pytest, its tests exist and -k selects some
+        (tfpt.bench.processes.check_side); UserError (one line) if not."""
+        check_side(self.python, args.tests, args.k, cwd=self.cwd, env=self.env(args), pytest_args=args.pytest_args,
+                   what=f"--{self.label.lower()} {self.spec}")
 
 
 def one_process(side: Side, args, tmp: Path, i: int) -> dict:
     """{benchmark name: median seconds} of one fresh pytest process of `side`."""
-    env = procs.child_env(**dict(kv.split("=", 1) for kv in (args.a_env if side.label == "A" else args.b_env)))
+    env = side.env(args)
     print(f"== {side.label} process {i}/{args.processes}: {side.python}", file=sys.stderr, flush=True)
     doc = run_one(side.python, args.tests, args.k, tmp / f"{side.label}-{i}.json", cwd=side.cwd, env=env,
                   pytest_args=args.pytest_args, label=f"side {side.label} ({side.spec}), process {i}")
@@ -129,10 +138,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     for kv in args.a_env + args.b_env:
         if "=" not in kv or not kv.split("=", 1)[0]:
             raise UserError(f"--a-env/--b-env {kv!r}", "NAME=VALUE", "pass e.g. TFPT_BENCH_SLEEP=0.01", USAGE)
-    if args.json is not None and not args.json.parent.is_dir():
-        raise UserError(f"--json {args.json}", f"a file in an existing folder; {args.json.parent} is not one",
-                        f"mkdir -p {args.json.parent}", USAGE)
+    if args.json is not None:
+        writable_file("--json", args.json)  # exit 3, as tfpt-compare's: checked before any process runs
     args.sides = Side("A", args.a), Side("B", args.b)
+    for side in args.sides:
+        side.check(args)
     return args
 
 
@@ -142,13 +152,16 @@ def main(argv=None) -> int:
         args = parse_args(argv)
     except UserError as exc:
         return report(exc)
+    except ProcessFailed as exc:  # collecting a side's benchmarks failed
+        print(f"error: {exc}; fix: run that side's pytest alone to see why", file=sys.stderr)
+        return exc.code
     a, b = args.sides
     with procs.temp_dir(prefix="tfpt-ab-") as tmp:
         try:
             got = interleaved(a, b, args, tmp)
-        except RuntimeError as exc:
+        except ProcessFailed as exc:
             print(f"error: {exc}; fix: run that side's pytest alone to see why", file=sys.stderr)
-            return RUNTIME
+            return exc.code
     rows = verdicts(got, args.min_effect)
     if not rows:
         print(f"error: -k {args.k!r}: benchmarks both sides ran in every process, but none matched; fix: check the "

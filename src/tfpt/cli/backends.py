@@ -5,20 +5,22 @@ layer where one differs), and the layer sweep (tfpt.checks.layer_sweep) per back
     python -m tfpt.cli.backends [--pair spec,study] [--frameworks keras-torch,keras-jax]
 
 Exit 0 when everything agrees within the tolerance table, 1 when something differs (the tables say what), 2 for
-a usage error. Each backend runs in a worker process of its own (one per backend for the whole command).
+a usage error (an empty, unknown or repeated --frameworks or --pair name), 3 when a pair's input data (MNIST) is
+not available; all checked before any worker starts. Each backend runs in a worker process of its own (one per
+backend for the whole command).
 """
 from __future__ import annotations
 
 import sys
 
 from tfpt import frameworks, procs
-from tfpt.cli.exitcodes import OK, REGRESSION, USAGE, Formatter, Parser, UserError, epilog, report
+from tfpt.cli.args import framework_list
+from tfpt.cli.exitcodes import BAD_INPUT, OK, REGRESSION, USAGE, Formatter, Parser, UserError, epilog, report
 
 DIFFERS = REGRESSION  # 1: something differs beyond the tolerance table (the tables say what)
 
 
-def _fws(text: str) -> list[str]:
-    fws = frameworks.parse_names(text, "--frameworks", {b.id: b.id for b in frameworks.keras_backends()})
+def _fws(fws: list[str]) -> list[str]:
     missing = [fw for fw in fws if not frameworks.installed(fw)]
     if missing:
         raise UserError(f"--frameworks {missing[0]}", "an installed Keras backend",
@@ -26,30 +28,45 @@ def _fws(text: str) -> list[str]:
     return fws
 
 
+def _pair_names(text: str | None) -> list[str]:
+    """--pair's names, each once; None (not given): every registered pair. An empty name is a mistake, not
+    'all' (`--pair ,` ran all six)."""
+    if text is None:
+        return []
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise UserError(f"--pair {text!r}", "registered pair names, comma separated, none empty",
+                        "e.g. --pair spec,study, or leave --pair out for every registered pair", USAGE)
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UserError(f"--pair {text!r}", f"each pair once, got {', '.join(dupes)} twice",
+                        f"name {dupes[0]} once", USAGE)
+    return names
+
+
 @procs.interruptible("python -m tfpt.cli.backends")
 def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.backends", description=__doc__, formatter_class=Formatter,
-               epilog=epilog(OK, USAGE) + "\n  1  a difference beyond the tolerance table (the tables name it)")
-    p.add_argument("--pair", default="", help="registered pairs, comma separated (default: all)")
-    p.add_argument("--frameworks", default=",".join(b.id for b in frameworks.keras_backends()),
-                   help="Keras backends to run (default: every registered one)")
+               epilog=epilog(OK, USAGE, BAD_INPUT) + "\n  1  a difference beyond the tolerance table (the tables "
+                                                    "name it)")
+    p.add_argument("--pair", default=None, help="registered pairs, comma separated, each once (default: all)")
+    p.add_argument("--frameworks", type=framework_list({b.id: b.id for b in frameworks.keras_backends()}),
+                   default=",".join(b.id for b in frameworks.keras_backends()),
+                   help="Keras backends to run, each once (default: every registered one)")
     a = p.parse_args(argv)
     try:
-        fws = _fws(a.frameworks)
+        fws, names = _fws(a.frameworks), _pair_names(a.pair)
     except UserError as exc:
         return report(exc)
-    except frameworks.FrameworkNameError as exc:  # already one line naming the option and the fix
-        print(exc, file=sys.stderr)
-        return USAGE
-    return _run(fws, a.pair)
+    return _run(fws, names)
 
 
-def _run(fws: list[str], pair_text: str) -> int:
-    frameworks.torch_first()
+def _pairs(names: list[str]) -> list:
+    """The selected pairs, each able to make its input batch (a pair sampling real MNIST needs it here): checked
+    before any worker starts. Raises UserError."""
     import importlib
 
-    from tfpt.checks import backends, layer_sweep
-    from tfpt.frameworks.keras_backend import worker
+    from tfpt.data.datasets import DataError
     from tfpt.pair import PairError, get, registered
     for name in ("models.pairs", "models.zoo"):  # this repository's pairs, when run from its root
         try:
@@ -57,10 +74,31 @@ def _run(fws: list[str], pair_text: str) -> int:
         except ImportError:
             pass
     try:
-        pairs = [get(n) for n in pair_text.split(",") if n] or registered()
+        pairs = [get(n) for n in names] or registered()
     except PairError as exc:
-        print(f"error: --pair {pair_text}: {exc}; fix: name registered pairs, comma separated", file=sys.stderr)
-        return USAGE
+        raise UserError(f"--pair {','.join(names)}", str(exc), "name registered pairs, comma separated",
+                        USAGE) from None
+    if not pairs:
+        raise UserError("--pair", "at least one registered pair; none is registered here",
+                        "run from the repository's root (models/ registers its pairs)", USAGE)
+    for pair in pairs:
+        try:
+            pair.input.batch(1, 0)
+        except DataError as exc:  # "<thing>: <expected>; fix: <fix>" already (the last fix is the loader's own)
+            said, _, fix = str(exc).rpartition("; fix: ")
+            raise UserError(f"pair {pair.name}'s input", f"its sample data; {said}" if said else str(exc),
+                            fix if said else "make the data available (make data)", BAD_INPUT) from None
+    return pairs
+
+
+def _run(fws: list[str], names: list[str]) -> int:
+    frameworks.torch_first()
+    try:
+        pairs = _pairs(names)
+    except UserError as exc:
+        return report(exc)
+    from tfpt.checks import backends, layer_sweep
+    from tfpt.frameworks.keras_backend import worker
     bad = 0
     print("| pair | backend | vs Keras on TensorFlow: worst abs diff | first divergent | vs PyTorch: worst abs "
           "diff | first divergent |\n|---|---|---|---|---|---|")

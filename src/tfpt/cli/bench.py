@@ -17,11 +17,12 @@ from pathlib import Path
 from tfpt import procs, stats
 from tfpt.bench import processes as P
 from tfpt.cli.args import int_at_least
-from tfpt.cli.exitcodes import OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
+from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = Parser(prog="tfpt-bench", description=__doc__, formatter_class=Formatter, epilog=epilog(OK, USAGE, RUNTIME))
+    p = Parser(prog="tfpt-bench", description=__doc__, formatter_class=Formatter,
+               epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
     p.add_argument("--processes", type=int_at_least(1), default=3,
                    help="fresh processes (default 3: the gate compares process medians from 3 a side)")
     p.add_argument("-k", default=None, help="pytest -k expression choosing the benchmarks (default: all)")
@@ -30,9 +31,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="pytest-benchmark's storage folder (default: %(default)s)")
     p.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="passed on to each pytest")
     args = p.parse_args(argv)
-    if args.storage.exists() and not args.storage.is_dir():
-        raise UserError(f"--storage {args.storage}", "a folder (pytest-benchmark's storage), got a file",
-                        "pass a folder, e.g. .benchmarks", USAGE)
+    P.check_storage(args.storage)  # before the run: saving must not fail after it
+    P.check_side(sys.executable, args.tests, args.k, pytest_args=args.pytest_args, what="tfpt-bench's Python")
     return args
 
 
@@ -55,6 +55,9 @@ def main(argv=None) -> int:
         args = parse_args(argv)
     except UserError as exc:
         return report(exc)
+    except P.ProcessFailed as exc:  # collecting the benchmarks failed
+        print(f"error: {exc}; fix: run that pytest alone to see why", file=sys.stderr)
+        return exc.code
     from pytest_benchmark.utils import get_machine_id
     docs = []
     with procs.temp_dir(prefix="tfpt-bench-") as tmp:
@@ -63,9 +66,9 @@ def main(argv=None) -> int:
             try:
                 docs.append(P.run_one(sys.executable, args.tests, args.k, tmp / f"p{i}.json",
                                       pytest_args=args.pytest_args, label=f"process {i}"))
-            except RuntimeError as exc:
+            except P.ProcessFailed as exc:
                 print(f"error: {exc}; fix: run that pytest alone to see why", file=sys.stderr)
-                return RUNTIME
+                return exc.code
     doc = P.merge(docs)
     if not doc["benchmarks"]:
         print(f"error: -k {args.k!r}: no benchmark ran in every process; fix: check the expression with "
@@ -73,11 +76,17 @@ def main(argv=None) -> int:
         return USAGE
     commit = doc.get("commit_info") or {}
     tag = f"{commit.get('id') or 'nocommit'}_{(doc.get('datetime') or '').replace(':', '')[:15]}_processes"
+    print(summary(doc))  # first: the timings are on screen whatever happens to the file
     path = P.next_path(args.storage, get_machine_id(), tag)
-    path.parent.mkdir(parents=True, exist_ok=True)
     from tfpt.data.datasets import atomic_write
-    atomic_write(path, json.dumps(doc, indent=1).encode())
-    print(summary(doc))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(doc, indent=1).encode())
+    except OSError as exc:  # checked writable before the run; changed since
+        print(f"error: --storage {args.storage}: a folder this user can write; saving {path.name} failed "
+              f"({exc.strerror or exc}); fix: the timings are above; re-run with a writable --storage",
+              file=sys.stderr)
+        return RUNTIME
     print(f"\nsaved {len(doc['benchmarks'])} benchmarks from {args.processes} processes as {path}")
     return OK
 
