@@ -93,6 +93,12 @@ def garbage_artifact(ctx: Ctx, fmt: str) -> Path:
     return path
 
 
+def _zip_of_junk(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("junk/data.txt", "not a model")
+    return path
+
+
 def deploy_argv(ctx: Ctx, fmt: str, artifact=None, inp=None, out=None, *rest) -> list:
     return [fmt, str(artifact or ctx.art[fmt]), str(inp or ctx.tmp / "in.npy"), str(out or ctx.tmp / "out.npz"),
             *rest]
@@ -212,6 +218,20 @@ CASES: list[Case] = [
          r"artifact .*m\.tflite: a loadable tflite artifact; ai_edge_litert said: .*fix: pass the right FORMAT",
          setup=lambda c: (good_input(c, "tflite"), (c.tmp / "m.tflite").write_bytes(c.art["onnx-tf"].read_bytes())),
          needs=("artifacts",), absent=out_absent, one_line=False, alone=True),
+    # np.load takes any file without .npy's header for a pickle: a CSV named .npy said "it holds Python objects"
+    Case("deploy-input-is-a-csv", DEPLOY, lambda c: deploy_argv(c, "onnx-tf", garbage(c.tmp / "m.onnx")), BAD_INPUT,
+         r"error: input .*in\.npy: a \.npy array file of numbers \(not a \.npy file: it holds text, e\.g\. a CSV\); "
+         r"fix: save the batch with np\.save",
+         setup=lambda c: (c.tmp / "in.npy").write_text("x,y\n0.1,0.2\n"), absent=out_absent),
+    Case("deploy-input-empty-file", DEPLOY, lambda c: deploy_argv(c, "onnx-tf", garbage(c.tmp / "m.onnx")), BAD_INPUT,
+         r"error: input .*in\.npy: a \.npy array file of numbers \(not a \.npy file: it is empty\)",
+         setup=lambda c: (c.tmp / "in.npy").write_bytes(b""), absent=out_absent),
+    # torch.export.load logs the reason as a traceback and raises "Please check the warnings above": one line here
+    Case("deploy-exported-program-zip-of-junk", DEPLOY, lambda c: deploy_argv(c, "exported-program", c.tmp / "j.pt2"),
+         BAD_INPUT, r"error: artifact .*j\.pt2: a loadable exported-program artifact \(a \.pt2 archive written by "
+         r"torch\.export\.save\); torch could not read it \(RuntimeError: .*version.*\); fix: pass the right FORMAT",
+         setup=lambda c: (good_input(c, "exported-program"), _zip_of_junk(c.tmp / "j.pt2")),
+         needs=("torch", "module:torch"), absent=out_absent),
 ]
 
 for _fmt in FORMATS:

@@ -177,6 +177,15 @@ def open_input(path: Path) -> np.ndarray:
     if not path.is_file():
         raise BadInput(f"input {path}", "an existing .npy file" + (", got a folder" if path.is_dir() else ""),
                        "save the batch with np.save(path, x)")
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if not head.startswith((b"\x93NUMPY", b"PK\x03\x04")):  # .npy's magic; an .npz (a zip) is named below
+        # without this, np.load takes any other file for a pickle and said "it holds Python objects" of a CSV
+        text = all(32 <= c < 127 or c in b"\r\n\t" for c in head)
+        what = ("it is empty" if not head else "it holds text, e.g. a CSV" if text else
+                "its first bytes are not .npy's header")
+        raise BadInput(f"input {path}", f"a .npy array file of numbers (not a .npy file: {what})",
+                       "save the batch with np.save(path, x); a CSV: np.save(path, np.loadtxt(csv, delimiter=','))")
     try:
         x = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -404,10 +413,7 @@ def load(fmt: str, path: Path, sidecar: Declared | None):
             module = torch.jit.load(where)
         declared = sidecar  # checked to exist before anything loaded
     else:
-        import logging
-        # torch.export.load logs a full traceback before it raises on a bad file; the raise is enough
-        logging.getLogger("torch.export").setLevel(logging.CRITICAL)
-        program = torch.export.load(where)
+        program = _export_load(torch, path)
         names = program.graph_signature.user_inputs
         node = next(n for n in program.graph.nodes if n.op == "placeholder" and n.name == names[0])
         val = node.meta["val"]
@@ -424,6 +430,32 @@ def load(fmt: str, path: Path, sidecar: Declared | None):
         with torch.no_grad():
             return module(torch.from_numpy(x)).numpy()
     return run, declared
+
+
+def _export_load(torch, path: Path):
+    """torch.export.load, its failure in one line: torch logs the real error as a traceback and then raises "Please
+    check the warnings above", so the log record is kept (not printed) and its exception named instead."""
+    import logging
+    logger, said = logging.getLogger("torch.export"), []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            if record.exc_info and record.exc_info[1] is not None:
+                said.append(record.exc_info[1])
+    saved = logger.handlers, logger.propagate, logger.level
+    logger.handlers, logger.propagate = [Keep()], False  # torch's own stderr handler sits on this logger
+    logger.setLevel(logging.WARNING)
+    try:
+        return torch.export.load(str(path))
+    except Exception as exc:
+        cause = said[-1] if said else exc
+        text = re.sub(r"\s*\(Could this error message be improved\?.*", "", _one_line(cause)).rstrip(".")
+        raise BadInput(f"artifact {path}", "a loadable exported-program artifact (a .pt2 archive written by "
+                       f"torch.export.save); torch could not read it ({type(cause).__name__}: {text})",
+                       "pass the right FORMAT for this file, or export the model again") from None
+    finally:
+        logger.handlers, logger.propagate = saved[0], saved[1]
+        logger.setLevel(saved[2])
 
 
 def run_batches(run, x: np.ndarray, sizes: list[int], chunk: int) -> tuple[dict, dict]:
