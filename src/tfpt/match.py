@@ -9,7 +9,11 @@ then aligns the two by kind — layers with parameters must all be matched (same
 converter for the two classes); parameter-free steps may be missing on one side (the
 study's PyTorch model has an extra ReLU) — and says, for each compared output, how to bring the PyTorch tensor
 into Keras' layout, and for each Dense after a Flatten, the channels-first shape it flattened. Layouts are
-followed along the graph (`layout_states`): through merges, global pooling, permutes and flattens, both sides.
+followed along the graph (`layout_states`): through merges, global pooling, permutes and flattens, both sides,
+and through any step whose output has its input's shape (a channels-first LayerNorm2d, GroupNorm or layer scale
+keeps its input's layout, whatever its class); a converter may declare its module's output layout instead
+(`Converter.torch_layout`). Where the layout so found cannot give Keras' shape, the one that does is taken: the
+layout of an output is what the output is, not what its module's class suggests.
 Pure Python and numpy: the adapters import the frameworks, this module does not.
 """
 from __future__ import annotations
@@ -28,6 +32,11 @@ ELEMENTWISE = {Kind.RELU, Kind.DROPOUT, Kind.ACTIVATION, Kind.BATCHNORM, Kind.SO
 COMMUTATIVE = {Kind.ADD, Kind.MULTIPLY}  # merges whose inputs' order says nothing
 FLATTENS = {Kind.FLATTEN, Kind.RESHAPE}
 SEQUENCE = {Kind.LSTM, Kind.GRU}
+# Kinds that act on the last axis whatever it holds: a shape-preserving one does not keep a channels-first layout.
+LAST_AXIS = {Kind.DENSE, Kind.EMBEDDING, Kind.LSTM, Kind.GRU}
+# Kinds whose weights are constants of the model's definition (a Normalization's mean and variance), not trained
+# parameters: matched like parameter-free steps, and where present on one side only, named as a difference.
+FIXED = {Kind.PREPROCESS}
 
 
 class MatchError(ValueError):
@@ -44,11 +53,20 @@ class Event:
     label: str | None = None  # the Keras layer an output belongs to (a fused activation's event carries it)
     pad: tuple | None = None  # a padding step's zero padding per spatial dimension, ((before, after), ...)
     inputs: tuple | None = None  # indices of the events whose outputs it read; () the model input; None unknown
-    detail: tuple | None = None  # ("dims", ...) of a permute, ("dim", d) of a concatenation
+    detail: tuple | None = None  # ("dims", ...) of a permute, ("dim", d) of a concatenation, ("fn", id) of an
+    # activation (tfpt.convert.functions)
+    layout: str | None = None  # a converter's declared output layout ("channels_first", "channels_last", "input")
 
     @property
     def has_params(self) -> bool:
-        return self.param_count > 0
+        """Weights that must have a counterpart: parameters and persistent buffers (both sides count them), except
+        a preprocessing layer's constants."""
+        return self.param_count > 0 and self.kind not in FIXED
+
+    @property
+    def function(self) -> str | None:
+        """The activation function's canonical id where the tracer named it, else None."""
+        return self.detail[1] if self.detail and self.detail[0] == "fn" else None
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,18 @@ class Layout:
     (a C-major flatten of `source` re-ordered channels-last), "last-step" (a sequence's last output)."""
     how: str = "identity"
     source: tuple = ()
+
+    def shape_of(self, s: tuple) -> tuple:
+        """The shape `apply` gives an array of shape `s`."""
+        if self.how == "cf" and len(s) >= 3:
+            return (s[0], *s[2:], s[1])
+        if self.how == "to-cf" and len(s) >= 3:
+            return (s[0], s[-1], *s[1:-1])
+        if self.how in ("squeeze", "flatten-cl", "flatten-cf"):
+            return (s[0], int(np.prod(s[1:])))
+        if self.how == "last-step":
+            return (s[0], *s[2:])
+        return tuple(s)
 
     def apply(self, a: np.ndarray) -> np.ndarray:
         if self.how == "cf":
@@ -81,6 +111,8 @@ class Match:
     points: list = field(default_factory=list)  # [(label, keras index, torch index, Layout)] compared outputs
     only_keras: list = field(default_factory=list)  # parameter-free Keras events with no PyTorch counterpart
     only_torch: list = field(default_factory=list)
+    # [(label, keras Event, torch Event)] matched activation steps whose functions both tracers named
+    functions: list = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -135,22 +167,31 @@ class State:
     source: tuple | None = None
 
 
-def layout_states(events: list[Event], torch_side: bool, input_cf: bool) -> list[State]:
-    """Each event's output layout, from its first input's along the graph."""
+def layout_states(events: list[Event], torch_side: bool, input_cf: bool,
+                  input_shape: tuple | None = None) -> list[State]:
+    """Each event's output layout, from its first input's along the graph. `input_shape`: one sample of the model
+    input as this side takes it (a flatten of the input itself needs it)."""
     ins, states = inputs_of(events), list[State]()
+    model_in = (None, *input_shape) if input_shape is not None else None
     for i, ev in enumerate(events):
         first = ins[i][0] if ins[i] else None
-        shape = events[first].shape if first is not None else None
+        shape = events[first].shape if first is not None else model_in
         rank = len(ev.shape) if ev.shape is not None else 0
-        st = states[first] if first is not None else State("cf" if input_cf and torch_side and rank >= 3 else "cl")
-        if ev.kind in SPATIAL:
+        in_rank = len(shape) if shape is not None else rank
+        st = states[first] if first is not None else State("cf" if input_cf and torch_side and in_rank >= 3 else "cl")
+        if ev.layout in ("channels_first", "channels_last") and torch_side:
+            st = State("cf" if ev.layout == "channels_first" else "cl")
+        elif ev.layout == "input":
+            pass
+        elif ev.kind in SPATIAL:
             st = State("cf" if torch_side else "cl")
         elif ev.kind in FLATTENS:
             st = _reshaped(ev, st, shape, torch_side)
         elif ev.kind in ELEMENTWISE or ev.kind is None:
             pass
-        else:
-            st = State("cl")
+        elif not (st.how == "cf" and ev.kind not in LAST_AXIS and ev.shape is not None and shape is not None
+                  and tuple(ev.shape[1:]) == tuple(shape[1:])):
+            st = State("cl")  # else: a shape-preserving step on channels-first activations keeps them so
         states.append(st)
     return states
 
@@ -187,10 +228,21 @@ def _fix(ts: State, ks: State, t_shape: tuple | None, k_shape: tuple | None) -> 
     return Layout()
 
 
-def torch_layouts(events: list[Event], input_cf: bool) -> tuple[list[Layout], list[Context]]:
+def _by_shape(lay: Layout, t_shape: tuple | None, k_shape: tuple) -> Layout:
+    """`lay`, or where it cannot give Keras' shape, the one plain layout fix that does (the output is what it
+    is: a channels-first (N, C, H, W) against Keras' (N, H, W, C) needs its axis moved, whatever made it)."""
+    if t_shape is None or lay.shape_of(t_shape)[1:] == tuple(k_shape[1:]):
+        return lay
+    plain = (Layout(), Layout("cf"), Layout("to-cf")) + ((Layout("squeeze"),) if set(t_shape[2:]) == {1} else ())
+    fits = [c for c in plain if c.shape_of(t_shape)[1:] == tuple(k_shape[1:])]
+    return fits[0] if fits else lay
+
+
+def torch_layouts(events: list[Event], input_cf: bool,
+                  input_shape: tuple | None = None) -> tuple[list[Layout], list[Context]]:
     """Per PyTorch event: the layout fix for its output against a plain channels-last Keras model, and the
     converter context (flatten source, explicit padding before a conv) it gets."""
-    states, ins = layout_states(events, True, input_cf), inputs_of(events)
+    states, ins = layout_states(events, True, input_cf, input_shape), inputs_of(events)
     layouts = [_fix(st, State("flat") if st.how == "flat" else State("cl"), ev.shape, None)
                for ev, st in zip(events, states, strict=True)]
     return layouts, [torch_context(events, states, ins, j) for j in range(len(events))]
@@ -249,9 +301,10 @@ def check_layer_map(layer_map: dict, keras_events: list[Event], torch_events: li
 
 
 def match(keras_events: list[Event], torch_events: list[Event], converter_for, input_cf: bool,
-          layer_map: dict | None = None) -> Match:
+          layer_map: dict | None = None, input_shape: tuple | None = None) -> Match:
     """Align the two traces (dynamic programming: most parameter layers, then most parameter-free steps, in
-    order). `converter_for(keras_cls, torch_cls)` says whether weights can move between two classes."""
+    order). `converter_for(keras_cls, torch_cls)` says whether weights can move between two classes.
+    `input_shape`: one sample of the PyTorch model's input (its layout), for a flatten of the input itself."""
     layer_map = layer_map or {}
     check_layer_map(layer_map, keras_events, torch_events)
     k_order, t_order = canonical_order(keras_events), canonical_order(torch_events)
@@ -276,7 +329,8 @@ def match(keras_events: list[Event], torch_events: list[Event], converter_for, i
             if _can_match(K[i], T[j], converter_for, layer_map):
                 options.append(best[i + 1, j + 1] + gain(K[i], T[j]))
             best[i, j] = max(options)
-    k_states, t_states = layout_states(keras_events, False, False), layout_states(torch_events, True, input_cf)
+    k_states = layout_states(keras_events, False, False)
+    t_states = layout_states(torch_events, True, input_cf, input_shape)
     k_ins, t_ins = inputs_of(keras_events), inputs_of(torch_events)
     out, i, j = Match(), 0, 0
     unmatched_k: list[Event] = []
@@ -296,7 +350,10 @@ def match(keras_events: list[Event], torch_events: list[Event], converter_for, i
                 lay = _fix(t_states[tj], k_states[ki], t.shape, k.shape)
                 if k.kind in SEQUENCE and t.shape and len(t.shape) == 3 and len(k.shape) == 2:
                     lay = Layout("last-step")
+                lay = _by_shape(lay, t.shape, k.shape)
                 out.points.append((k.label or k.name, ki, tj, lay))
+            if k.function and t.function:
+                out.functions.append((k.label or k.name, k, t))
             i, j = i + 1, j + 1
         elif i < n and (j == m or best[i, j] == best[i + 1, j] + skip_cost(K[i])):
             (unmatched_k if K[i].has_params else out.only_keras).append(K[i])

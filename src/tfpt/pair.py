@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -349,12 +349,39 @@ def differences(pair: ModelPair, seed: int = 0) -> list:
 
 
 def named_differences(pm) -> tuple[list, list[str]]:
-    """(records, accept keys that matched nothing) for built pair models (tfpt.checks.pairs.PairModels)."""
+    """(records, accept keys that matched nothing) for built pair models (tfpt.checks.pairs.PairModels): each
+    matched layer's configuration differences; each matched activation step whose functions differ, and a Keras
+    layer's fused activation that nothing applies on the PyTorch side (replacing the converter's informational
+    note); each preprocessing layer present on one side only, with its constants."""
+    from collections import Counter
+
+    from tfpt.adapters import get as adapter
     from tfpt.checks import pairs as checks
-    from tfpt.convert.named import record, with_accepted
+    from tfpt.convert import Kind
+    from tfpt.convert.named import activation_difference, preprocessing_difference, record, with_accepted
     by_keras = {k.name: (k, t) for k, t, _ in pm.match.params}
+    fused = {k.label: k for k in pm.match.only_keras if k.function and k.label in by_keras}
+    acts = [(label, k, t) for label, k, t in pm.match.functions]
     out = []
     for layer, d in checks.config_differences(pm):
         k, t = by_keras[layer]
+        if d.field == "activation" and layer not in fused:
+            continue  # the activation is matched to a PyTorch step: compared below, function by function
         out.append(record(k.name, t.name, k.cls, t.cls, d))  # type: ignore[arg-type]  # a convert.Difference
+    for label, k in fused.items():
+        out = [d for d in out if (d.keras_layer, d.field) != (label, "activation")]
+        owner, t = by_keras[label]
+        out.append(activation_difference(label, t.name, owner.cls, t.cls, k.function, None))
+    for label, k, t in acts:
+        owner = by_keras[label][0].cls if label in by_keras else k.cls
+        found = activation_difference(label, t.name, owner, t.cls, k.function, t.function)
+        out += [found] if found else []
+    for side, fw, events in (("keras", "tf", pm.match.only_keras), ("torch", "torch", pm.match.only_torch)):
+        pre = [e.name for e in events if e.kind == Kind.PREPROCESS]
+        if pre:
+            model = pm.keras_model if side == "keras" else pm.torch_model
+            for name, rec in adapter(fw).records(model, pre).items():
+                out.append(preprocessing_difference(side, name, rec.cls, rec.config, dict(rec.weights)))
+    counts = Counter(k.cls for k, _, _ in pm.match.params)
+    out = [replace(d, of=counts.get(d.keras_class, 0)) for d in out]
     return with_accepted(out, pm.pair.accept)

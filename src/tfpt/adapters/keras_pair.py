@@ -7,7 +7,8 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.adapters.keras_layers import keras_record, set_keras_weights, weight_names
-from tfpt.convert import Kind, kind_for, kind_of
+from tfpt.convert import Kind, kind_for
+from tfpt.convert.functions import keras_function
 from tfpt.frameworks import import_tf, keras as _keras
 from tfpt.match import Event
 from tfpt.pair import ModelPair, PairError
@@ -68,13 +69,28 @@ def _kind(layer, cls: str):
     """A layer's kind: a converter's claim first (tfpt.convert.kind_for); an `Activation` layer by the function
     it applies (Activation("relu") is a ReLU, Activation("softmax") a softmax)."""
     if cls == "Activation":
-        act = _activation(layer) or "linear"
-        return {"relu": Kind.RELU, "softmax": Kind.SOFTMAX, "log_softmax": Kind.SOFTMAX,
-                "linear": Kind.IDENTITY}.get(act, Kind.ACTIVATION)
+        return _act_kind(_activation(layer) or "linear")
     return kind_for("tf", cls)
 
 
+def _act_kind(act: str):
+    """An activation function's kind, as PyTorch's module for it has (ReLU6 is a ReLU, log_softmax a softmax)."""
+    return {"relu": Kind.RELU, "relu6": Kind.RELU, "softmax": Kind.SOFTMAX, "log_softmax": Kind.SOFTMAX,
+            "linear": Kind.IDENTITY}.get(act, Kind.ACTIVATION)
+
+
 def _detail(layer, cls: str) -> tuple | None:
+    """What the matcher needs beyond the kind: a permute's order, a concatenation's axis, the function an
+    activation layer applies (tfpt.convert.functions: its canonical id)."""
+    fn = None
+    if cls == "Activation":
+        fn = keras_function(_activation(layer) or "linear")
+    elif cls == "ReLU":
+        fn = keras_function("relu", getattr(layer, "max_value", None), getattr(layer, "negative_slope", 0.0))
+    elif cls == "Softmax":
+        fn = "softmax"
+    if fn is not None:
+        return ("fn", fn)
     if cls == "Permute":
         return ("dims", 0, *(int(d) for d in layer.dims))
     if cls == "Concatenate":
@@ -114,8 +130,9 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
         if act and kind in FUSED:
             events.append(Event(layer.name, kind, cls, n_params, None, None, None, inputs))
             values.append(None)
-            events.append(Event(f"{layer.name}:{act}", kind_of("tf", act) or Kind.ACTIVATION, act, 0, value.shape,
-                                layer.name, None, (len(events) - 1,)))
+            fn = keras_function(act)
+            events.append(Event(f"{layer.name}:{act}", _act_kind(act), act, 0, value.shape, layer.name, None,
+                                (len(events) - 1,), ("fn", fn) if fn else None))
         else:
             events.append(Event(layer.name, kind, cls, n_params, value.shape, layer.name, _pad(layer, cls), inputs,
                                 _detail(layer, cls)))

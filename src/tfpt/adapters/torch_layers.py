@@ -32,10 +32,22 @@ def _own_tensors(module):
             if t is not None and n.rsplit(".", 1)[-1] not in _SKIP]
 
 
+def weight_count(module) -> int:
+    """Elements in the module's parameters and persistent buffers (what torch_record holds), as Keras'
+    count_params counts trainable and non-trainable weights alike: a module holding only buffers has weights."""
+    kept = set(module.state_dict(keep_vars=True))
+    return sum(t.numel() for n, t in _own_tensors(module) if n in kept)
+
+
 def torch_record(name: str, module) -> LayerRecord:
     """The module's class, config (its attributes: kernel_size, stride, eps, momentum, batch_first, ...; plus
     use_bias) and its own weights as numpy copies."""
     config = {attr: _plain(getattr(module, attr)) for attr in _CONFIG if hasattr(module, attr)}
+    for attr in ("mean", "std"):  # a normalising module's constants (torchvision's Normalize), where plain numbers
+        value = getattr(module, attr, None)
+        if isinstance(value, (int, float)) or isinstance(value, (list, tuple)) and \
+                all(isinstance(v, (int, float)) for v in value):
+            config[attr] = _plain(value)
     bias = getattr(module, "bias", None)
     config["use_bias"] = bias if isinstance(bias, bool) else bias is not None  # RNNs keep a bool, others a tensor
     order = list(module.state_dict(keep_vars=True))  # registration order: weight, bias, then buffers
@@ -58,7 +70,7 @@ def set_torch_weights(module, weights: dict) -> None:
             if tuple(target.shape) != value.shape:
                 raise ValueError(f"torch {type(module).__name__}: {name} has shape {tuple(target.shape)}, got "
                                  f"{value.shape}; convert with the record of this very module")
-            source = torch.from_numpy(np.ascontiguousarray(value))
+            source = torch.from_numpy(np.array(value, order="C"))  # ascontiguousarray makes a 0-d array 1-d
             if source.dtype != target.dtype:
                 raise ValueError(f"torch {type(module).__name__}: {name} is {target.dtype}, got {source.dtype}; "
                                  f"cast the array or the module first")

@@ -7,8 +7,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from tfpt.adapters.torch_layers import set_torch_weights, torch_record
+from tfpt.adapters.torch_layers import set_torch_weights, torch_record, weight_count
 from tfpt.convert import claims, kind_for, kind_of
+from tfpt.convert.functions import torch_function
+from tfpt.convert.registry import torch_layout_for
 from tfpt.frameworks import import_torch
 from tfpt.match import Event
 from tfpt.pair import ModelPair
@@ -101,7 +103,18 @@ def _detail(op: str, args, kwargs, out) -> tuple | None:
         return ("dim", int(kwargs.get("dim", rest[0] if rest else 0)))
     if op == "transpose" and len(rest) >= 2:
         return ("swap", int(rest[0]), int(rest[1]))
-    return None
+    fn = torch_function(op, kwargs.get("approximate", rest[0] if op == "gelu" and rest else None))
+    return ("fn", fn) if fn else None
+
+
+def _module_detail(module) -> tuple | None:
+    """A module's counterpart of `_detail`: torchvision's Permute module's order, an activation's function."""
+    cls = type(module).__name__
+    if cls == "Permute" and hasattr(module, "dims"):
+        return ("dims", *(int(d) for d in module.dims))
+    fn = torch_function(cls, getattr(module, "approximate", None), getattr(module, "min_val", None),
+                        getattr(module, "max_val", None))
+    return ("fn", fn) if fn else None
 
 
 class _Graph:
@@ -134,14 +147,14 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
     values: list = []
     depth, counts, graph, pending = [0], {}, _Graph(), []
 
-    def record(name, cls, kind, n_params, out, inputs, pad=None, detail=None):
+    def record(name, cls, kind, n_params, out, inputs, pad=None, detail=None, layout=None):
         t = _first_tensor(out)
         if not isinstance(t, torch.Tensor):
             graph.produced(out, inputs)
             return
         value = t.detach().cpu().numpy().copy()
         graph.produced(out, (len(events),))
-        events.append(Event(name, kind, cls, n_params, value.shape, None, pad, inputs, detail))
+        events.append(Event(name, kind, cls, n_params, value.shape, None, pad, inputs, detail, layout))
         values.append(value)
 
     class OnOp:
@@ -166,8 +179,9 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
         def post(m, _args, out, name=name):
             depth[0] -= 1
             cls = type(m).__name__
-            record(name, cls, kind_for("torch", cls), sum(p.numel() for p in m.parameters()), out, pending.pop(),
-                   _padding(m))
+            # parameters and persistent buffers, as Keras counts trainable and non-trainable weights
+            record(name, cls, kind_for("torch", cls), weight_count(m), out, pending.pop(), _padding(m),
+                   _module_detail(m), torch_layout_for(cls))
         handles += [mod.register_forward_pre_hook(pre), mod.register_forward_hook(post)]
     try:
         model.eval()

@@ -60,7 +60,8 @@ def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
 
 def find_match(pair: ModelPair, keras_model, torch_model, seed: int = 0) -> Match:
     (k_events, _), (t_events, _) = _traces(pair, keras_model, torch_model, pair.input.batch(TRACE_BATCH, seed))
-    return match(k_events, t_events, convert.find, pair.input.torch_layout == "channels_first", pair.layer_map)
+    return match(k_events, t_events, convert.find, pair.input.torch_layout == "channels_first", pair.layer_map,
+                 pair.input.torch_shape)
 
 
 def build(pair: ModelPair, seed: int = 0) -> PairModels:

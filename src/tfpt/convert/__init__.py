@@ -12,17 +12,27 @@ op computes (Kind.CONV, Kind.DENSE, Kind.RELU, Kind.FLATTEN, ...). The built-in 
 `tfpt.convert.layers` and are registered when this package is imported.
 
 Extending: subclass `Converter`, set `name`, `keras_classes`, `torch_classes`, implement `_to_torch` and
-`_to_keras` (and `differences` when the pair has config that matters), then `register(MyConverter())`. The
+`_to_keras` (and `differences` when the pair has config that matters; `torch_layout` where the PyTorch module's
+output layout is not its kind's), then `register(MyConverter())`. The
 latest registration wins, so a user's converter can replace a built-in one for the same classes.
 """
 from tfpt.convert import layers  # the built-in converters, registered as it is imported
 from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform
 from tfpt.convert.kinds import PARAMETRIC_KINDS, Kind, class_name, kind_of, needs_converter
-from tfpt.convert.registry import claims, converter_for, converters, find, kind_for, register, unregister
+from tfpt.convert.registry import (
+    claims,
+    converter_for,
+    converters,
+    find,
+    kind_for,
+    register,
+    torch_layout_for,
+    unregister,
+)
 
 __all__ = [
     "Context", "ConversionError", "Converter", "Difference", "LayerRecord", "converter_for", "converters", "find",
-    "register", "unregister", "claims", "kind_for",
+    "register", "unregister", "claims", "kind_for", "torch_layout_for",
     "Kind", "PARAMETRIC_KINDS", "class_name", "kind_of", "needs_converter", "layers",
     "_conform",  # for converters defined elsewhere: the check every built-in conversion's result goes through
 ]

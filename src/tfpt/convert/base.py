@@ -9,6 +9,8 @@ import numpy as np
 
 from tfpt.convert.kinds import Kind
 
+TORCH_LAYOUTS = ("channels_first", "channels_last", "input")
+
 
 @dataclass(frozen=True)
 class LayerRecord:
@@ -72,6 +74,11 @@ class Converter:
     kind: "Kind | str | None" = None
     keras_classes: tuple[str, ...] = ()
     torch_classes: tuple[str, ...] = ()
+    # The layout of the PyTorch module's output, for comparing it with the Keras layer's (always channels-last):
+    # "channels_first" ((N, C, ...), as a conv's), "channels_last", or "input" (its input's, as a norm or a scale
+    # keeps). None: the kind table decides (a conv's kind is channels-first), else the output itself (a
+    # shape-preserving module keeps its input's layout; otherwise the layout that gives Keras' shape).
+    torch_layout: str | None = None
 
     def differences(self, k: LayerRecord, t: LayerRecord, ctx: Context | None = None) -> list[Difference]:
         """Config differences between the pair; `material=True` where outputs or training change. Raises

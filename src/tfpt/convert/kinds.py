@@ -35,6 +35,7 @@ class Kind(str, Enum):
     ADD = "add"
     MULTIPLY = "multiply"  # elementwise product (squeeze-excitation's channel gate)
     CONCAT = "concat"
+    PREPROCESS = "preprocess"  # input scaling or normalisation by constants (Rescaling, Normalization)
 
     def __str__(self) -> str:
         return self.value
@@ -69,6 +70,7 @@ _KERAS_KINDS = {
     Kind.ADD: ("Add",),
     Kind.MULTIPLY: ("Multiply",),
     Kind.CONCAT: ("Concatenate",),
+    Kind.PREPROCESS: ("Rescaling", "Normalization"),
 }
 _TORCH_KINDS = {
     Kind.CONV: ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "conv1d", "conv2d", "conv3d"),
@@ -85,16 +87,18 @@ _TORCH_KINDS = {
     Kind.UPSAMPLE: ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "interpolate"),
     Kind.RELU: ("ReLU", "relu", "ReLU6", "relu6"),  # Keras' ReLU(max_value=6) is a ReLU layer too
     Kind.ACTIVATION: ("Sigmoid", "Tanh", "GELU", "SiLU", "ELU", "LeakyReLU", "PReLU", "Hardswish", "sigmoid",
-                      "tanh", "gelu", "silu", "elu", "leaky_relu", "hardswish"),
+                      "tanh", "gelu", "silu", "elu", "leaky_relu", "hardswish", "Hardsigmoid", "hardsigmoid", "Mish",
+                      "mish", "SELU", "selu", "Softplus", "softplus"),
     Kind.SOFTMAX: ("Softmax", "LogSoftmax", "softmax", "log_softmax"),
     Kind.FLATTEN: ("Flatten", "flatten"),
-    Kind.RESHAPE: ("Unflatten", "view", "reshape", "permute", "transpose", "unflatten"),
+    Kind.RESHAPE: ("Unflatten", "view", "reshape", "permute", "transpose", "unflatten", "Permute"),  # torchvision's
     Kind.DROPOUT: ("Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "dropout", "dropout1d", "dropout2d"),
     Kind.PAD: ("ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "pad"),
     Kind.IDENTITY: ("Identity",),
     Kind.ADD: ("add", "iadd"),
     Kind.MULTIPLY: ("mul", "imul"),
     Kind.CONCAT: ("cat", "concat"),
+    Kind.PREPROCESS: ("Normalize",),  # torchvision.transforms.Normalize is an nn.Module
 }
 _KINDS = {fw: {name.lower(): kind for kind, names in table.items() for name in names}
           for fw, table in (("tf", _KERAS_KINDS), ("torch", _TORCH_KINDS))}

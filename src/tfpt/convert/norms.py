@@ -23,6 +23,7 @@ class GroupNormConverter(_AffineNorm):
 
     name = "groupnorm"
     kind = "groupnorm"  # its own kind: a LayerNorm with the same parameter shapes is not its counterpart
+    torch_layout = "input"
     keras_classes = ("GroupNormalization",)
     torch_classes = ("GroupNorm",)
 
@@ -44,6 +45,7 @@ class LayerNorm2dConverter(LayerNormConverter):
 
     name = "layernorm2d"
     kind = Kind.LAYERNORM
+    torch_layout = "input"  # channels-first in, channels-first out
     keras_classes = ("LayerNormalization",)
     torch_classes = ("LayerNorm2d",)
 
@@ -65,6 +67,7 @@ class LayerScaleConverter(Converter):
 
     name = "layer_scale"
     kind = "layer_scale"  # a learned elementwise product: its own kind
+    torch_layout = "input"
     keras_classes = ("LayerScale",)
     torch_classes = ("LayerScale", "LayerScale2d")
 

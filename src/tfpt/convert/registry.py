@@ -5,7 +5,7 @@ or a non-leaf torch module such as nn.MultiheadAttention is recorded whole, not 
 gives that class's kind (the converter's `kind`), so a user's class reaches the matcher. Pure Python."""
 from __future__ import annotations
 
-from tfpt.convert.base import ConversionError, Converter, LayerRecord
+from tfpt.convert.base import TORCH_LAYOUTS, ConversionError, Converter, LayerRecord
 from tfpt.convert.kinds import Kind, class_name, kind_of
 
 _REGISTRY: list[Converter] = []
@@ -19,6 +19,10 @@ def register(converter):
         raise TypeError(f"register() takes a tfpt.convert.Converter, got {type(inst).__name__}")
     if not inst.name or not inst.keras_classes or not inst.torch_classes:
         raise ValueError(f"{type(inst).__name__} needs a name, keras_classes and torch_classes")
+    if inst.torch_layout is not None and inst.torch_layout not in TORCH_LAYOUTS:
+        raise ValueError(f"{type(inst).__name__}.torch_layout={inst.torch_layout!r}: expected one of "
+                         f"{', '.join(TORCH_LAYOUTS)} or None; fix: 'channels_first' for a module that outputs "
+                         f"(N, C, ...), 'input' for one that keeps its input's layout")
     if inst.kind is None:
         inst.kind = default_kind(inst)
     _REGISTRY.append(inst)
@@ -54,6 +58,12 @@ def kind_for(framework: str, cls) -> "Kind | str | None":
     if conv is not None and conv.kind is not None:
         return conv.kind
     return kind_of(framework, cls)
+
+
+def torch_layout_for(cls) -> str | None:
+    """The output layout the converter claiming this PyTorch class declares (Converter.torch_layout), or None."""
+    conv = _claimed("torch", cls)
+    return conv.torch_layout if conv is not None else None
 
 
 def unregister(converter: Converter) -> None:

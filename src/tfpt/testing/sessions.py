@@ -86,7 +86,8 @@ def explain(pair: ModelPair, layer: str) -> str:
         return ""
     order = built(pair).match.labels
     upto = order[:order.index(layer) + 1] if layer in order else order
-    found = next((n for n in reversed(upto) if n in named), None)
+    found = next((n for n in reversed(upto) if n in named), None) or \
+        next((n for n in named if n not in order), None)  # a layer on one side only (a Rescaling) precedes all
     return f"; configuration differs at or before it: {'; '.join(named[found])}" if found else ""
 
 
