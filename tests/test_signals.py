@@ -263,8 +263,9 @@ def test_data_command_interrupted_is_one_line_and_130(sig, tmp_path):
             "cli.load = lambda name: (print('loading', flush=True), time.sleep(60)); "
             "sys.argv = ['tfpt.data.datasets', 'mnist']; runpy.run_module('tfpt.data.datasets', run_name='__main__')")
     # -W: runpy warns that the patched module was imported before it runs as __main__ (this harness's doing)
-    proc = subprocess.Popen([sys.executable, "-W", "ignore::RuntimeWarning", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=child_env(TFPT_CACHE_DIR=str(tmp_path / "cache")), preexec_fn=_sigint_default)
+    proc = subprocess.Popen([sys.executable, "-W", "ignore::RuntimeWarning", "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=child_env(TFPT_CACHE_DIR=str(tmp_path / "cache")),
+                            preexec_fn=_sigint_default)
     try:
         assert proc.stdout.readline().strip() == "loading"
         proc.send_signal(sig)
