@@ -76,7 +76,7 @@ def check_side(python, tests, k: str | None, cwd=None, env=None, pytest_args=(),
     paths exist in the folder it runs in; pytest accepts the command line and -k selects at least one test
     (`pytest --collect-only`, no test run)."""
     cwd = Path(cwd or Path.cwd())
-    env = env or procs.child_env()
+    env = {**(env or procs.child_env()), "PYTHONDONTWRITEBYTECODE": "1"}  # the checks leave nothing behind
     fix = "pass a tox env, a venv or a checkout whose Python has them (pip install -e <checkout>)"
     try:
         probe = procs.run([str(python), "-c", PROBE], capture=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
