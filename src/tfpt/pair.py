@@ -149,6 +149,9 @@ class ModelPair:
     the checks report each beside the table's default. `batch`: samples for the forward and gradient checks
     (default 256; a 224x224 model needs fewer). `accept`: known, accepted configuration differences,
     {"layer:field" or "field": "why"} (fields as `tfpt.differences(pair)` names them), so the other checks run.
+    `as_is=True`: both builders return models that already hold their weights (a converter's output and its
+    original, a pretrained port, two checkpoints): the suite transfers nothing and compares them as they are,
+    parameters included (checks that need seeded builders skip, saying so).
 
     Every field is checked here, when the pair is declared, and each builder's result on every build
     (`check_built`), so a mistake is named where it was made, not deep inside a check."""
@@ -165,6 +168,7 @@ class ModelPair:
     tolerances: dict = field(default_factory=dict)
     batch: int | None = None
     accept: dict = field(default_factory=dict)
+    as_is: bool = False
 
     @_at_declaration
     def __post_init__(self):
@@ -211,6 +215,10 @@ class ModelPair:
             raise PairError(f"pair {self.name}: accept={_show(self.accept)}: expected a dict of difference -> why "
                             f"it is accepted (non-empty strings); fix: e.g. accept={{'epsilon': 'Keras ResNet50 "
                             f"uses 1.001e-5'}}")
+        if not isinstance(self.as_is, bool):
+            raise PairError(f"pair {self.name}: as_is={_show(self.as_is)}: expected True (both builders return models "
+                            f"holding their own weights: compared as they are) or False (seeded builders: the suite "
+                            f"transfers weights); fix: as_is=True or leave it out")
 
     def _check_tolerances(self) -> None:
         if not isinstance(self.tolerances, dict):

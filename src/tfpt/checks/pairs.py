@@ -105,13 +105,31 @@ def to_keras(pm: PairModels) -> None:
 
 
 def shared(pair: ModelPair, direction: str = "tf->torch", seed: int = 0) -> PairModels:
-    """Both models holding one set of weights, copied in `direction`."""
+    """Both models holding one set of weights, copied in `direction`; an as-is pair's models as they were built,
+    nothing copied (each holds its own weights)."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     pm = build(pair, seed)
+    if pair.as_is:
+        return pm
     _randomize_statistics(pm, direction, seed)
     (to_torch if direction == "tf->torch" else to_keras)(pm)
     return pm
+
+
+def parameters(pm: PairModels) -> tuple[OrderedDict, OrderedDict]:
+    """Both models' own parameters in Keras' layout, {layer.weight: array}: the Keras model's as they are, the
+    PyTorch model's through the converters' layout change; nothing is copied into either model. For an as-is
+    pair (a converter's output beside its original) a weight the converter dropped, left at its initial value or
+    mis-permuted differs here, named by its layer."""
+    k_names, t_names = pm.param_names
+    krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
+    kw, tw = OrderedDict(), OrderedDict()
+    for k, t, ctx in pm.match.params:
+        as_keras = _converter(k, t).to_keras(trec[t.name], krec[k.name], ctx)
+        for name, w in krec[k.name].weights.items():
+            kw[f"{k.name}.{name}"], tw[f"{k.name}.{name}"] = w, as_keras[name]
+    return kw, tw
 
 
 STATISTICS = {"moving_mean": "mean", "running_mean": "mean", "moving_variance": "var", "running_var": "var"}

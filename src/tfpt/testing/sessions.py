@@ -14,7 +14,14 @@ BATCH = 256  # the default samples for the forward and gradient checks (ModelPai
 
 
 def built(pair: ModelPair, direction: str = "tf->torch") -> P.PairModels:
-    return _built(pair, direction)
+    return _built(pair, "tf->torch" if pair.as_is else direction)  # as-is: nothing copied, one build
+
+
+def skip_as_is(pair: ModelPair, why: str) -> None:
+    """Skip a check that means nothing for a pair whose models hold their own weights (ModelPair.as_is)."""
+    if pair.as_is:
+        import pytest
+        pytest.skip(f"{pair.name} is an as-is pair (as_is=True): {why}")
 
 
 @functools.cache
