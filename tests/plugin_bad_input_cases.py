@@ -26,6 +26,9 @@ class Case:
 
 
 PAIR = ("--pair", "my_pair:pair")
+# a pair module whose declaration (line 4) sets the keyword filled in; builders never called: refused first
+DECLARE = ("from tfpt import InputSpec, ModelPair\n\nSPEC = InputSpec(shape=(4,))\n"
+           "pair = ModelPair('p', lambda: None, lambda: None, SPEC, %s)\n")
 TRIVIAL = ("test_trivial.py",)  # a test file that passes: only the plugin's checks can fail the run
 
 CASES = [
@@ -54,6 +57,22 @@ CASES = [
          module="x = 1\n"),
     Case("pair-attribute-not-a-pair", PAIR, r"expected a tfpt.ModelPair named 'pair' in my_pair, found dict",
          module="pair = {'keras': None}\n"),
+    Case("pair-imports-a-hidden-framework", PAIR, r"importing 'my_pair' failed at \S*my_pair\.py:2: "
+         r"ModuleNotFoundError: torch is hidden by TFPT_HIDE_FRAMEWORKS='torch'; fix: unset TFPT_HIDE_FRAMEWORKS",
+         module="import os\nimport torch\n", env={"TFPT_HIDE_FRAMEWORKS": "torch"}, not_in="install"),
+    # ---- a declaration the pair module makes is refused at the user's line, with the declaration's one fix
+    Case("pair-tolerance-quantile-above-one", PAIR, r"a declaration in 'my_pair' is refused at \S*my_pair\.py:4:"
+         r" pair p: tolerances\['forward'\] quantile=2: expected the fraction of elements that must pass, in "
+         r"\(0, 1\]; fix: ", module=DECLARE % "tolerances={'forward': {'quantile': 2}}", not_in="tfpt/pair.py"),
+    Case("pair-tolerance-why-a-number", PAIR, r"at \S*my_pair\.py:4: pair p: tolerances\['forward'\]=\{'why': 3\}: "
+         r"expected .*why a string\); fix: ", module=DECLARE % "tolerances={'forward': {'why': 3}}",
+         not_in="tfpt/pair.py"),
+    Case("pair-num-classes-zero", PAIR, r"at \S*my_pair\.py:4: pair p: num_classes=0: expected a whole number",
+         module=DECLARE % "num_classes=0", not_in="tfpt/pair.py"),
+    Case("pair-inputspec-shape-zero", PAIR, r"at \S*my_pair\.py:3: InputSpec shape=0: expected a non-empty tuple",
+         module="from tfpt import InputSpec\n\nSPEC = InputSpec(shape=0)\n", not_in="tfpt/pair.py"),
+    Case("pair-head-typo-gets-a-fix", PAIR, r"at \S*my_pair\.py:4: pair p: keras_head must be 'logits' or "
+         r"'softmax', got 'logit'; fix: correct that declaration", module=DECLARE % "keras_head='logit'"),
     # ---- the plugin's environment variables
     Case("seed-env-not-a-number", TRIVIAL, r"TFPT_SEED='abc': expected an integer >= 0 .+; fix: .*TFPT_SEED=1234",
          env={"TFPT_SEED": "abc"}),

@@ -1,6 +1,7 @@
 """tfpt-ab on a benchmark that only sleeps (no framework, so each process takes about a second): the same version
 on both sides resolves no slowdown, 1 ms planted on side B is "B slower" with exit 1, and a side that is no
-interpreter is one line, exit 2."""
+interpreter is one line, exit 3 (a file named on the command line that is not what was expected; the other
+mistakes found before any process: tests/command_preflight_cases.py)."""
 import json
 import subprocess
 import sys
@@ -44,8 +45,8 @@ def test_a_planted_millisecond_on_side_b_is_called_slower(tmp_path):
     assert "| test_sleepy |" in proc.stdout and "B slower" in proc.stdout
 
 
-def test_a_side_that_is_no_interpreter_is_one_line_exit_2(tmp_path, capsys):
+def test_a_side_that_is_no_interpreter_is_one_line_exit_3(tmp_path, capsys):
     from tfpt.cli.ab import main
-    assert main(["--a", str(tmp_path / "nope"), "--b", sys.executable]) == 2
+    assert main(["--a", str(tmp_path / "nope"), "--b", sys.executable]) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: --a ") and "fix:" in err[0]

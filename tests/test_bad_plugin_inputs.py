@@ -49,7 +49,7 @@ def test_bad_plugin_input(case, tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and re.match(r"(ERROR|error): ", lines[0]), "not one error line" + where
     assert re.search(case.stderr, lines[0]), f"does not match {case.stderr!r}" + where
-    assert "; fix: " in lines[0], where
+    assert "; fix: " in lines[0] and lines[0].count("fix:") == 1, "not one fix" + where
     assert case.not_in is None or case.not_in not in lines[0], where
     assert files_in(work) == before, "the run changed or left files in its folder" + where
 
@@ -70,3 +70,34 @@ def test_valid_values_run_and_the_seed_in_use_is_in_the_header(tmp_path, env, ar
     (tmp_path / "test_trivial.py").write_text(TRIVIAL_TEST)
     proc = run_pytest(tmp_path, tmp_path / "storage", "-v", *args, "test_trivial.py", env=env)
     assert proc.returncode == 0 and header in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_a_run_in_a_users_folder_leaves_no_benchmark_storage_behind(tmp_path):
+    """No pytest.ini there, so pytest-benchmark's default ./.benchmarks: it made that folder, empty, on every run;
+    a folder that was there before the run is kept (control)."""
+    (tmp_path / "test_trivial.py").write_text(TRIVIAL_TEST)
+    environ = child_env(PYTHONDONTWRITEBYTECODE="1")
+    environ.pop("PYTHONPATH", None)
+    run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_trivial.py"]
+    proc = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=environ)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["test_trivial.py"]
+    (tmp_path / ".benchmarks").mkdir()
+    proc = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=environ)
+    assert proc.returncode == 0 and (tmp_path / ".benchmarks").is_dir(), proc.stderr[-2000:]
+
+
+def test_the_same_pair_named_twice_is_checked_once(tmp_path, monkeypatch):
+    import tfpt.pair as pair_module
+    from tfpt.plugin import pairs
+    (tmp_path / "twice_pair.py").write_text("from tfpt import InputSpec, ModelPair\n\npair = ModelPair('twice', "
+                                            "lambda: None, lambda: None, InputSpec(shape=(4,)))\nalias = pair\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(pair_module, "_REGISTRY", dict(pair_module._REGISTRY))  # the registry as it was, after
+    monkeypatch.delitem(sys.modules, "twice_pair", raising=False)
+    refs = ["twice_pair:pair", "twice_pair:pair", "twice_pair:alias"]
+    config = type("Config", (), {"getoption": lambda self, name: refs, "args_source": pytest.Config.ArgsSource.ARGS})
+    session = type("Session", (), {"pairs": None})()
+    pairs.select(config(), session)
+    assert [p.name for p in session.pairs] == ["twice"]

@@ -373,17 +373,16 @@ def named_differences(pm) -> tuple[list, list[str]]:
     out = []
     for layer, d in checks.config_differences(pm):
         k, t = by_keras[layer]
-        if d.field == "activation" and layer not in fused:
-            continue  # the activation is matched to a PyTorch step: compared below, function by function
         out.append(record(k.name, t.name, k.cls, t.cls, d))  # type: ignore[arg-type]  # a convert.Difference
+    # the converter's note on a fused activation, where the functions applied are compared instead
+    compared = set(fused) | {label for label, _, _ in acts}
+    out = [d for d in out if not (d.field == "activation" and d.keras_layer in compared)]
     for label, k in fused.items():
-        out = [d for d in out if (d.keras_layer, d.field) != (label, "activation")]
         owner, t = by_keras[label]
-        out.append(activation_difference(label, t.name, owner.cls, t.cls, k.function, None))
+        out += [x for x in [activation_difference(label, t.name, owner.cls, t.cls, k.function, None)] if x]
     for label, k, t in acts:
         owner = by_keras[label][0].cls if label in by_keras else k.cls
-        found = activation_difference(label, t.name, owner, t.cls, k.function, t.function)
-        out += [found] if found else []
+        out += [x for x in [activation_difference(label, t.name, owner, t.cls, k.function, t.function)] if x]
     for side, fw, events in (("keras", "tf", pm.match.only_keras), ("torch", "torch", pm.match.only_torch)):
         pre = [e.name for e in events if e.kind == Kind.PREPROCESS]
         if pre:

@@ -56,7 +56,7 @@ def import_module_of(ref: str) -> None:
                         f"correct that line") from None
     except PairError as exc:  # a declaration refused: the user's line and the declaration's own fix, once
         said = str(exc) if "; fix: " in str(exc) else f"{exc}; fix: correct that declaration"
-        raise PairError(f"--pair {ref}: {name!r} declares a pair it cannot check at {_where(exc)}: {said}") from None
+        raise PairError(f"--pair {ref}: a declaration in {name!r} is refused at {_where(exc)}: {said}") from None
     except (Exception, SystemExit) as exc:
         raise PairError(f"--pair {ref}: importing {name!r} failed at {_where(exc)}: {type(exc).__name__}: {exc}; "
                         f"fix: correct the module so that `python -c 'import {name}'` succeeds") from None
