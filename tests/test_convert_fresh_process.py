@@ -23,7 +23,7 @@ def torch_model():
     return torch.nn.Sequential(torch.nn.Linear(8, 4))
 
 
-pair = ModelPair("keras-first", keras_model, torch_model, InputSpec(shape=(8,)), formats=())
+pair = ModelPair("keras-first", keras_model, torch_model, InputSpec(shape=(8,)), formats=(), num_classes=4)
 '''
 
 

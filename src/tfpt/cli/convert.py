@@ -15,7 +15,7 @@ accepts it. PyTorch state Keras has no place for (BatchNorm's num_batches_tracke
 """
 from __future__ import annotations
 
-import importlib.util
+import importlib.machinery
 import sys
 from pathlib import Path
 
@@ -43,16 +43,18 @@ def parser() -> Parser:
 
 
 def pair_module_file(ref: str) -> Path | None:
-    """The file of the module a --pair MODULE:NAME names, found without running it (None where it cannot be)."""
-    name = ref.partition(":")[0]
-    if not name:
-        return None
-    if str(Path.cwd()) not in sys.path:  # as tfpt.plugin.pairs.import_module_of: the current folder is importable
-        sys.path.insert(0, str(Path.cwd()))
-    try:
-        spec = importlib.util.find_spec(name)
-    except Exception:  # noqa: BLE001 - a parent package that fails to import: resolve_pair says so, in one line
-        return None
+    """The file of the module a --pair MODULE:NAME names, found the way --pair imports it (the current folder
+    first) without running it or its packages: None where it is not found."""
+    name, path, spec = ref.partition(":")[0], [str(Path.cwd()), *sys.path], None
+    parts = name.split(".") if name else []
+    for i in range(len(parts)):
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:i + 1]), path)
+        except (ImportError, ValueError):
+            return None
+        if spec is None:
+            return None
+        path = list(spec.submodule_search_locations or [])
     return Path(spec.origin) if spec is not None and spec.has_location and spec.origin else None
 
 
@@ -67,8 +69,9 @@ def validate_files(source: Path, target: Path, report_path: Path | None, pair_re
                         "check the path")
     holds = FILE_KINDS[src]["holds"]
     if source.stat().st_size == 0:
+        save = "torch.save(model.state_dict(), path)" if src == "state_dict" else "model.save_weights(path)"
         raise UserError(f"source {source}", f"{holds} weights, got an empty file (0 bytes)",
-                        "save the weights again (torch.save(model.state_dict(), path) or model.save_weights(path))")
+                        f"save the weights again with {save} and convert that file")
     want = FILE_KINDS[src]["target"]
     if dst != want:
         suffix, theirs = FILE_KINDS[want]["suffix"], FILE_KINDS[want]["holds"]
@@ -107,6 +110,23 @@ def resolve_pair(ref: str):
                         f"define {attr} = ModelPair(...) in {name} or register it there", USAGE) from None
 
 
+def differences_line(name: str, differences: list) -> str:
+    """The one error line of a refused pair: each material difference once, with the layers it is in (DenseNet121
+    differs in all 121 BatchNorm epsilons: one entry, three layer names and a count), and the accept keys."""
+    groups: dict = {}
+    for d in differences:
+        groups.setdefault(d.what, []).append(d)
+    said, keys = [], []
+    for what, ds in groups.items():
+        names = [f"Keras {d.keras_layer} vs PyTorch {d.torch_layer}" for d in ds]
+        said.append(f"{what} in {names[0]}" if len(ds) == 1 else
+                    f"{what} in {len(ds)} layers ({', '.join(names[:3])}{', ...' if len(ds) > 3 else ''})")
+        keys.append(f"'{ds[0].key if len(ds) == 1 else ds[0].field}': 'why'")
+    return (f"error: pair {name}: no difference that changes the outputs unless the pair accepts it, got "
+            f"{', '.join(said)}; fix: make them equal in the pair's builders, or declare them known with "
+            f"ModelPair(..., accept={{{', '.join(dict.fromkeys(keys))}}}); nothing written")
+
+
 def _write_report(path: Path, text: str) -> None:
     from tfpt.data.datasets import atomic_write
     atomic_write(path, text.encode())
@@ -130,7 +150,10 @@ def run(args) -> int:
         raise UserError(f"pair {pair.name}'s builder {exc.builder}", f"a model; it raised {exc.error}",
                         f"correct {exc.builder} until it builds (`pytest --pair {args.pair}` shows the traceback)"
                         ) from None
-    except (PairError, MatchError) as exc:
+    except PairError as exc:  # the declaration or what a builder returned: the message's own fix, once
+        said, _, fix = str(exc).removeprefix(f"pair {pair.name}: ").partition("; fix: ")
+        raise UserError(f"pair {pair.name}", said, fix or "correct the pair's declaration") from None
+    except MatchError as exc:
         raise UserError(f"pair {pair.name}", f"its two models matched layer by layer ({exc})",
                         "fix the pair's declaration (layer_map) until `pytest --pair` matches it") from None
     text = result.render()
@@ -138,10 +161,7 @@ def run(args) -> int:
     if args.report is not None:
         _write_report(args.report, text)
     if result.differences:
-        said, fixes = zip(*result.differences, strict=True)
-        print(f"error: pair {pair.name}: models alike in every setting that changes the math; they differ in "
-              f"{', '.join(said)}; fix: {' and '.join(dict.fromkeys(fixes))}, or accept it in the pair "
-              f"(ModelPair(accept={{...}}) with the reason); nothing written", file=sys.stderr)
+        print(differences_line(pair.name, result.differences), file=sys.stderr)
         return MISMATCH
     if not result.ok:
         print(f"error: {args.source} converted for pair {pair.name}: the forward check failed ({result.failure}); "

@@ -19,7 +19,7 @@ BAD_INPUT = 3     # a file, artifact or data set named on the command line is mi
 NOTHING = 4       # nothing to compare: no saved runs (tfpt-report only)
 RUNTIME = 5       # a worker process or a model runtime failed on valid input
 NOT_GATED = 6     # the newest saved run cannot be gated: it holds no benchmarks (tfpt-report only)
-MISMATCH = 7      # converted weights failed the pair's forward check: nothing written (tfpt-convert only)
+MISMATCH = 7      # converted weights failed the pair's forward check, or a setting differs: nothing written
 INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT) or SIGTERM: children ended, temp files removed, nothing half-written
 
 TABLE = (
@@ -30,7 +30,8 @@ TABLE = (
     (NOTHING, "nothing to compare (tfpt-report only)"),
     (RUNTIME, "a worker or model runtime failed on valid input"),
     (NOT_GATED, "the newest run cannot be gated: it holds no benchmarks (tfpt-report only)"),
-    (MISMATCH, "the converted weights failed the pair's forward check: nothing written (tfpt-convert only)"),
+    (MISMATCH, "the converted weights failed the pair's forward check, or the two models differ in a setting the "
+               "pair does not accept: nothing written (tfpt-convert only)"),
     (INTERRUPTED, "interrupted (Ctrl-C or SIGTERM): children stopped, temp files removed, no file half-written"),
 )
 
