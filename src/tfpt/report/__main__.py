@@ -15,10 +15,12 @@ import math
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 from tfpt import procs
 from tfpt.cli import exitcodes
+from tfpt.cli.exitcodes import UserError
 from tfpt.report import html
 from tfpt.report.regressions import RSS_BOUND, default_factors, gate
 from tfpt.report.storage import load_runs, newest_pairs
@@ -29,6 +31,7 @@ from tfpt.report.tables import (
     inference_table,
     measurements_section,
     peak_table,
+    read_measurements,
     study_figures,
     study_table,
     version_table,
@@ -82,8 +85,18 @@ def _check_out(p, out: Path, storage: Path) -> None:
         parent = parent.parent
     if not parent.is_dir():
         p.error(f"argument --out: {parent} is a file, so {out} cannot be created")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        p.error(f"argument --out: {parent} is not writable")
+    # Asked by doing, where the report is written (a temporary folder beside --out, then the files into --out):
+    # os.access says yes to root on /sys/kernel, where creating anything fails (EPERM).
+    beside = out.parent
+    while not beside.exists():
+        beside = beside.parent
+    for where in (beside, out) if out.is_dir() else (beside,):
+        try:
+            tempfile.TemporaryDirectory(dir=where, prefix=".tfpt-report-probe.").cleanup()
+        except OSError as exc:
+            raise UserError(f"--out {out}", f"a folder this user can write; {where} refused a new folder "
+                            f"({exc.strerror or type(exc).__name__})", "pass a writable folder, e.g. --out reports") \
+                from None
 
 
 REPORT_FILE = re.compile(r"^(report\.(md|html|json)|history-\d+\.svg)$")
@@ -112,32 +125,19 @@ def write_report(out: Path, files: dict) -> None:
 
 
 def measurement_warnings(folder: Path) -> list[str]:
-    """The conformance figures the report reads (reports/measurements-*.json), checked: one warning per file
-    that the tables cannot use, naming the file and the field."""
-    out = []
-    for f in sorted(folder.glob("measurements-*.json")):
-        try:
-            doc = json.loads(f.read_text())
-        except (OSError, ValueError) as exc:
-            out.append(f"skipping {f}: field (whole file): not readable JSON ({type(exc).__name__}: {exc})")
-            continue
-        if not isinstance(doc, dict):
-            out.append(f"skipping {f}: field (top level): expected an object, got {type(doc).__name__}")
-            continue
-        for key, kind in (("env", str), ("versions", dict), ("figures", dict)):
-            if not isinstance(doc.get(key), kind):
-                got = "nothing" if key not in doc else type(doc[key]).__name__
-                out.append(f"skipping {f}: field {key}: expected {'a string' if kind is str else 'an object'}, "
-                           f"got {got}")
-                break
-    return out
+    """The conformance figures the report reads (reports/measurements-*.json), checked: one warning per file or
+    figure that the tables cannot use, naming the file and the field (tfpt.report.tables.read_measurements)."""
+    return read_measurements(folder)[1]
 
 
 @procs.interruptible("tfpt-report")
 def main(argv=None) -> int:
     p = parser()
     a = p.parse_args(argv)
-    _check_out(p, a.out, a.storage)
+    try:
+        _check_out(p, a.out, a.storage)
+    except UserError as exc:
+        return exitcodes.report(exc)
     if not a.storage.exists():
         print(exitcodes.message(f"--storage {a.storage}", "a folder of saved runs; nothing is there, so nothing to "
                                 "compare", "pass the folder pytest-benchmark saves into, or run `pytest benchmarks "
@@ -178,9 +178,9 @@ def main(argv=None) -> int:
     comparisons = [(b, n, next(it) if b is not None else []) for b, n in pairs]
     regressed = [v for _, _, vs in comparisons for v in vs if v.regressed]
     latest = runs[-1]
-    cpu = latest.machine.get("cpu") or {}
+    info = latest.info
     intro = (f"{len(runs)} saved run(s) in `{a.storage}`; latest: {latest.label}, {latest.datetime}, machine "
-             f"{latest.machine.get('node', '?')} ({cpu.get('brand_raw', '?')}, {cpu.get('count', '?')} CPUs).")
+             f"{info.node or '?'} ({info.cpu_brand or '?'}, {info.cpu_count or '?'} CPUs).")
 
     # Everything is composed in memory first; files are written only once all of it succeeded.
     series = history_series(runs)
@@ -217,7 +217,14 @@ def main(argv=None) -> int:
                          for b, n, vs in comparisons for v in vs]}
     text = "\n".join(md) + "\n"
     files.update({"report.md": text, "report.html": page, "report.json": json.dumps(data, indent=1, default=str)})
-    write_report(a.out, files)
+    try:
+        write_report(a.out, files)
+    except OSError as exc:  # the probe passed, then the disk filled or the folder changed: nothing half-written
+        print(exitcodes.message(f"--out {a.out}", f"a folder this user can write; writing the report failed "
+                                f"({exc.strerror or type(exc).__name__}: {exc.filename or a.out}), the previous "
+                                "report left as it was", "free space or fix the folder's permissions, then rerun"),
+              file=sys.stderr)
+        return exitcodes.BAD_INPUT
     print(text)
     if regressed:
         print(f"{len(regressed)} significant regression(s): " + ", ".join(v.name for v in regressed), file=sys.stderr)

@@ -71,7 +71,16 @@ def main(argv=None) -> int:
         print(exitcodes.message(f"DST {a.dst}", "a folder (created if missing), got a file", "pass a folder"),
               file=sys.stderr)
         return exitcodes.BAD_INPUT
-    written = sync(a.src, a.dst)
+    try:
+        written = sync(a.src, a.dst)
+    except OSError as exc:  # each file lands whole by rename or not at all: what was copied before is whole
+        name = Path(exc.filename or a.dst)
+        from_src = a.src.resolve() in name.resolve().parents
+        thing, need = (f"SRC {a.src}", "saved runs this user can read") if from_src else \
+            (f"DST {a.dst}", "a folder this user can write")
+        print(exitcodes.message(thing, f"{need}; {name}: {exc.strerror or type(exc).__name__}",
+                                "fix its permissions, or pass another folder"), file=sys.stderr)
+        return exitcodes.BAD_INPUT
     print(f"{len(written)} run file(s) copied from {a.src} to {a.dst}")
     return exitcodes.OK
 

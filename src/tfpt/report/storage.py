@@ -10,6 +10,10 @@ where they carry a zone), never compared as text.
 Runs are comparable only within one key: the same machine (pytest-benchmark's node name, CPU brand and CPU
 count), the same framework versions and the same tox env. A run whose machine_info lacks any of the three is
 kept apart: it is shown, but never compared with another run (a warning says so).
+
+Every reader takes machine_info through one typed accessor, `Run.info` (`Machine`): each field its type or None,
+a field of another type read as missing, so a saved run edited to hold `"frameworks": null` reads as one whose
+versions are unknown.
 """
 from __future__ import annotations
 
@@ -19,6 +23,35 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+
+def _str_or_none(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Machine:
+    """machine_info as the report reads it: every field of its type, or None where missing or of another type."""
+    node: str | None = None
+    cpu_brand: str | None = None
+    cpu_count: int | None = None
+    frameworks: tuple = ()  # ((name, version string), ...): only names whose version is a string
+    tox_env: str | None = None
+
+    @classmethod
+    def of(cls, info) -> Machine:
+        info = info if isinstance(info, dict) else {}
+        cpu = info.get("cpu") if isinstance(info.get("cpu"), dict) else {}
+        count = cpu.get("count")
+        fws = info.get("frameworks") if isinstance(info.get("frameworks"), dict) else {}
+        return cls(_str_or_none(info.get("node")), _str_or_none(cpu.get("brand_raw")),
+                   count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else None,
+                   tuple((k, v) for k, v in fws.items() if isinstance(k, str) and isinstance(v, str)),
+                   _str_or_none(info.get("tox_env")))
+
+    def version(self, name: str) -> str | None:
+        """The saved version of a framework (tensorflow, keras, torch, ...), or None."""
+        return dict(self.frameworks).get(name)
 
 
 @dataclass
@@ -35,34 +68,38 @@ class Run:
         return {b.get("fullname") or b["name"]: b for b in self.benchmarks}
 
     @property
+    def info(self) -> Machine:
+        """machine_info, typed: the one way every reader takes it."""
+        return Machine.of(self.machine)
+
+    @property
     def versions(self) -> tuple:
-        fw = self.machine.get("frameworks") or {}
-        return fw.get("tensorflow"), fw.get("torch")
+        info = self.info
+        return info.version("tensorflow"), info.version("torch")
 
     @property
     def machine_known(self) -> bool:
-        cpu = self.machine.get("cpu") or {}
-        return all(v is not None for v in (self.machine.get("node") if self.by_node else "*",
-                                            cpu.get("brand_raw"), cpu.get("count")))
+        info = self.info
+        return all(v is not None for v in (info.node if self.by_node else "*", info.cpu_brand, info.cpu_count))
 
     @property
     def machine_key(self) -> tuple:
-        cpu = self.machine.get("cpu") or {}
         if not self.machine_known:  # never the same machine as another run: two unknowns may be two machines
             return "unknown machine", str(self.path), None
-        return self.machine.get("node") if self.by_node else "*", cpu.get("brand_raw"), cpu.get("count")
+        info = self.info
+        return info.node if self.by_node else "*", info.cpu_brand, info.cpu_count
 
     @property
     def key(self) -> tuple:
         """What a run is comparable with: the same machine, framework versions and tox env."""
-        return (*self.machine_key, *self.versions, self.machine.get("tox_env"))
+        return (*self.machine_key, *self.versions, self.info.tox_env)
 
     env_key = key  # the older name
 
     @property
     def pair_label(self) -> str:
         tf, torch = self.versions
-        env = self.machine.get("tox_env")
+        env = self.info.tox_env
         return f"TF {tf or '-'} / torch {torch or '-'}" + (f" ({env})" if env else "")
 
     @property
@@ -177,6 +214,17 @@ def _extra(extra, where: str) -> None:
         _need(isinstance(ys, list), f"{where}.yardstick_s", "a list of seconds", ys)
         for j, y in enumerate(ys):
             _need(_positive(y), f"{where}.yardstick_s[{j}]", SECONDS, y)
+    for key in ("process_medians", "yardstick_process_medians"):  # runs of tfpt-bench: one figure per process
+        if extra.get(key) is not None:
+            _need(isinstance(extra[key], list), f"{where}.{key}", "a list of seconds, one per process", extra[key])
+            for j, x in enumerate(extra[key]):
+                _need(_positive(x), f"{where}.{key}[{j}]", SECONDS, x)
+    if extra.get("idle_rounds") is not None:  # the rounds an epoch worker flagged idle, by index
+        idle = extra["idle_rounds"]
+        _need(isinstance(idle, list), f"{where}.idle_rounds", "a list of round indices", idle)
+        for j, i in enumerate(idle):
+            _need(isinstance(i, int) and not isinstance(i, bool) and i >= 0, f"{where}.idle_rounds[{j}]",
+                  "a round index (a whole number >= 0)", i)
     if extra.get("yardstick_flops") is not None:
         _need(_positive(extra["yardstick_flops"]), f"{where}.yardstick_flops", "a positive number",
               extra["yardstick_flops"])

@@ -172,7 +172,7 @@ def study_table(runs) -> str:
                     f"| {s_tf} | {s_pt} |")
     rows.append(f"| parameters | {total_params(CNN):,} | {total_params(CNN):,} | 1.00 | | |")
     tf, torch = runs[-1].versions
-    keras = runs[-1].machine.get("frameworks", {}).get("keras", "?")
+    keras = runs[-1].info.version("keras") or "?"
     rows.append(f"| version | TF {tf or '?'} / Keras {keras} | torch {torch or '?'} | | | |")
     return "\n".join(rows) + "\n\nIntervals: bootstrap 95 % of the median from the saved rounds (3 or more)."
 
@@ -263,17 +263,90 @@ def history_series(runs) -> dict:
     return dict(sorted(plots.items()))
 
 
-def load_measurements(folder: Path) -> dict:
-    """{env: {"versions": ..., "figures": {...}}} from reports/measurements-<env>-<worker>.json (workers merged)."""
+def _kind(value) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _figure_rows() -> list[tuple]:
+    """The conformance figures the version table shows: (row label, figure name, cell from the figure, what the
+    figure must be). `read_measurements` checks each file's figures with the same cell functions, so a figure
+    the table cannot show is left out with a warning, never a traceback."""
+    rows = [("forward max abs diff, spec tf->torch", "pair spec forward max |Δ| tf->torch",
+             lambda f: f"{max(f.values()):.2g}", "an object of numbers, one per layer"),
+            ("gradient max rel. error, spec", "pair spec gradient relative error",
+             lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}",
+             "an object of numbers, one per weight")]
+    for backend in frameworks.keras_backends():  # a row per Keras backend and reference, in every env that ran it
+        for against in ("vs Keras on TensorFlow", "vs PyTorch"):
+            rows.append((f"forward max abs diff, spec, {backend.name} {against}",
+                         f"keras backend {backend.id} pair spec forward max |Δ|",
+                         lambda f, a=against: f"{f[a]:.2g}", f"an object with a number under {against!r}"))
+    for fw in frameworks.FRAMEWORKS:
+        rows.append((f"MNIST 1 epoch {NAMES[fw]}", f"mnist 1 epoch {fw}", lambda f: f"{100 * f['test_acc']:.2f} %",
+                     "an object with test_acc, a number"))
+    return rows
+
+
+def _readable(name: str, value, rows) -> str | None:
+    """None where the tables can read this figure, else what it must be."""
+    if name.startswith("defaults "):
+        ok = len(name.split()) == 2 and isinstance(value, dict)
+        return None if ok else "an object of defaults under `defaults <framework>`"
+    for _, figure, cell, expected in rows:
+        if figure == name:
+            try:
+                cell(value)
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+                return expected
+    return None
+
+
+def read_measurements(folder: Path) -> tuple[dict, list[str]]:
+    """({env: {"versions": ..., "figures": {...}}} from reports/measurements-<env>-<worker>.json (workers merged),
+    [one warning per file or figure the tables cannot use, naming the file and the field]). Each file is checked
+    first: env a string, versions an object of version strings, figures an object; each figure the tables read
+    must be readable by them."""
     out: dict = {}
+    warnings: list[str] = []
+    rows = _figure_rows()
     for f in sorted(Path(folder).glob("measurements-*.json")):
         try:
             doc = json.loads(f.read_text())
-            entry = out.setdefault(doc["env"], {"versions": doc["versions"], "figures": {}})
-            entry["figures"].update(doc["figures"])
-        except (ValueError, KeyError, TypeError):
+        except (OSError, ValueError, RecursionError) as exc:
+            warnings.append(f"skipping {f}: field (whole file): not readable JSON ({type(exc).__name__}: {exc})")
             continue
-    return out
+        if not isinstance(doc, dict):
+            warnings.append(f"skipping {f}: field (top level): expected an object, got {_kind(doc)}")
+            continue
+        problem = next(((key, what) for key, kind, what in (
+            ("env", str, "a string"), ("versions", dict, "an object of version strings"),
+            ("figures", dict, "an object")) if not isinstance(doc.get(key), kind)), None)
+        if problem is None:
+            bad = [k for k, v in doc["versions"].items() if v is not None and not isinstance(v, str)]
+            problem = (f"versions.{bad[0]}", "a version string or null") if bad else None
+        if problem is not None:
+            key, what = problem
+            value = doc
+            for part in key.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            warnings.append(f"skipping {f}: field {key}: expected {what}, got {_kind(value)}")
+            continue
+        figures = {}
+        for name, value in doc["figures"].items():
+            expected = _readable(name, value, rows)
+            if expected is None:
+                figures[name] = value
+            else:
+                warnings.append(f"{f}: field figures.{json.dumps(name, ensure_ascii=False)}: expected {expected}, "
+                                f"got {_kind(value)} {json.dumps(value, default=str)[:40]}: that figure left out")
+        entry = out.setdefault(doc["env"], {"versions": doc["versions"], "figures": {}})
+        entry["figures"].update(figures)
+    return out, warnings
+
+
+def load_measurements(folder: Path) -> dict:
+    """{env: {"versions": ..., "figures": {...}}}: what read_measurements keeps."""
+    return read_measurements(folder)[0]
 
 
 def _defaults(figures: dict) -> dict:
@@ -309,9 +382,8 @@ def version_table(runs, folder: Path) -> str:
     conformance figures and the defaults audit from each env's measurements; changed defaults listed."""
     cols: dict = {}
     for run in runs:
-        v = run.machine.get("frameworks", {})
-        key = (v.get("tensorflow"), v.get("torch"))
-        cols.setdefault(key, {"env": run.machine.get("tox_env"), "bench": {}, "fig": {}})
+        key = run.versions
+        cols.setdefault(key, {"env": run.info.tox_env, "bench": {}, "fig": {}})
         for b in run.benchmarks:
             e = b.get("extra_info", {})
             if e.get("quantity") == "peak":  # the run's float32 matmul: each env is timed alone, minutes apart
@@ -347,19 +419,8 @@ def version_table(runs, folder: Path) -> str:
     def fig(k, name, pick):
         f = cols[k]["fig"].get(name)
         return pick(f) if f is not None else "-"
-    rows.append("| forward max abs diff, spec tf->torch | " + " | ".join(
-        fig(k, "pair spec forward max |Δ| tf->torch", lambda f: f"{max(f.values()):.2g}") for k in keys) + " |")
-    rows.append("| gradient max rel. error, spec | " + " | ".join(
-        fig(k, "pair spec gradient relative error",
-            lambda f: f"{max(v for n, v in f.items() if not n.startswith('loss')):.2g}") for k in keys) + " |")
-    for backend in frameworks.keras_backends():  # a row per Keras backend and reference, in every env that ran it
-        for against in ("vs Keras on TensorFlow", "vs PyTorch"):
-            rows.append(f"| forward max abs diff, spec, {backend.name} {against} | " + " | ".join(
-                fig(k, f"keras backend {backend.id} pair spec forward max |Δ|", lambda f, a=against: f"{f[a]:.2g}")
-                for k in keys) + " |")
-    for fw in frameworks.FRAMEWORKS:
-        rows.append(f"| MNIST 1 epoch {NAMES[fw]} | " + " | ".join(
-            fig(k, f"mnist 1 epoch {fw}", lambda f: f"{100 * f['test_acc']:.2f} %") for k in keys) + " |")
+    for label, name, cell, _ in _figure_rows():
+        rows.append(f"| {label} | " + " | ".join(fig(k, name, cell) for k in keys) + " |")
     rows = [r for r in rows if set(r.strip("|").split("|")[1:]) != {" - "}]  # not measured in any run: left out
     from tfpt.adapters.defaults import KEYS
     for fw in frameworks.FRAMEWORKS:
