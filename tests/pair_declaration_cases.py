@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tfpt.pair import InputSpec, ModelPair
+from tfpt.tolerances import Tol
 
 
 @dataclass
@@ -99,4 +100,16 @@ ROWS += [
 ROWS += [  # strings NumPy's dtype parser raises ValueError or SyntaxError on (found by the property sweep)
     spec("dtype-a-struct-spec", r"InputSpec dtype='0:': expected a numeric NumPy dtype", dtype="0:"),
     spec("dtype-leading-zero", r"InputSpec dtype='01': expected a numeric NumPy dtype", dtype="01"),
+]
+ROWS += [  # tolerance overrides the checks could never pass, or whose reason is no text
+    pair("tolerance-quantile-two", r"pair p: tolerances\['forward'\] quantile=2: expected the fraction of elements "
+         r"that must pass, in \(0, 1\]; fix:", tolerances={"forward": {"quantile": 2}}),
+    pair("tolerance-quantile-zero", r"tolerances\['forward'\] quantile=0: expected the fraction",
+         tolerances={"forward": {"quantile": 0}}),
+    pair("tolerance-tol-quantile-above-one", r"tolerances\['gradient'\] quantile=1\.5: expected the fraction",
+         tolerances={"gradient": Tol(atol=0.0, rtol=1e-5, quantile=1.5)}),
+    pair("tolerance-why-a-number", r"pair p: tolerances\['forward'\]=\{'why': 3\}: expected .*why a string\); fix:",
+         tolerances={"forward": {"why": 3}}),
+    pair("tolerance-why-none", r"tolerances\['forward'\]=\{'atol': 1e-05, 'why': None\}: expected",
+         tolerances={"forward": {"atol": 1e-5, "why": None}}),
 ]

@@ -25,6 +25,19 @@ def test_bad_declaration_is_one_line_naming_the_setting(row):
     assert "; fix: " in text or "fix: rename" in text or "must be" in text, text
 
 
+def test_a_declaration_error_names_the_line_that_declared_it():
+    """Where the plugin and tfpt-convert say it failed: the caller's line, not tfpt/pair.py's (warnings-style)."""
+    import inspect
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.raises(PairError) as exc:
+        ModelPair("p", builder, builder, InputSpec(shape=(4,)), tolerances={"forward": {"quantile": 2}})
+    assert exc.value.where == f"{__file__}:{line}"
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.raises(PairError) as exc:
+        InputSpec(shape=0)
+    assert exc.value.where == f"{__file__}:{line}"
+
+
 def test_the_table_covers_every_field():
     ids = [r.id for r in ROWS]
     assert len(ids) == len(set(ids)) and len(ids) >= 40
@@ -105,6 +118,43 @@ def test_a_builder_returning_the_other_frameworks_model_is_named():
     with pytest.raises(PairError, match=r"pair swapped: its keras builder returned torch\.nn\.modules\.linear\.Linear; "
                                         r"expected a keras\.Model"):
         get("tf").build(p, 0)
+
+
+def _dense_pair(name: str, width: int = 10, **kwargs) -> ModelPair:
+    """Keras Dense(4 -> width) and torch Linear(4, width): the smallest pair whose output is `width` wide."""
+    def keras_model():
+        keras = frameworks.keras()
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(width)])
+
+    def torch_model():
+        import torch
+        return torch.nn.Sequential(torch.nn.Linear(4, width))
+    return ModelPair(name, keras_model, torch_model, kwargs.pop("input", InputSpec(shape=(4,))), **kwargs)
+
+
+def _both():
+    if not (frameworks.installed("torch") and frameworks.installed("tf")):
+        pytest.skip("needs both frameworks")
+    frameworks.torch_first()
+    from tfpt.checks import pairs
+    return pairs
+
+
+def test_num_classes_is_checked_against_the_models_output_on_first_build():
+    pairs = _both()
+    assert pairs.build(_dense_pair("ten-wide", num_classes=10)).match.params  # the control: builds and matches
+    with pytest.raises(PairError, match=r"pair five-declared: num_classes=5: expected the width of the models' "
+                                        r"output, got the keras model 10, the torch model 10 values per sample; fix: "
+                                        r"num_classes=10"):
+        pairs.build(_dense_pair("five-declared", num_classes=5))
+
+
+def test_an_input_spec_the_model_refuses_is_named():
+    pairs = _both()
+    with pytest.raises(PairError, match=r"pair wrong-input: its keras model failed on a batch of InputSpec\(shape="
+                                        r"\(5,\), dtype='float32'\) \(ValueError: .*\); fix: make the InputSpec one "
+                                        r"sample of what both models take"):
+        pairs.build(_dense_pair("wrong-input", input=InputSpec(shape=(5,))))
 
 
 # ------------------------------------------------------------------------------------------ property-based
