@@ -95,3 +95,14 @@ def test_identical_differences_in_many_layers_read_as_one_short_sentence():
 def test_differences_with_other_values_stay_apart():
     message = unaccepted_message("p", [bn_epsilon(0), bn_epsilon(1), bn_epsilon(2, torch_eps=1e-3)], [])
     assert "in 2 BatchNorm layers" in message and "Keras conv2/bn (BatchNormalization) vs PyTorch" in message
+
+
+def test_an_unadapted_normalization_is_named_but_changes_nothing():
+    """EfficientNetB0 built without weights holds Normalization(mean 0, variance 1): the identity as it stands."""
+    import numpy as np
+
+    from tfpt.convert.named import preprocessing_difference
+    unit = {"mean": np.zeros(3, np.float32), "variance": np.ones(3, np.float32)}
+    assert not preprocessing_difference("keras", "normalization", "Normalization", {}, unit).material
+    assert preprocessing_difference("keras", "normalization", "Normalization", {}, {**unit, "mean": unit["variance"]}
+                                    ).material

@@ -119,9 +119,22 @@ def preprocessing_difference(side: str, layer: str, cls: str, config: dict, weig
         what = f"{cls}(mean={shown['mean']}, std={shown['std']})"
         fix = "normalise Keras' input the same way (keras.layers.Normalization(mean, variance=std**2)), or take it " \
               "out of the PyTorch model"
+    # the identity as it stands is named but not material: an unadapted Normalization (mean 0, variance 1:
+    # keras.applications.EfficientNetB0 built without weights), a Rescaling by 1
+    if cls == "Rescaling":
+        identity = _flat(config.get("scale", 1.0)) == [1.0] and not any(_flat(config.get("offset", 0.0)))
+    else:
+        identity = cls == "Normalization" and "mean" in weights and "variance" in weights and \
+            not weights["mean"].any() and bool((weights["variance"] == 1).all())
     if side == "keras":
-        return PairDifference(layer, "-", cls, "-", "preprocessing", what, "none", True, fix)
+        return PairDifference(layer, "-", cls, "-", "preprocessing", what, "none", not identity, fix)
     return PairDifference("-", layer, "-", cls, "preprocessing", "none", what, True, fix)
+
+
+def _flat(value) -> list[float]:
+    if value is None:
+        return []
+    return [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
 
 
 def with_accepted(diffs: list[PairDifference], accept: dict) -> tuple[list[PairDifference], list[str]]:
