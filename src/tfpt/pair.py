@@ -11,6 +11,7 @@ import importlib
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import FrameType
 from typing import Any, Callable
 
 import numpy as np
@@ -32,7 +33,7 @@ class PairError(ValueError):
 def _declared_at() -> str | None:
     """file:line of the first frame outside this module and the dataclass-generated __init__: the user's
     `ModelPair(...)` / `InputSpec(...)` line (as warnings.warn's stacklevel names the caller)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and (frame.f_code.co_filename in (__file__, "<string>")):
         frame = frame.f_back
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else None
