@@ -6,6 +6,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from tfpt.adapters import keras_nested
 from tfpt.adapters.keras_layers import keras_record, set_keras_weights, weight_names
 from tfpt.convert import Kind, kind_for
 from tfpt.convert.functions import keras_function
@@ -42,6 +43,8 @@ def _layers(model, pair_name: str = "") -> list:
     if not inputs:
         raise PairError(f"pair {pair_name}: the Keras model has no symbolic inputs (a subclassed keras.Model?); "
                         f"fix: build it as keras.Sequential([keras.Input(shape), ...]) or with the functional API")
+    if keras_nested.nested(model):  # a Sequential stem inside a functional model: its own layers, in call order
+        return keras_nested.flat(model).layers
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 
@@ -112,7 +115,11 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
     gives two events: the layer (its pre-activation output is not observable) and the activation, which carries
     the layer's output and name."""
     layers = _layers(model)
-    taps = keras.Model(model.inputs, [layer.output for layer in layers])
+    view = keras_nested.flat(model) if keras_nested.nested(model) else None
+    if view is None:
+        taps = keras.Model(model.inputs, [layer.output for layer in layers])
+    else:  # each leaf layer's output in the one flat graph (a nested layer has a node in its sub-model too)
+        taps = keras.Model(view.input, [view.outputs[layer.name] for layer in layers])
     outs = taps(tf.convert_to_tensor(x), training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     names = {layer.name for layer in model.layers}
@@ -125,7 +132,7 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
         value = np.array(out, copy=True)
         act = _activation(layer)
         kind = _kind(layer, cls)
-        srcs = _inputs(layer, names)
+        srcs = _inputs(layer, names) if view is None else [s for s in view.sources[layer.name] if s is not None]
         inputs = None if srcs is None else tuple(i for s in srcs for i in at.get(s, ()))
         if act and kind in FUSED:
             events.append(Event(layer.name, kind, cls, n_params, None, None, None, inputs))
