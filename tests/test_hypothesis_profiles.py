@@ -11,7 +11,8 @@ from tests import hypothesis_profiles
 
 
 @pytest.mark.parametrize("environ, expected", [
-    ({"CI": "true"}, "tfpt-ci"), ({"CI": "1"}, "tfpt-ci"), ({"__TOX_ENVIRONMENT_VARIABLE_ORIGINAL_CI": "true"}, "tfpt-ci"),
+    ({"CI": "true"}, "tfpt-ci"), ({"CI": "1"}, "tfpt-ci"),
+    ({"__TOX_ENVIRONMENT_VARIABLE_ORIGINAL_CI": "true"}, "tfpt-ci"),
     ({}, None), ({"CI": ""}, None), ({"CI": "false"}, None), ({"CI": "0"}, None),  # the controls: a developer's run
 ])
 def test_ci_picks_the_fixed_draw_and_a_developers_run_explores(environ, expected):

@@ -1,5 +1,6 @@
 """Medians of repeated runs with percentile-bootstrap 95 % intervals, and the TF / PyTorch ratio of medians with
-its interval; a difference is called only when the ratio's interval excludes 1. numpy only.
+its interval; a difference is called only when the ratio's interval excludes 1 and none of the figures behind
+it was flagged (`verdict`, the one place a verdict is worded: tfpt-compare, tfpt-ab and the report). numpy only.
 
 `bootstrap` is the resampling (percentile bootstrap of the median, or of median(a) / median(b) with a and b
 resampled independently); the report's tables call it with 2,000 resamples, tfpt-compare through `median` and
@@ -8,6 +9,7 @@ there is no interval.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -15,6 +17,7 @@ import numpy as np
 RESAMPLES = 10_000
 SEED = 0
 UNRESOLVED = "no difference resolved"
+NO_VERDICT = "no verdict from flagged figures"
 
 
 def bootstrap(da, db=None, n: int = 2000, seed: int = 0) -> tuple[float, float] | None:
@@ -60,12 +63,21 @@ def ratio(a, b, n: int = RESAMPLES, seed: int = SEED) -> Estimate:
     return Estimate(float(np.median(a) / np.median(b)), lo, hi, min(len(a), len(b)))
 
 
-def verdict(r: Estimate, above: str, below: str) -> str:
-    """`above` when the ratio's whole interval is above 1, `below` when below 1, else no difference resolved."""
+def verdict(r: Estimate, above: str, below: str, flags: Sequence[str] = (), margin: float = 0.0,
+            unit: str = "repeats") -> str:
+    """The one wording of a ratio's verdict: `above` when the ratio's whole interval is above 1 (+ `margin`),
+    `below` when below 1 (- `margin`), else no difference resolved. `flags`: what the suite flagged in the
+    figures behind the ratio (an idle epoch: a wait the CPU time does not explain, not the work); with any,
+    there is no verdict, only which figures were flagged, since the wait can make either side look slower
+    (a busy box flagged every epoch and the table still said "TensorFlow faster")."""
+    if flags:
+        return f"{NO_VERDICT}: " + "; ".join(flags)
     if r.lo is None or r.hi is None:
-        return f"{UNRESOLVED} (fewer than 3 repeats: no interval)"
-    if r.lo > 1:
+        return f"{UNRESOLVED} (fewer than 3 {unit}: no interval)"
+    if r.lo > 1 + margin:
         return above
-    if r.hi < 1:
+    if r.hi < 1 - margin:
         return below
+    if r.lo > 1 or r.hi < 1:
+        return f"{UNRESOLVED} (a change under {100 * margin:.0f} %: not called)"
     return f"{UNRESOLVED} (interval includes 1)"

@@ -13,7 +13,9 @@ their rounds' spread says (two back-to-back unchanged runs of PyTorch's bf16 bat
 1e-64 across rounds); history from another day cannot separate an upgrade from the machine's drift either.
 
 A benchmark is "B slower" when the whole interval of B / A lies above 1 + --min-effect, "B faster" when below
-1 - --min-effect, else "no difference resolved". Exit 1 when any is "B slower".
+1 - --min-effect, else "no difference resolved"; where a process of either side flagged rounds of it idle (an
+epoch worker's wall time its CPU time does not explain) there is no verdict, only the flags (tfpt.stats.verdict).
+Exit 1 when any is "B slower".
 """
 from __future__ import annotations
 
@@ -60,40 +62,51 @@ class Side:
                    what=f"--{self.label.lower()} {self.spec}")
 
 
-def one_process(side: Side, args, tmp: Path, i: int) -> dict:
-    """{benchmark name: median seconds} of one fresh pytest process of `side`."""
+def one_process(side: Side, args, tmp: Path, i: int) -> tuple[dict, dict]:
+    """({benchmark name: median seconds}, {benchmark name: rounds flagged idle, where any}) of one fresh pytest
+    process of `side`."""
     env = side.env(args)
     print(f"== {side.label} process {i}/{args.processes}: {side.python}", file=sys.stderr, flush=True)
     doc = run_one(side.python, args.tests, args.k, tmp / f"{side.label}-{i}.json", cwd=side.cwd, env=env,
                   pytest_args=args.pytest_args, label=f"side {side.label} ({side.spec}), process {i}")
-    return {b["name"]: b["stats"]["median"] for b in doc["benchmarks"]}
+    idle = {b["name"]: len(b.get("extra_info", {}).get("idle_rounds") or ()) for b in doc["benchmarks"]}
+    return {b["name"]: b["stats"]["median"] for b in doc["benchmarks"]}, {n: k for n, k in idle.items() if k}
 
 
-def interleaved(a: Side, b: Side, args, tmp: Path) -> dict:
-    """{side label: [per-process {name: median}]}, the processes run A, B, A, B, ..."""
+def interleaved(a: Side, b: Side, args, tmp: Path) -> tuple[dict, dict]:
+    """({side label: [per-process {name: median}]}, {side label: [per-process {name: idle rounds}]}), the
+    processes run A, B, A, B, ..."""
     got: dict = {"A": [], "B": []}
+    idle: dict = {"A": [], "B": []}
     for i in range(1, args.processes + 1):
         for side in (a, b):
-            got[side.label].append(one_process(side, args, tmp, i))
-    return got
+            medians, flagged = one_process(side, args, tmp, i)
+            got[side.label].append(medians)
+            idle[side.label].append(flagged)
+    return got, idle
 
 
-def verdicts(got: dict, min_effect: float = MIN_EFFECT) -> list[dict]:
-    """Per benchmark both sides ran in every process: the process medians, B / A with its interval, the verdict."""
+def _flags(name: str, idle: dict | None) -> list[str]:
+    """Which processes of each side flagged rounds of `name` idle, in words."""
+    out = []
+    for side, per in (idle or {}).items():
+        hit = [(i, p[name]) for i, p in enumerate(per, 1) if p.get(name)]
+        if hit:
+            out.append(f"{side}: idle rounds in process " + ", ".join(f"{i} ({k})" for i, k in hit))
+    return out
+
+
+def verdicts(got: dict, min_effect: float = MIN_EFFECT, idle: dict | None = None) -> list[dict]:
+    """Per benchmark both sides ran in every process: the process medians, B / A with its interval, the verdict
+    (none where a process of either side flagged rounds of it idle: `idle`, as `interleaved` returns it)."""
     names = set.intersection(*(set(p) for side in got.values() for p in side)) if got["A"] and got["B"] else set()
     rows = []
     for name in sorted(names):
         a = [p[name] for p in got["A"]]
         b = [p[name] for p in got["B"]]
         r = stats.ratio(b, a)
-        if r.lo is None:
-            call = f"{stats.UNRESOLVED} (fewer than 3 processes a side: no interval)"
-        elif r.lo > 1 + min_effect:
-            call = "B slower"
-        elif r.hi < 1 - min_effect:
-            call = "B faster"
-        else:
-            call = stats.UNRESOLVED
+        call = stats.verdict(r, "B slower", "B faster", _flags(name, idle), margin=min_effect,
+                             unit="processes a side")
         rows.append({"name": name, "a_s": a, "b_s": b, "ratio": r.as_dict(), "verdict": call})
     return rows
 
@@ -158,11 +171,11 @@ def main(argv=None) -> int:
     a, b = args.sides
     with procs.temp_dir(prefix="tfpt-ab-") as tmp:
         try:
-            got = interleaved(a, b, args, tmp)
+            got, idle = interleaved(a, b, args, tmp)
         except ProcessFailed as exc:
             print(f"error: {exc}; fix: run that side's pytest alone to see why", file=sys.stderr)
             return exc.code
-    rows = verdicts(got, args.min_effect)
+    rows = verdicts(got, args.min_effect, idle)
     if not rows:
         print(f"error: -k {args.k!r}: benchmarks both sides ran in every process, but none matched; fix: check the "
               "expression with `pytest benchmarks --collect-only -k ...` on each side", file=sys.stderr)
@@ -170,8 +183,8 @@ def main(argv=None) -> int:
     print(table(rows, a, b))
     if args.json:
         from tfpt.data.datasets import atomic_write
-        atomic_write(args.json, json.dumps({"a": a.spec, "b": b.spec, "processes": got, "rows": rows}, indent=1)
-                     .encode())
+        atomic_write(args.json, json.dumps({"a": a.spec, "b": b.spec, "processes": got, "idle_rounds": idle,
+                                            "rows": rows}, indent=1).encode())
     return REGRESSION if any(r["verdict"] == "B slower" for r in rows) else OK
 
 

@@ -14,7 +14,8 @@ CrossEntropyLoss) with the study's settings (tfpt.settings.STUDY), its 5 epochs 
 --repeats N (default 3) runs N fresh workers per framework, alternating (tf, torch, tf, torch, ...), so slow drift
 of the machine falls on both; the table gives the median epoch time, peak RSS and accuracy of each framework with a
 95 % bootstrap interval (tfpt.stats), and the TF / PyTorch ratio of the medians with its interval: "faster" or
-"smaller" only when that interval excludes 1, else "no difference resolved". Each epoch's seconds are the
+"smaller" only when that interval excludes 1, else "no difference resolved"; a ratio of epoch times where either
+side had an epoch flagged idle gets no verdict, only which epochs were flagged. Each epoch's seconds are the
 framework's own epoch boundaries (Keras: on_epoch_begin -> on_epoch_end inside model.fit, what its progress bar
 times; PyTorch: around the batch loop), wall and CPU time side by side (tfpt.training.clock): fit's set-up and
 teardown (its tf.data iterator's destructor can wait for tf.data's autotuner: see docs/measurement.md) are
@@ -102,6 +103,23 @@ FIGURES = {
 }
 
 
+def idle_flag(name: str, r_list: list) -> list[str]:
+    """The flag on a framework's epoch figures, in words: how many of its timed epochs were idle and how many
+    seconds of each the CPU time does not explain; [] where none was."""
+    flagged = idle_epochs(r_list)
+    if not flagged:
+        return []
+    secs = [s for *_, s in flagged]
+    total = sum(len(r["epochs"]) for r in r_list)
+    return [f"{name}: {len(flagged)} of {total} epochs idle ({min(secs):.1f}-{max(secs):.1f} s the CPU time does "
+            "not explain)"]
+
+
+# The flags the suite raises on a figure's runs (tfpt.training.clock's idle epochs: a wait, not the work): a ratio
+# built on any of them gets no verdict (tfpt.stats.verdict), only the flags.
+FLAGS = {"epoch_s": idle_flag}
+
+
 def epoch_seconds(r: dict) -> float:
     """One run's figure: its mean training seconds per epoch (each the trainer's own perf_counter figure)."""
     return sum(e["seconds"] for e in r["epochs"]) / len(r["epochs"])
@@ -148,7 +166,8 @@ def summarize(runs: dict) -> dict:
 
 def ratio_figures(a_runs: list, b_runs: list) -> dict:
     """A / B ratio of the medians of each figure both have, with its verdict ("PyTorch faster": B's figure is
-    the better one and the interval excludes 1; else "no difference resolved")."""
+    the better one and the interval excludes 1; else "no difference resolved"; where the suite flagged either
+    side's figures (FLAGS), no verdict: the flags)."""
     a_name, b_name = NAMES[a_runs[0]["framework"]], NAMES[b_runs[0]["framework"]]
     out = {}
     for fig, (_, get, word, better, verdict_key) in FIGURES.items():
@@ -158,7 +177,9 @@ def ratio_figures(a_runs: list, b_runs: list) -> dict:
         r = stats.ratio(va, vb)
         above, below = (f"{b_name} {word}", f"{a_name} {word}") if better == "lower" else \
             (f"{a_name} {word}", f"{b_name} {word}")
-        out[fig], out[verdict_key] = r, stats.verdict(r, above, below)
+        flag = FLAGS.get(fig)
+        flags = flag(a_name, a_runs) + flag(b_name, b_runs) if flag else []
+        out[fig], out[verdict_key] = r, stats.verdict(r, above, below, flags)
     return out
 
 

@@ -118,7 +118,8 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
                 before, after = (f"{fig(k + '.before', v.before)} MiB", f"{fig(k + '.after', v.after)} MiB")
             else:
                 before, after = time_html(fig, k + ".before", v.before), time_html(fig, k + ".after", v.after)
-            verdict = ('<span class="bad">REGRESSION</span>' if v.regressed else '<span class="ok">ok</span>')
+            verdict = (f'<span class="note">no verdict: {escape(v.flagged)}</span>' if v.flagged else
+                       '<span class="bad">REGRESSION</span>' if v.regressed else '<span class="ok">ok</span>')
             if v.note:
                 verdict += f' <span class="note">{escape(v.note)}</span>'
             rows.append(f"<tr><td>{escape(v.name)}</td><td>{escape(v.basis)}</td>"

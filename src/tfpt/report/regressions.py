@@ -19,7 +19,9 @@ With too few rounds for any p < alpha the verdict says so instead of guessing.
 Runs saved by tfpt-bench (several fresh processes each: tfpt.bench.processes) are compared process by process:
 each process's median is one sample (Welch's t on the logarithms), since rounds inside one process are not
 independent samples of what a re-run gives. There the yardstick divides only where it narrows the spread across
-processes; where it widens it (a 20 ms matmul beside a 35 s epoch) seconds alone decide.
+processes; where it widens it (a 20 ms matmul beside a 35 s epoch) seconds alone decide. Rounds flagged idle are
+left out of a round-by-round comparison; a process median cannot leave them out, so a process comparison with
+any gets no verdict (`flagged`), only the flag.
 """
 from __future__ import annotations
 
@@ -89,6 +91,7 @@ class Verdict:
     rounds: tuple = (0, 0)  # raw rounds saved before / after
     ratio_s: float | None = None  # after / before in seconds (ratio is on the gated basis)
     by_process: bool = False  # the samples were process medians (tfpt-bench), not rounds
+    flagged: str = ""  # what the suite flagged in the figures compared (idle rounds): no verdict, only this
 
 
 def yardstick(run) -> float | None:
@@ -174,6 +177,13 @@ def _process_verdict(name, q, a, b, ya, yb, basis) -> Verdict | None:
     pa, pb = (x.get("extra_info", {}).get("process_medians") or [] for x in (a, b))
     if min(len(pa), len(pb)) < MIN_PROCESSES:
         return None
+    idle = [f"{side}: {len(x['extra_info']['idle_rounds'])} idle round(s)" for side, x in (("before", a), ("after", b))
+            if x.get("extra_info", {}).get("idle_rounds")]
+    if idle:  # a process median holds its idle rounds: a wait, not the work, on a side; no verdict from it
+        return Verdict(name, q, SECONDS, float(np.median(pa)), float(np.median(pb)),
+                       _ratio(float(np.median(pa)), float(np.median(pb))), rounds=(len(pa), len(pb)),
+                       note=f"process medians: {len(pa)} and {len(pb)} processes", by_process=True,
+                       flagged="idle rounds inside the process medians (" + ", ".join(idle) + ")")
     from scipy.stats import ttest_ind
     sa_, sb_ = (x.get("extra_info", {}).get("yardstick_process_medians") for x in (a, b))
     same = a["extra_info"].get("yardstick_flops") == b["extra_info"].get("yardstick_flops")

@@ -51,6 +51,10 @@ def study_figures(runs) -> dict:
         for fw, b in bench.items():
             if b:
                 out[f"study.{row}.{fw}"] = b["stats"]["median"]
+                idle = b.get("extra_info", {}).get("idle_rounds")
+                if idle:  # rounds the epoch worker flagged idle: the verdict on this row is withheld
+                    out[f"study.{row}.{fw}.idle"] = len(idle)
+                    out[f"study.{row}.{fw}.rounds"] = len(b["stats"].get("data") or []) or len(idle)
                 ci = bootstrap(b["stats"].get("data"))
                 if ci:
                     out[f"study.{row}.{fw}.lo"], out[f"study.{row}.{fw}.hi"] = ci
@@ -106,7 +110,9 @@ def headline_verdicts(study: dict) -> list[dict]:
         if ratio is None:
             continue
         est = Estimate(ratio, study.get(f"study.{key}.ratio.lo"), study.get(f"study.{key}.ratio.hi"), 0)
-        said = verdict(est, above, below) if key != "rss_gb" else \
+        flags = [f"{NAMES[fw]}: {study[f'study.{key}.{fw}.idle']} of {study[f'study.{key}.{fw}.rounds']} rounds "
+                 "idle" for fw in ("tf", "torch") if f"study.{key}.{fw}.idle" in study]
+        said = verdict(est, above, below, flags) if key != "rss_gb" else \
             (verdict(est, above, below) if est.lo is not None else "one sample per framework, no interval")
         out.append({"key": key, "what": what, "unit": UNITS[key], "verdict": said})
     if "study.acc.tf" in study and "study.acc.torch" in study:
@@ -121,6 +127,11 @@ def regression_summary(comparisons) -> tuple[str, object | None, int]:
     regressed = [v for v in gated if v.regressed]
     worst = max(regressed, key=lambda v: v.ratio, default=None)
     return ("not gated" if not gated else str(len(regressed)) if regressed else "none"), worst, len(gated)
+
+
+def flagged_count(comparisons) -> int:
+    """Gated benchmarks given no verdict because the suite flagged their figures (idle rounds)."""
+    return sum(1 for before, _, vs in comparisons if before is not None for v in vs if v.flagged)
 
 
 def _value(study: dict, key: str, unit: str) -> str:
@@ -143,7 +154,9 @@ def answers_markdown(study: dict, comparisons) -> str:
     if said == "not gated":
         lines.append("- **regressions: not gated**: only one run of each machine, versions and env so far")
     elif worst is None:
-        lines.append(f"- **regressions: none** ({n} benchmarks gated)")
+        k = flagged_count(comparisons)
+        lines.append(f"- **regressions: none** ({n} benchmarks gated" + (f"; {k} given no verdict: idle rounds "
+                                                                          "flagged" if k else "") + ")")
     else:
         p = f", p (BH) {worst.p_adjusted:.2g}" if worst.p_adjusted is not None else ""
         lines.append(f"- **regressions: {said}** of {n} gated; worst: {worst.name}, {worst.ratio:.2f}x slower "
@@ -448,7 +461,8 @@ def gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
                      "|\n|---|---|---|---|---|---|---|---|---|")
         for v in verdicts:
             show = (lambda x: f"{x:.4g} MiB") if v.basis == "peak RSS" else duration
-            verdict_ = ("**REGRESSION**" if v.regressed else "ok") + (f" ({v.note})" if v.note else "")
+            verdict_ = (f"no verdict: {v.flagged}" if v.flagged else "**REGRESSION**" if v.regressed else "ok") \
+                + (f" ({v.note})" if v.note else "")
             p = f"{v.p_value:.3g}" if v.p_value is not None else "-"
             pa = f"{v.p_adjusted:.3g}" if v.p_adjusted is not None else "-"
             rs = f"{v.ratio_s:.3f}" if v.ratio_s is not None else "-"
