@@ -116,3 +116,44 @@ def relu_keras():
 
 NO_BIAS = ModelPair("no-bias", relu_keras, no_bias_torch, FEATURES, batch=16, formats=(),
                     accept={"use_bias": "the defect under test"})
+
+
+# ------------------------------------------------- models nobody here wrote (slow: tens of seconds each)
+
+ZOO_IMAGE = InputSpec(shape=(64, 64, 3))
+MOMENTUM = {"momentum": "Keras 0.99 vs PyTorch 0.1 changes only training-mode statistics, which no check runs"}
+
+
+def densenet121_keras():
+    return _keras().applications.DenseNet121(weights=None, input_shape=ZOO_IMAGE.shape, classes=10,
+                                             classifier_activation=None)
+
+
+def densenet121_torch():
+    import torchvision
+    model = torchvision.models.densenet121(weights=None, num_classes=10)
+    for m in model.modules():
+        if isinstance(m, _nn().BatchNorm2d):
+            m.eps = 1.001e-5  # Keras' DenseNet epsilon
+    return model
+
+
+def vgg16_keras():
+    return _keras().applications.VGG16(weights=None, input_shape=ZOO_IMAGE.shape, classes=10,
+                                       classifier_activation=None)
+
+
+def vgg16_torch():
+    """torchvision's VGG16 at 64x64 as Keras builds it: no adaptive pooling to 7x7 (Keras flattens the 2x2x512
+    features as they are), so the first classifier layer takes 2,048 inputs."""
+    import torchvision
+    nn = _nn()
+    model = torchvision.models.vgg16(weights=None, num_classes=10)
+    model.avgpool = nn.Identity()
+    model.classifier[0] = nn.Linear(512 * 2 * 2, 4096)
+    return model
+
+
+DENSENET121 = ModelPair("densenet121", densenet121_keras, densenet121_torch, ZOO_IMAGE, batch=8, formats=(),
+                        accept=MOMENTUM)
+VGG16 = ModelPair("vgg16", vgg16_keras, vgg16_torch, ZOO_IMAGE, batch=8, formats=())

@@ -109,13 +109,15 @@ def test_a_users_run_writes_the_figures_file_only_where_asked(tmp_path):
 
 @pytest.mark.tf
 @pytest.mark.torch
-def test_a_gradient_failure_is_a_sentence_with_pytorchs_own_float64_error():
+def test_a_gradient_within_float32s_own_error_passes_any_tolerance_with_its_figures():
+    """Declared rtol 1e-12: every gradient differs by more, and each framework's own float32 error (its float64
+    twin on the same weights and batch) covers it; the figures say so."""
     from dataclasses import replace
 
     from models.pairs import MLP_LN
     from tfpt.testing import pair_checks
     tight = replace(MLP_LN, name="mlp-ln-tight", batch=32, tolerances={"gradient": {"rtol": 1e-12, "why": "control"}})
-    with pytest.raises(pytest.fail.Exception, match=r"^mlp-ln-tight: first divergent gradient: fc1.kernel: .*PyTorch "
-                                                    r"float32 against its own float64 differs by up to \d.*declare "
-                                                    r"tolerances="):
-        pair_checks.test_gradients(tight, {})
+    measurements: dict = {}
+    pair_checks.test_gradients(tight, measurements)
+    own = measurements["pair mlp-ln-tight gradient relative error own float32 error"]
+    assert "fc1.kernel" in own and all(0 < f["ratio"] <= 1 + 1e-9 for f in own.values()), own

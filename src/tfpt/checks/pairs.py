@@ -2,11 +2,18 @@
 both ways through the converter registry, and compare outputs, gradients and steps in one layout (Keras').
 
 Framework-neutral: it talks to the two adapters (tfpt.adapters.get) and to numpy only.
+
+Where a comparison fails the table's tolerance, `agree` measures each framework's own float32 error on the same
+pair and inputs (its float32 result against its own float64 twin, tfpt.adapters.steps.float64_twin) and passes
+an entry whose cross-framework difference is within OWN_ERROR_FACTOR times the two own errors plus the table's
+tolerance (docs/pairs.md, "Tolerances"). The per-layer comparison records every output of both models at once, so
+its batch is capped to fit tfpt.tolerances.LAYER_RECORD_BYTES (`layer_batch`).
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -16,7 +23,7 @@ from tfpt.arrays import flat, softmax
 from tfpt.compare import Comparison, assert_close, compare
 from tfpt.match import Event, Match, MatchError, match
 from tfpt.pair import ModelPair, PairError
-from tfpt.tolerances import Tol, tol
+from tfpt.tolerances import LAYER_RECORD_BYTES, OWN_ERROR_FACTOR, ZERO_GRADIENT, Tol, tol
 
 DIRECTIONS = ("tf->torch", "torch->tf")
 TRACE_BATCH = 4
@@ -28,6 +35,8 @@ class PairModels:
     keras_model: object
     torch_model: object
     match: Match
+    # Bytes one sample's recorded outputs take in both traces together (float32), measured on the matching trace.
+    record_bytes: int = field(default=0, compare=False)
 
     @property
     def param_names(self) -> tuple[list[str], list[str]]:
@@ -58,16 +67,30 @@ def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
     return (k_events, k_values), (t_events, t_values)
 
 
+def _match_and_bytes(pair: ModelPair, keras_model, torch_model, seed: int = 0) -> tuple[Match, int]:
+    (k_events, k_values), (t_events, t_values) = _traces(pair, keras_model, torch_model,
+                                                         pair.input.batch(TRACE_BATCH, seed))
+    found = match(k_events, t_events, convert.find, pair.input.torch_layout == "channels_first", pair.layer_map,
+                  pair.input.torch_shape)
+    recorded = sum(np.asarray(v).nbytes for v in (*k_values, *t_values) if v is not None)
+    return found, -(-recorded // TRACE_BATCH)
+
+
 def find_match(pair: ModelPair, keras_model, torch_model, seed: int = 0) -> Match:
-    (k_events, _), (t_events, _) = _traces(pair, keras_model, torch_model, pair.input.batch(TRACE_BATCH, seed))
-    return match(k_events, t_events, convert.find, pair.input.torch_layout == "channels_first", pair.layer_map,
-                 pair.input.torch_shape)
+    return _match_and_bytes(pair, keras_model, torch_model, seed)[0]
 
 
 def build(pair: ModelPair, seed: int = 0) -> PairModels:
     """Both models, seeded, with the correspondence between them (weights not shared yet)."""
     km, tm = adapter("tf").build(pair, seed), adapter("torch").build(pair, seed)
-    return PairModels(pair, km, tm, find_match(pair, km, tm, seed))
+    return PairModels(pair, km, tm, *_match_and_bytes(pair, km, tm, seed))
+
+
+def layer_batch(pm: PairModels, n: int) -> int:
+    """How many of n samples the per-layer comparison records at once: every output of both models, the same in
+    float64 where own errors are measured, must fit LAYER_RECORD_BYTES (at least 1 sample)."""
+    per_sample = pm.record_bytes * LAYER_RECORD_BYTES.copies
+    return n if per_sample <= 0 else max(1, min(n, LAYER_RECORD_BYTES.budget // per_sample))
 
 
 def _converter(k, t):
@@ -257,3 +280,147 @@ def _folded_padding(conv, k, t, ctx) -> list:
         note = f"use padding={tuple(a for a, _ in kp)} in torch" if all(a == b for a, b in kp) else \
             "pad the same (before, after) on both sides"
     return [convert.Difference("padding", keras, torch, True, note)]
+
+
+# ------------------------------------------------------------------- each framework's own float32 error
+
+def wide(x: np.ndarray) -> np.ndarray:
+    """An input as the float64 twins take it: floating values in float64, integers (token ids) as they are."""
+    return x.astype(np.float64) if np.issubdtype(x.dtype, np.floating) else x
+
+
+def float64_models(pm: PairModels, seed: int = 0) -> PairModels | None:
+    """Both models' float64 twins holding their current weights, or None where a builder fixes its own dtype."""
+    from tfpt.adapters import steps
+    k, t = (steps.float64_twin("tf", pm.pair, pm.keras_model, seed),
+            steps.float64_twin("torch", pm.pair, pm.torch_model, seed))
+    return None if k is None or t is None else PairModels(pm.pair, k, t, pm.match, pm.record_bytes)
+
+
+def _in_float64(run):
+    """run() with Keras' new losses, optimizers and models in float64 (the twins' own arithmetic)."""
+    from tfpt.adapters import steps
+    with steps.float64("tf"):
+        return run()
+
+
+def own_outputs(pm: PairModels, x: np.ndarray):
+    """The compared outputs of both float64 twins on x: ({label: array}, {label: array}), or None."""
+    twin = float64_models(pm)
+    return None if twin is None else _in_float64(lambda: outputs(twin, wide(x)))
+
+
+def own_model_outputs(pm: PairModels, x: np.ndarray):
+    """Both float64 twins' own final outputs on x, as model_outputs gives them, or None."""
+    twin = float64_models(pm)
+    return None if twin is None else _in_float64(lambda: model_outputs(twin, wide(x)))
+
+
+def own_gradients(pm: PairModels, x: np.ndarray, y: np.ndarray):
+    """gradients() of both float64 twins: ((loss, loss), Keras', PyTorch's in Keras' layout), or None."""
+    twin = float64_models(pm)
+    return None if twin is None else _in_float64(lambda: gradients(twin, wide(x), y))
+
+
+def own_sgd_steps(pair: ModelPair, batches, lr: float = 0.01, direction: str = "tf->torch", seed: int = 0):
+    """sgd_steps() of both float64 twins from the start `shared(pair, direction, seed)` gives (rebuilt: seeded, so
+    the same weights the float32 steps started from), or None."""
+    twin = float64_models(shared(pair, direction, seed), seed)
+    if twin is None:
+        return None
+    return _in_float64(lambda: sgd_steps(twin, [(wide(x), y) for x, y in batches], lr))
+
+
+@dataclass(frozen=True)
+class Own:
+    """One entry's errors: each framework's float32 result against its own float64 twin, and the twins against
+    each other (||.|| for a norm tolerance, else max |.|), as measured."""
+    keras: float
+    torch: float
+    wide: float  # the float64 twins' difference: where this is large, the models compute different functions
+    zero: bool = False  # a gradient zero by construction: measured against the model's gradient norm
+
+
+@dataclass
+class Verdict:
+    """A comparison, and how it was judged: by the table's tolerance alone (`own` empty: no float64 run was
+    needed), or with each framework's own float32 error measured per entry (`own`), or without it where the
+    pair's builders fix their dtypes (`note`)."""
+    result: Comparison
+    own: dict = field(default_factory=dict)  # name -> Own
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+    def message(self, what: str = "layer", rows=None) -> str:
+        """The comparison's message (over `rows`, a subset of its rows, if given), with the first divergent
+        entry's own errors: how much float32 explains, and what the float64 twins say."""
+        result = self.result if rows is None else Comparison(tuple(rows), self.result.structure_error,
+                                                             self.result.tol)
+        text = result.message(what)
+        bad = result.first_divergent
+        if bad is None:
+            return text
+        if bad.name in self.own:
+            o = self.own[bad.name]
+            measure = "||.||" if result.tol.norm else "max |.|"
+            text += (f"; each framework's own float32 error there ({measure} of float32 - float64): Keras "
+                     f"{o.keras:.3g}, PyTorch {o.torch:.3g} (allowed {OWN_ERROR_FACTOR:g}x their sum); the two "
+                     f"float64 twins differ by {o.wide:.3g}: beyond float32 rounding, the models compute different "
+                     f"functions")
+        elif self.note:
+            text += f"; {self.note}"
+        return text
+
+    def figures(self) -> dict:
+        """{entry: {keras, torch, cross, ratio}} where own errors were measured: the cross-framework difference
+        and each framework's own error, in the same measure."""
+        rows = {r.name: r for r in self.result.rows}
+        out = {}
+        for name, o in self.own.items():
+            cross = rows[name].max_abs
+            out[name] = {"keras_own": o.keras, "torch_own": o.torch, "cross": cross, "float64_cross": o.wide,
+                         "ratio": cross / (o.keras + o.torch) if o.keras + o.torch > 0 else 0.0,
+                         **({"zero_by_construction": True} if o.zero else {})}
+        return out
+
+
+def _measure(a: np.ndarray, norm: bool) -> float:
+    a = np.asarray(a, np.float64)
+    return float(np.linalg.norm(a)) if norm else float(np.abs(a).max(initial=0.0))
+
+
+def agree(expected: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray], tolerance: Tol,
+          own: Callable[[], tuple | None]) -> Verdict:
+    """expected (Keras) against actual (PyTorch): by the table's tolerance where that passes; else with each
+    framework's own float32 error allowed per entry, `own()` giving the float64 twins' results (Keras', PyTorch's)
+    under the same names (or None: no twin, the table's tolerance stands). Elementwise tolerances allow
+    OWN_ERROR_FACTOR * (|k32 - k64| + |t32 - t64|) per element, norm tolerances that of the norms; a gradient
+    that is zero by construction (ZERO_GRADIENT) is measured against the model's gradient norm."""
+    plain = compare(expected, actual, tolerance)
+    if plain.ok or plain.structure_error:
+        return Verdict(plain)
+    twins = own()
+    if twins is None:
+        return Verdict(plain, note="no float64 twin (a builder fixes its dtype), so float32's own error was not "
+                                   "measured")
+    k64, t64 = twins
+    norm, slack, scale, found = tolerance.norm, {}, {}, {}
+    total = float(np.sqrt(sum(float(np.sum(np.square(np.asarray(v, np.float64)))) for v in k64.values())))
+    for name in expected:
+        k32, t32 = np.asarray(expected[name], np.float64), np.asarray(actual[name], np.float64)
+        ek, et = k32 - np.asarray(k64[name], np.float64), t32 - np.asarray(t64[name], np.float64)
+        if norm:
+            slack[name] = OWN_ERROR_FACTOR * (_measure(ek, True) + _measure(et, True))
+        else:
+            slack[name] = OWN_ERROR_FACTOR * (np.abs(ek) + np.abs(et))
+        zero = norm and total > 0 and \
+            max(_measure(k64[name], True), _measure(t64[name], True)) <= ZERO_GRADIENT.float64 * total and \
+            max(_measure(k32, True), _measure(t32, True)) <= ZERO_GRADIENT.float32 * total
+        if zero:
+            scale[name] = total
+        found[name] = Own(_measure(ek, norm), _measure(et, norm),
+                          _measure(np.asarray(k64[name], np.float64) - np.asarray(t64[name], np.float64), norm), zero)
+    return Verdict(compare(expected, actual, tolerance, slack, scale), found)

@@ -2,12 +2,15 @@
 
 Ids read `[pair]`, `[pair-layer]`, `[pair-layer-direction]`, `[pair-format]`. Weights are shared through the
 converter registry, inputs come from the pair's InputSpec, tolerances from the one table (tfpt.tolerances), and
-the forward, gradient, step and export figures go through its `assert_close`, so the tolerance gate sees them.
+the forward, gradient, step and export figures go through its comparator, so the tolerance gate sees them. A
+forward, gradient or step comparison that fails the table is judged again against each framework's own float32
+error on the same pair and inputs (tfpt.checks.pairs.agree), so a deep model needs no tolerance of its own.
 A check that needs the layer correspondence carries `pair_matched`: the plugin skips it, with the reason, where
 the pair cannot be matched.
 """
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -15,7 +18,7 @@ import pytest
 
 from tfpt import frameworks
 from tfpt.checks import pairs as P
-from tfpt.compare import assert_close
+from tfpt.compare import assert_close, record
 from tfpt.match import MatchError
 from tfpt.pair import PairError
 from tfpt.testing import sessions as S
@@ -80,15 +83,33 @@ def test_forward_layer(model_pair, pair_layer, direction, measurements):
     if direction != P.DIRECTIONS[0]:
         S.skip_as_is(model_pair, "no weights are copied, so both directions are one comparison")
     keras_out, torch_out = S.outputs(model_pair, direction)
+    verdict = S.forward_verdict(model_pair, direction)
+    rows = {r.name: r for r in verdict.result.rows}
     before = list(keras_out)[:list(keras_out).index(pair_layer)]
-    names = [n for n in S.divergent(model_pair, direction) if n in before][:1] + [pair_layer]
-    try:
-        result = assert_close({n: keras_out[n] for n in names}, {n: torch_out[n] for n in names},
-                              model_pair.tolerance("forward"))
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}{S.explain(model_pair, names[0])}") from None
-    measurements.setdefault(f"pair {model_pair.name} forward max |Δ| {direction}", {})[pair_layer] = \
-        result.rows[-1].max_abs
+    names = [n for n in before if not rows[n].ok][:1] + [pair_layer]
+    if not all(rows[n].ok for n in names):
+        pytest.fail(f"{model_pair.name}: {verdict.message(rows=[rows[n] for n in names])}"
+                    f"{S.explain(model_pair, names[0])}", pytrace=False)
+    if not verdict.own:
+        record({pair_layer: keras_out[pair_layer]}, {pair_layer: torch_out[pair_layer]},
+               model_pair.tolerance("forward"))
+    figures = measurements.setdefault(f"pair {model_pair.name} forward max |Δ| {direction}", {})
+    figures[pair_layer] = rows[pair_layer].max_abs
+    if pair_layer in verdict.own:
+        measurements.setdefault(f"pair {model_pair.name} forward own float32 error {direction}", {})[pair_layer] = \
+            verdict.figures()[pair_layer]
+
+
+def judged(model_pair, verdict, expected, actual, what: str, measurements, key: str) -> None:
+    """Fail with the verdict's message (naming each framework's own float32 error where it was measured), or
+    record its figures: for the tolerance gate where the table's entry alone passed it, else each entry's own
+    errors beside the cross difference under `key` ("... own float32 error")."""
+    if not verdict.ok:
+        pytest.fail(f"{model_pair.name}: {verdict.message(what)}", pytrace=False)
+    if verdict.own:
+        measurements[f"{key} own float32 error"] = verdict.figures()
+    else:
+        record(expected, actual, verdict.result.tol)
 
 
 @matched
@@ -99,9 +120,16 @@ def test_model_outputs_match(model_pair, direction, measurements):
     here even where every per-layer check passes."""
     if direction != P.DIRECTIONS[0]:
         S.skip_as_is(model_pair, "no weights are copied, so both directions are one comparison")
-    k, t = P.model_outputs(S.models(model_pair, direction), S.batch(model_pair)[0])
-    result = assert_close({"output": k}, {"output": t}, model_pair.tolerance("forward"), what="model output")
-    measurements[f"pair {model_pair.name} model output max |Δ| {direction}"] = result.max_abs
+    pm, x = S.models(model_pair, direction), S.batch(model_pair)[0]
+    k, t = P.model_outputs(pm, x)
+
+    def own():
+        twins = P.own_model_outputs(pm, x)
+        return None if twins is None else ({"output": twins[0]}, {"output": twins[1]})
+    verdict = P.agree({"output": k}, {"output": t}, model_pair.tolerance("forward"), own)
+    key = f"pair {model_pair.name} model output max |Δ| {direction}"
+    judged(model_pair, verdict, {"output": k}, {"output": t}, "model output", measurements, key)
+    measurements[key] = verdict.result.max_abs
 
 
 @matched
@@ -124,35 +152,17 @@ def test_weight_round_trip_is_exact(model_pair):
 def test_gradients(model_pair, measurements):
     """The loss (forward tolerance) and every parameter's gradient, ||g_tf - g_torch|| / ||g_tf|| per tensor."""
     x, y = S.batch(model_pair)
-    (loss_k, loss_t), kg, tg = P.gradients(S.models(model_pair), x, y)
-    assert_close({"loss": np.float64(loss_k)}, {"loss": np.float64(loss_t)}, model_pair.tolerance("forward"),
-                 what="loss")
-    try:
-        result = assert_close(kg, tg, model_pair.tolerance("gradient"), what="gradient")
-    except AssertionError as exc:
-        own = torch_float64_gradient_error(model_pair, x, y)
-        pytest.fail(f"{model_pair.name}: {exc}; PyTorch float32 against its own float64 differs by up to {own:.3g} "
-                    f"on this pair and batch: where that is near the failure, the frameworks agree as well as float32 "
-                    f"allows: declare tolerances={{'gradient': {{'rtol': ..., 'why': 'measured ...'}}}}",
-                    pytrace=False)
-    measurements[f"pair {model_pair.name} gradient relative error"] = {
-        "loss_tf": loss_k, "loss_torch": loss_t, **{r.name: r.max_rel for r in result.rows}}
-
-
-def torch_float64_gradient_error(model_pair, x, y) -> float:
-    """max over tensors of ||g_float32 - g_float64|| / ||g_float64||, PyTorch against itself on this batch: the
-    float32 error a cross-framework gradient tolerance must allow on this pair."""
-    import copy
-
-    from tfpt.adapters import get
     pm = S.models(model_pair)
-    names = pm.param_names[1]
-    xt = model_pair.input.to_torch_layout(x)
-    _, g32 = get("torch").loss_and_grads(pm.torch_model, xt, y, model_pair.torch_head, names)
-    wide = xt.astype(np.float64) if np.issubdtype(xt.dtype, np.floating) else xt
-    _, g64 = get("torch").loss_and_grads(copy.deepcopy(pm.torch_model).double(), wide, y, model_pair.torch_head, names)
-    return max(float(np.linalg.norm(np.float64(g32[m][w]) - g64[m][w]) / max(np.linalg.norm(g64[m][w]), 1e-300))
-               for m in g64 for w in g64[m])
+    (loss_k, loss_t), kg, tg = P.gradients(pm, x, y)
+    twins = functools.cache(lambda: P.own_gradients(pm, x, y))  # one float64 run serves the loss and gradients
+    key = f"pair {model_pair.name} gradient relative error"
+    loss = {"loss": np.float64(loss_k)}, {"loss": np.float64(loss_t)}
+    verdict = P.agree(*loss, model_pair.tolerance("forward"), lambda: None if twins() is None else (
+        {"loss": np.float64(twins()[0][0])}, {"loss": np.float64(twins()[0][1])}))
+    judged(model_pair, verdict, *loss, "loss", measurements, f"{key} loss")
+    verdict = P.agree(kg, tg, model_pair.tolerance("gradient"), lambda: None if twins() is None else twins()[1:])
+    judged(model_pair, verdict, kg, tg, "gradient", measurements, key)
+    measurements[key] = {"loss_tf": loss_k, "loss_torch": loss_t, **{r.name: r.max_rel for r in verdict.result.rows}}
 
 
 @matched
@@ -162,8 +172,11 @@ def test_sgd_steps(model_pair, measurements):
     x, y = S.batch(model_pair, 5 * 8)
     batches = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)]
     keras_after, torch_after = P.sgd_steps(pm, batches)
-    result = assert_close(keras_after, torch_after, model_pair.tolerance("sgd_steps"), what="weight")
-    measurements[f"pair {model_pair.name} SGD 5 steps max |Δ|"] = result.max_abs
+    verdict = P.agree(keras_after, torch_after, model_pair.tolerance("sgd_steps"),
+                      lambda: P.own_sgd_steps(model_pair, batches, direction="tf->torch", seed=S.SEED))
+    key = f"pair {model_pair.name} SGD 5 steps max |Δ|"
+    judged(model_pair, verdict, keras_after, torch_after, "weight", measurements, key)
+    measurements[key] = verdict.result.max_abs
 
 
 @pytest.mark.parametrize("fw", ["tf", "torch"])

@@ -56,10 +56,25 @@ def _batch(pair: ModelPair, n: int):
     return x, P.labels(pair, n, SEED)
 
 
+def layer_inputs(pair: ModelPair, direction: str):
+    """The samples the per-layer comparison records: the pair's batch, capped to fit the recording budget."""
+    x = batch(pair)[0]
+    return x[:P.layer_batch(models(pair, direction), len(x))]
+
+
 @functools.cache
 def outputs(pair: ModelPair, direction: str):
-    """Both models' compared outputs on the pair's batch, in Keras' layout: ({label: array}, {label: array})."""
-    return P.outputs(models(pair, direction), batch(pair)[0])
+    """Both models' compared outputs on layer_inputs, in Keras' layout: ({label: array}, {label: array})."""
+    return P.outputs(models(pair, direction), layer_inputs(pair, direction))
+
+
+@functools.cache
+def forward_verdict(pair: ModelPair, direction: str) -> P.Verdict:
+    """Every compared output judged once (P.agree: the table's tolerance, else each framework's own float32
+    error measured on the same samples), so each per-layer check reads its row."""
+    k, t = outputs(pair, direction)
+    return P.agree(k, t, pair.tolerance("forward"),
+                   lambda: P.own_outputs(models(pair, direction), layer_inputs(pair, direction)))
 
 
 @functools.cache
@@ -67,9 +82,7 @@ def divergent(pair: ModelPair, direction: str) -> list[str]:
     """The compared outputs that disagree beyond the pair's forward tolerance, in order: one comparison of every
     output, so each per-layer check reads it instead of comparing all the layers before it again (ResNet50 has
     174 compared outputs)."""
-    from tfpt.compare import compare
-    k, t = outputs(pair, direction)
-    return [r.name for r in compare(k, t, pair.tolerance("forward")).rows if not r.ok]
+    return [r.name for r in forward_verdict(pair, direction).result.rows if not r.ok]
 
 
 @functools.cache
