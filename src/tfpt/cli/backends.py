@@ -23,8 +23,9 @@ DIFFERS = REGRESSION  # 1: something differs beyond the tolerance table (the tab
 def _fws(fws: list[str]) -> list[str]:
     missing = [fw for fw in fws if not frameworks.installed(fw)]
     if missing:
-        raise UserError(f"--frameworks {missing[0]}", "an installed Keras backend",
-                        frameworks.missing_reason(missing[0]), USAGE)
+        raise UserError(f"--frameworks {missing[0]}", f"an installed Keras backend, but "
+                        f"{frameworks.missing_reason(missing[0]).split('; ')[0]}", frameworks.missing_fix(missing[0])
+                        + f", or leave {missing[0]} out of --frameworks", USAGE)
     return fws
 
 

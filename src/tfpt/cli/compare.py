@@ -392,10 +392,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.pair = args.pair or (["study"] if args.mode == STUDY_CODE else ["spec"])
     for fw in args.frameworks:
         if not frameworks.installed(fw):
-            hidden = fw in frameworks.hidden()
+            fix = frameworks.missing_fix(fw)
             raise UserError(f"--frameworks {fw}", f"an installed framework, but {frameworks.missing_reason(fw)}",
-                            "unset TFPT_HIDE_FRAMEWORKS" if hidden else "install it (see requirements.txt)"
-                            f", or leave {fw} out of --frameworks", USAGE)
+                            fix if fix.startswith("unset") else f"{fix}, or leave {fw} out of --frameworks", USAGE)
     check_seed(args.seed, args.frameworks)
     if args.json is not None:
         check_json_target(args.json)

@@ -117,7 +117,8 @@ def installed(fw: str) -> bool:
 
 def missing_reason(fw: str) -> str:
     if fw not in _MODULE:
-        absent = [m for m in get(fw).modules if importlib.util.find_spec(m) is None] or list(get(fw).modules)
+        absent = sorted(_MODULE[h] for h in _hidden_with(fw)) or \
+            [m for m in get(fw).modules if importlib.util.find_spec(m) is None] or list(get(fw).modules)
         why = (f"hidden by TFPT_HIDE_FRAMEWORKS={os.environ.get('TFPT_HIDE_FRAMEWORKS')!r}" if _hidden_with(fw)
                else "not installed")
         fix = "unset it" if _hidden_with(fw) else "install it (requirements.txt; JAX: requirements-jax.txt)"
@@ -129,6 +130,14 @@ def missing_reason(fw: str) -> str:
                 f"tests")
     return (f"{_MODULE[fw]} is not installed in this environment ({sys.executable}); "
             f"install it (see requirements.txt) to run the {fw} tests")
+
+
+def missing_fix(fw: str) -> str:
+    """The fix for a command asked to run `fw` where it is missing: unset TFPT_HIDE_FRAMEWORKS where that hides
+    it (installing changes nothing then), else install it."""
+    if _hidden_with(fw):
+        return "unset TFPT_HIDE_FRAMEWORKS"
+    return "install it (see requirements.txt" + ("; JAX: requirements-jax.txt)" if fw not in _MODULE else ")")
 
 
 def import_fix(module: str | None) -> str:
