@@ -101,3 +101,13 @@ def test_the_same_pair_named_twice_is_checked_once(tmp_path, monkeypatch):
     session = type("Session", (), {"pairs": None})()
     pairs.select(config(), session)
     assert [p.name for p in session.pairs] == ["twice"]
+
+
+def test_only_an_empty_storage_folder_is_removed(tmp_path):
+    from tfpt.plugin.compat import remove_if_created_empty
+    (tmp_path / "empty" / "machine").mkdir(parents=True)
+    (tmp_path / "saved" / "machine").mkdir(parents=True)
+    run = tmp_path / "saved" / "machine" / "0001_run.json"
+    run.write_text("{}")  # a run saved: kept (the control)
+    assert remove_if_created_empty(tmp_path / "empty") and not (tmp_path / "empty").exists()
+    assert not remove_if_created_empty(tmp_path / "saved") and run.exists()
