@@ -78,7 +78,7 @@ ROWS = [
     pair("keras-a-model-not-a-builder", r"pair p: keras='a model': expected a builder \(a function taking no "
          r"arguments that returns the keras model\)", keras="a model"),
     pair("torch-none", r"pair p: torch=None: expected a builder", torch=None),
-    pair("input-a-tuple", r"pair p: input=\(28, 28, 1\): expected a tfpt\.InputSpec; fix: e\.g\. input=InputSpec",
+    pair("input-a-tuple", r"pair p: input=\(28, 28, 1\): expected a tfpt\.InputSpec.*; fix: e\.g\. input=InputSpec",
          input=(28, 28, 1)),
     pair("input-a-dict", r"pair p: input=\{.*\}: expected a tfpt\.InputSpec", input={"shape": (28, 28, 1)}),
     pair("num-classes-zero", r"pair p: num_classes=0: expected a whole number >= 1", num_classes=0),

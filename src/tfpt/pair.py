@@ -23,6 +23,14 @@ DEFAULT_BATCH = 256  # samples for the forward and gradient checks where a pair 
 TOLERANCE_FIELDS = ("atol", "rtol", "quantile", "why")
 
 
+class _Undeclared(int):
+    """num_classes' default, 10, told apart from a declared 10: only a declared width is checked against the
+    models' output (a feature-map or hidden-state pair never declares one; its output is any width)."""
+
+
+CLASSES_DEFAULT = _Undeclared(10)
+
+
 class PairError(ValueError):
     """A pair cannot be loaded or checked as declared; the message names the pair, what was expected and the fix.
     `where`: "file:line" of the user's declaration a declaration error was raised for (else None)."""
@@ -160,7 +168,7 @@ class ModelPair:
     keras: Callable[[], Any]
     torch: Callable[[], Any]
     input: InputSpec
-    num_classes: int = 10
+    num_classes: int = CLASSES_DEFAULT
     keras_head: str = "logits"
     torch_head: str = "logits"
     layer_map: dict = field(default_factory=dict)
@@ -292,8 +300,11 @@ class ModelPair:
                          f"sample of what both models take (Keras' layout, batch axis excluded)")
 
     def check_outputs(self, keras_out, torch_out) -> None:
-        """Both models' outputs on the first traced batch are num_classes wide (the labels of the loss, gradient
-        and step checks are drawn from range(num_classes); a wrong one never met the models before)."""
+        """Both models' outputs on the first traced batch are num_classes wide where the pair declares num_classes
+        (the labels of the loss, gradient and step checks are drawn from range(num_classes); a wrong one never met
+        the models before: 5 declared for 10-wide outputs passed every check)."""
+        if isinstance(self.num_classes, _Undeclared) or getattr(self, "outputs", None):
+            return  # not declared, or several outputs (the loss reads one of them): nothing to hold it against
         widths = {side: int(np.shape(out)[-1]) for side, out in (("keras", keras_out), ("torch", torch_out))
                   if np.ndim(out) >= 2}
         wrong = {side: w for side, w in widths.items() if w != self.num_classes}
