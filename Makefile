@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-test.txt pyproject.toml | sha256sum | cut -c1-12)
 ARGS   ?=
 
-.PHONY: compare test quick data setup clean-data
+.PHONY: compare test quick data setup clean-data gpu-check
 
 compare: data
 	$(PY) -m tfpt.cli.compare $(ARGS)
@@ -27,6 +27,11 @@ quick: data
 	$(PY) -m pytest -m "not slow and not train and not benchmark and not exports and not long and not cli" -n auto --dist loadgroup $(ARGS)
 
 setup: $(STAMP)
+
+# The GPU run for a lent machine (docs/gpu.md): no venv, registry or TensorFlow there, so no set-up either; figures
+# to $OUT or gpu-figures/. Without a GPU it is a dry run (GPU cases skipped; about a minute); --prepare fills .gpu/.
+gpu-check:
+	scripts/gpu-check $(ARGS)
 
 # A new venv holds about 7.5 GB (TensorFlow, torch's CUDA build); pip unpacks beside it. Refuse before writing
 # anything when the disk cannot take it: a full disk mid-install leaves a broken venv and pip's OSError.
