@@ -202,3 +202,60 @@ def step_fn(model, x: np.ndarray, y: np.ndarray, head: str):
 def infer_fn(model, x: np.ndarray):
     """Inference on one batch, as the as-written code calls the model (eager call, inference mode)."""
     return lambda: np.asarray(model(x, training=False))
+
+
+def _dropouts_off(model) -> list:
+    """Every dropout rate inside `model` set to 0 (Dropout layers' `rate`, the `dropout` / `recurrent_dropout` of
+    recurrent cells and attention); returns [(object, attribute, old value)] for `_restore`."""
+    changed = []
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        attrs = ("rate",) if isinstance(layer, keras.layers.Dropout) or "Dropout" in type(layer).__name__ else ()
+        for attr in (*attrs, "dropout", "recurrent_dropout", "_dropout"):
+            value = getattr(layer, attr, None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                try:
+                    setattr(layer, attr, 0.0)
+                except AttributeError:  # a read-only property (LSTM.dropout reads its cell's, which is set)
+                    continue
+                changed.append((layer, attr, value))
+    return changed
+
+
+def _restore(changed: list) -> None:
+    for obj, attr, value in changed:
+        setattr(obj, attr, value)
+
+
+def train_steps(model, batches, head: str, adam: dict, names) -> dict:
+    """Adam steps in training mode (batch statistics used, moving statistics updated), one per (x, y) batch, with
+    every dropout rate set to 0 for their duration (restored after). `adam`: learning_rate, beta_1, beta_2,
+    epsilon, epsilon_placement (tfpt.settings.AdamSettings' fields); Keras adds epsilon to sqrt(v) before bias
+    correction, so the placement must be "hat", its only one. Returns the optimizer's state of every trainable
+    weight of the named layers: {layer: {weight short name: {"m": first moment, "v": second moment}}}."""
+    if adam.get("epsilon_placement", "hat") != "hat":
+        raise ValueError("Keras' Adam adds epsilon to sqrt(v) before bias correction only (placement 'hat')")
+    opt = keras.optimizers.Adam(learning_rate=adam["learning_rate"], beta_1=adam["beta_1"], beta_2=adam["beta_2"],
+                                epsilon=adam["epsilon"])
+    loss_fn = _loss_fn(head)
+    changed = _dropouts_off(model)
+    try:
+        for x, y in batches:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+            # An Embedding's gradient is IndexedSlices; Keras' Adam squares each slice, so a token twice in a batch
+            # gets v += (1 - b2) * (g1^2 + g2^2), not (g1 + g2)^2 (measured: v 0.0005 vs dense 0.001 for two slices
+            # of 0.5). Densified here, both sides run textbook Adam (docs/pairs.md, "Training mode").
+            grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
+                     for g in tape.gradient(loss, model.trainable_variables)]
+            opt.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    finally:
+        _restore(changed)
+    by_name = {layer.name: layer for layer in _layers(model)}
+    out: dict = {n: OrderedDict() for n in names}
+    for n in names:
+        for key, v in zip(weight_names(by_name[n]), by_name[n].weights, strict=True):
+            if v.trainable:
+                i = opt._get_variable_index(v)
+                out[n][key] = {"m": np.array(opt._momentums[i], copy=True), "v": np.array(opt._velocities[i],
+                                                                                          copy=True)}
+    return out

@@ -264,3 +264,57 @@ def infer_fn(model, x: np.ndarray):
         with torch.inference_mode():
             return model(xt)
     return infer
+
+
+def _dropouts_off(model) -> list:
+    """Every dropout probability inside `model` set to 0 (nn.Dropout*'s `p`, nn.MultiheadAttention's and
+    nn.RNNBase's `dropout`); returns [(module, attribute, old value)] for `_restore`."""
+    changed = []
+    for mod in model.modules():
+        attrs = ("p",) if isinstance(mod, torch.nn.modules.dropout._DropoutNd) else ("dropout",)
+        for attr in attrs:
+            value = getattr(mod, attr, None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                changed.append((mod, attr, value))
+                setattr(mod, attr, 0.0)
+    return changed
+
+
+def _restore(changed: list) -> None:
+    for obj, attr, value in changed:
+        setattr(obj, attr, value)
+
+
+def train_steps(model, batches, head: str, adam: dict, names) -> dict:
+    """Adam steps in train mode (batch statistics used, running statistics updated), one per (x, y) batch, with
+    every dropout probability set to 0 for their duration (restored after; the model is left in eval mode).
+    `adam`: tfpt.settings.AdamSettings' fields; epsilon_placement "after" (PyTorch's: eps added to sqrt(v_hat)) or
+    "hat" (Keras': eps added to sqrt(v) before bias correction, which is eps / sqrt(1 - beta_2^t) after it at step
+    t). Returns the optimizer's state of every trained parameter of the named modules:
+    {module: {parameter name: {"m": exp_avg, "v": exp_avg_sq}}}."""
+    placement = adam.get("epsilon_placement", "after")
+    if placement not in ("after", "hat"):
+        raise ValueError(f"epsilon_placement must be 'after' or 'hat', got {placement!r}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=adam["learning_rate"], betas=(adam["beta_1"], adam["beta_2"]),
+                           eps=adam["epsilon"])
+    changed = _dropouts_off(model)
+    model.train()
+    try:
+        for t, (x, y) in enumerate(batches, 1):
+            if placement == "hat":
+                for group in opt.param_groups:
+                    group["eps"] = adam["epsilon"] / np.sqrt(1.0 - adam["beta_2"] ** t)
+            opt.zero_grad()
+            _loss(model(torch.from_numpy(x)), y, head).backward()
+            opt.step()
+    finally:
+        model.eval()
+        _restore(changed)
+    mods = dict(model.named_modules())
+    out: dict = {}
+    for n in names:
+        out[n] = OrderedDict((k, {"m": opt.state[p]["exp_avg"].detach().numpy().copy(),
+                                  "v": opt.state[p]["exp_avg_sq"].detach().numpy().copy()})
+                             for k, p in mods[n].named_parameters() if p in opt.state)
+    return out

@@ -216,3 +216,24 @@ def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path_facto
                           model_pair.tolerance(kind),
                           "batch")
     measurements[f"pair {model_pair.name} export {pair_format} max |Δ|"] = result.max_abs
+
+
+@matched
+def test_training_mode_steps(model_pair, measurements):
+    """5 Adam steps of batch 8 in training mode (batch statistics, running statistics updated; every dropout rate
+    set to 0 on both sides for the check), Keras' epsilon and placement on both sides, from shared weights: the
+    weights, BatchNorm's running statistics and Adam's moments agree (tfpt.checks.training_mode). A BatchNorm
+    momentum difference fails here, named; where the pair accepts it, this check skips with the pair's reason.
+    Each framework's own Adam defaults are run too and recorded (their epsilon difference fails the bound)."""
+    from tfpt.checks import training_mode as T
+    reason = T.skip_reason(model_pair, S.models(model_pair))
+    if reason:
+        pytest.skip(reason)
+    result = T.check(model_pair, "matched", seed=S.SEED)
+    if not result.ok:
+        pytest.fail(result.message(), pytrace=False)
+    result.record()
+    defaults = T.check(model_pair, "defaults", seed=S.SEED)
+    measurements[f"pair {model_pair.name} training mode 5 Adam steps"] = {
+        "matched": result.figures(), "defaults": defaults.figures(),
+        "defaults verdict": "agree" if defaults.ok else defaults.message()}
