@@ -138,6 +138,8 @@ def run(args) -> int:
     validate_files(args.source, args.target, args.report, args.pair)
     from tfpt import frameworks
     frameworks.torch_first()  # before the pair's module or the Keras side loads TensorFlow (tfpt.frameworks)
+    if frameworks.installed("tf"):
+        frameworks.import_tf()  # TensorFlow's load-time log lines held back, not printed above a one-line error
     pair = resolve_pair(args.pair)
     from tfpt.adapters.weight_files import WeightFileError
     from tfpt.porting import BuildError, convert_file

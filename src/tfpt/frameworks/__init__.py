@@ -11,10 +11,12 @@ import the other: it would inflate the RSS it measures. So `import_tf()` does no
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.machinery
 import importlib.util
 import os
 import sys
+import tempfile
 
 from tfpt.frameworks.base import KERAS_SIDE, TORCH_SIDE, Framework  # noqa: F401  (re-exported)
 from tfpt.frameworks.registry import REGISTRY, get, keras_backends, native, on_side, other  # noqa: F401
@@ -174,9 +176,44 @@ def import_torch():
     return torch
 
 
+# TensorFlow 2.21 writes these to the process's stderr from C++ while it loads, before absl's logging is set up, so
+# TF_CPP_MIN_LOG_LEVEL (2 or 3: measured) does not hold them back; a command whose mistake is found after TensorFlow
+# loaded printed them above its one error line. Everything else TensorFlow writes while loading is passed on.
+_LOAD_NOISE = ("WARNING: All log messages before absl::InitializeLog()", "port.cc:153] oneDNN custom operations",
+               "cpu_feature_guard.cc", "To enable the following instructions:")
+
+
+@contextlib.contextmanager
+def _load_noise_held_back():
+    """While TensorFlow loads: file descriptor 2 into a temporary file, then every line but `_LOAD_NOISE` back to
+    stderr (also when the import raises)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (an embedding host): nothing to hold back
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().decode(errors="replace").splitlines(keepends=True)
+                    if not any(noise in line for noise in _LOAD_NOISE)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
 def import_tf():
     if "torch" in sys.modules:
         torch_first()  # torch is already here: finish its safe import before TensorFlow loads
+    if "tensorflow" not in sys.modules:
+        with _load_noise_held_back():
+            import tensorflow  # noqa: F401
     import tensorflow as tf
     return tf
 
