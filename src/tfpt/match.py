@@ -300,6 +300,26 @@ def check_layer_map(layer_map: dict, keras_events: list[Event], torch_events: li
                          "names the trace lists, or drop those entries")
 
 
+def _declared(out: Match, layer_map: dict, unmatched_k: list, unmatched_t: list, keras_events, torch_events,
+              states) -> None:
+    """Pairs the pair's layer_map declares that the in-order alignment could not take, taken as declared: HF
+    BERT looks up word, token-type, then position embeddings; keras-hub token, position, then segment (the
+    alignment keeps one order, so one of three crossing pairs is left over)."""
+    k_states, t_states, t_ins = states
+    for k in list(unmatched_k):
+        t = next((t for t in unmatched_t if t.name == layer_map.get(k.name)), None)
+        if t is None:
+            continue
+        ki = next(i for i, e in enumerate(keras_events) if e is k)
+        tj = next(j for j, e in enumerate(torch_events) if e is t)
+        out.params.append((k, t, torch_context(torch_events, t_states, t_ins, tj)))
+        if k.shape is not None:
+            out.points.append((k.label or k.name, ki, tj, _by_shape(_fix(t_states[tj], k_states[ki], t.shape,
+                                                                          k.shape), t.shape, k.shape)))
+        unmatched_k.remove(k)
+        unmatched_t.remove(t)
+
+
 def match(keras_events: list[Event], torch_events: list[Event], converter_for, input_cf: bool,
           layer_map: dict | None = None, input_shape: tuple | None = None) -> Match:
     """Align the two traces (dynamic programming: most parameter layers, then most parameter-free steps, in
@@ -361,6 +381,7 @@ def match(keras_events: list[Event], torch_events: list[Event], converter_for, i
         else:
             (unmatched_t if T[j].has_params else out.only_torch).append(T[j])
             j += 1
+    _declared(out, layer_map, unmatched_k, unmatched_t, keras_events, torch_events, (k_states, t_states, t_ins))
     if unmatched_k or unmatched_t:
         def show(evs):
             return ", ".join(f"{e.name} ({e.cls}, {e.param_count:,} params)" for e in evs) or "none"

@@ -147,6 +147,77 @@ class InputSpec:
         return tuple(self.shape)
 
 
+class Batch:
+    """One batch of several named inputs ({Keras input name: array}), sliced and counted like one array (x[:n],
+    len(x)), so the checks handle it as they handle a single input's array. `arrays`: the dict itself."""
+
+    def __init__(self, arrays: dict):
+        self.arrays = {name: np.asarray(a) for name, a in arrays.items()}
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.arrays[key]
+        return Batch({name: a[key] for name, a in self.arrays.items()})
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+    def map(self, fn) -> "Batch":
+        return Batch({name: fn(a) for name, a in self.arrays.items()})
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays.values())
+
+
+def rows(x, start: int, stop: int):
+    """Samples start:stop of a batch: an array, a Batch, or a dict of arrays (PyTorch's keyword arguments)."""
+    if isinstance(x, dict):
+        return {name: a[start:stop] for name, a in x.items()}
+    return x[start:stop]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Several named inputs: `specs` {Keras input name: InputSpec} (each its own shape, dtype and range; a padding
+    mask through `sample`), fed to Keras as a dict and to PyTorch as keyword arguments, `torch_names` {Keras input
+    name: PyTorch keyword} where the names differ (HF BERT: token_ids -> input_ids)."""
+    specs: dict
+    torch_names: dict = field(default_factory=dict)
+
+    @_at_declaration
+    def __post_init__(self):
+        if not isinstance(self.specs, dict) or not self.specs or not all(
+                isinstance(k, str) and isinstance(v, InputSpec) for k, v in self.specs.items()):
+            raise PairError(f"Inputs specs={_show(self.specs)}: expected a non-empty dict of Keras input name -> "
+                            f"InputSpec; fix: e.g. Inputs({{'token_ids': InputSpec((16,), 'int32', 0, 100)}})")
+        bad = [k for k in self.torch_names if k not in self.specs] if isinstance(self.torch_names, dict) else None
+        if bad is None or bad or not all(isinstance(v, str) for v in self.torch_names.values()):
+            raise PairError(f"Inputs torch_names={_show(self.torch_names)}: expected a dict of Keras input name (one "
+                            f"of {', '.join(self.specs)}) -> PyTorch keyword argument; fix: e.g. "
+                            f"torch_names={{'token_ids': 'input_ids'}}")
+
+    @property
+    def first(self) -> InputSpec:
+        return next(iter(self.specs.values()))
+
+    shape = property(lambda self: self.first.shape)  # the first input's, for messages
+    dtype = property(lambda self: self.first.dtype)
+    torch_shape = property(lambda self: self.first.torch_shape)
+
+    @property
+    def torch_layout(self) -> str:
+        return "channels_first" if any(s.torch_layout == "channels_first" and len(s.shape) >= 2
+                                       for s in self.specs.values()) else "same"
+
+    def batch(self, n: int, seed: int = 0) -> Batch:
+        return Batch({name: spec.batch(n, seed + i) for i, (name, spec) in enumerate(self.specs.items())})
+
+    def to_torch_layout(self, x: Batch) -> dict:
+        """{PyTorch keyword: array in its layout}, in the specs' order."""
+        return {self.torch_names.get(name, name): spec.to_torch_layout(x[name]) for name, spec in self.specs.items()}
+
+
 @dataclass(frozen=True, eq=False)  # identity: a pair is one declaration
 class ModelPair:
     """One model in both frameworks. Builders take no arguments (the suite seeds each framework before calling
@@ -160,7 +231,10 @@ class ModelPair:
     {"layer:field" or "field": "why"} (fields as `tfpt.differences(pair)` names them), so the other checks run.
     `as_is=True`: both builders return models that already hold their weights (a converter's output and its
     original, a pretrained port, two checkpoints): the suite transfers nothing and compares them as they are,
-    parameters included (checks that need seeded builders skip, saying so).
+    parameters included (checks that need seeded builders skip, saying so). `input`: an InputSpec, or `Inputs` for
+    several named inputs (a dict to Keras, keyword arguments to PyTorch). `outputs`: {Keras output name: PyTorch
+    output key} for models with several outputs, each compared under its Keras name; the loss of the gradient and
+    step checks is taken on the last one (declare the classifier-like output last).
 
     Every field is checked here, when the pair is declared, and each builder's result on every build
     (`check_built`), so a mistake is named where it was made, not deep inside a check."""
@@ -178,6 +252,7 @@ class ModelPair:
     batch: int | None = None
     accept: dict = field(default_factory=dict)
     as_is: bool = False
+    outputs: dict = field(default_factory=dict)
 
     @_at_declaration
     def __post_init__(self):
@@ -193,9 +268,14 @@ class ModelPair:
                                 f"function "
                                 f"taking no arguments that returns the {side} model); fix: pass the function itself, "
                                 "not a model or its result")
-        if not isinstance(self.input, InputSpec):
-            raise PairError(f"pair {self.name}: input={_show(self.input)}: expected a tfpt.InputSpec; fix: e.g. "
-                            "input=InputSpec(shape=(28, 28, 1))")
+        if not isinstance(self.input, (InputSpec, Inputs)):
+            raise PairError(f"pair {self.name}: input={_show(self.input)}: expected a tfpt.InputSpec (or tfpt.pair."
+                            f"Inputs for several named inputs); fix: e.g. input=InputSpec(shape=(28, 28, 1))")
+        if not isinstance(self.outputs, dict) or not all(
+                isinstance(k, str) and isinstance(v, (str, int)) for k, v in self.outputs.items()):
+            raise PairError(f"pair {self.name}: outputs={_show(self.outputs)}: expected a dict of Keras output name -> "
+                            f"PyTorch output (a key or attribute of what its model returns, or an index); fix: e.g. "
+                            f"outputs={{'sequence_output': 'last_hidden_state', 'pooled_output': 'pooler_output'}}")
         if not _whole(self.num_classes) or self.num_classes < 1:
             raise PairError(f"pair {self.name}: num_classes={_show(self.num_classes)}: expected a whole number "
                             f">= 1; fix: "
@@ -270,6 +350,11 @@ class ModelPair:
             mine = self.tolerance(kind, dtype)
             out[key] = {"pair": show(mine), "table": show(tol(kind, dtype)), "why": mine.why}
         return out
+
+    @property
+    def loss_output(self) -> tuple:
+        """(Keras output name, PyTorch output key) the loss reads: the last of `outputs`, or (None, None)."""
+        return next(reversed(self.outputs.items())) if self.outputs else (None, None)
 
     @property
     def sample_batch(self) -> int:

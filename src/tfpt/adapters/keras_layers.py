@@ -58,6 +58,9 @@ def keras_record(layer) -> LayerRecord:
     weights = OrderedDict((name, np.array(variable.numpy(), copy=True))
                           for name, variable in zip(weight_names(layer), layer.weights, strict=True))
     config = {key: value for key, value in layer.get_config().items() if _plain(value)}
+    act = getattr(layer, "activation", None)  # a composite's (keras-hub's TransformerEncoder) is serialized: a dict
+    if callable(act) and not isinstance(config.get("activation"), str) and getattr(act, "__name__", None):
+        config["activation"] = act.__name__
     return LayerRecord("tf", layer.name, type(layer).__name__, config, weights)
 
 

@@ -12,7 +12,7 @@ from tfpt.convert import Kind, kind_for
 from tfpt.convert.functions import keras_function
 from tfpt.frameworks import import_tf, keras as _keras
 from tfpt.match import Event
-from tfpt.pair import ModelPair, PairError
+from tfpt.pair import Batch, ModelPair, PairError
 
 tf = import_tf()
 keras = _keras()
@@ -31,8 +31,29 @@ def build(pair: ModelPair, seed: int = 0):
     model = pair.keras()
     pair.check_built("keras", model, keras.Model)
     if not getattr(model, "built", False) or not getattr(model, "inputs", None):
-        model(pair.input.batch(2, seed))
+        model(feed(pair.input.batch(2, seed)))
     return model
+
+
+def feed(x):
+    """A batch as a Keras model takes it: an array, or a dict of arrays for several named inputs (a Batch)."""
+    return dict(x.arrays) if isinstance(x, Batch) else x
+
+
+def pick(out, key=None):
+    """One output of a model's result: the named one (a dict's key, a list's index); without a key the one output,
+    or several outputs' values side by side, flattened per sample (one array to compare)."""
+    if key is not None:
+        return out[key] if isinstance(out, dict) else out[int(key)]
+    if isinstance(out, dict):
+        out = list(out.values())
+    if isinstance(out, (list, tuple)):
+        return out[0] if len(out) == 1 else tf.concat([tf.reshape(o, (tf.shape(o)[0], -1)) for o in out], axis=1)
+    return out
+
+
+def _rows(x, start: int, stop: int):
+    return feed(x[start:stop])
 
 
 def _layers(model, pair_name: str = "") -> list:
@@ -116,11 +137,12 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
     the layer's output and name."""
     layers = _layers(model)
     view = keras_nested.flat(model) if keras_nested.nested(model) else None
-    if view is None:
-        taps = keras.Model(model.inputs, [layer.output for layer in layers])
+    if view is None:  # several named inputs: the model's own input structure (a dict), fed a dict
+        taps = keras.Model(model.input if isinstance(x, Batch) else model.inputs, [layer.output for layer in layers])
     else:  # each leaf layer's output in the one flat graph (a nested layer has a node in its sub-model too)
         taps = keras.Model(view.input, [view.outputs[layer.name] for layer in layers])
-    outs = taps(tf.convert_to_tensor(x), training=False)
+    outs = taps({k: tf.convert_to_tensor(v) for k, v in x.arrays.items()} if isinstance(x, Batch) else
+                tf.convert_to_tensor(x), training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     names = {layer.name for layer in model.layers}
     # layer name -> the event carrying its output; the model's inputs are produced by no event
@@ -159,36 +181,42 @@ def set_weights(model, weights: dict) -> None:
         set_keras_weights(by_name[name], w)
 
 
-def predict(model, x: np.ndarray, batch: int = 1000) -> np.ndarray:
-    return np.concatenate([np.asarray(model(x[i:i + batch], training=False)) for i in range(0, len(x), batch)])
+def predict(model, x, batch: int = 1000, outputs=None):
+    """The model's output on x in chunks of `batch`; with `outputs` (Keras output names) {name: array} of each."""
+    chunks = [model(_rows(x, i, i + batch), training=False) for i in range(0, len(x), batch)]
+    if outputs:
+        return {name: np.concatenate([np.asarray(pick(c, name)) for c in chunks]) for name in outputs}
+    return np.concatenate([np.asarray(pick(c)) for c in chunks])
 
 
 def _loss_fn(head: str):
     return keras.losses.SparseCategoricalCrossentropy(from_logits=head == "logits")
 
 
-def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names) -> tuple[float, dict]:
+def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names, output=None) -> tuple[float, dict]:
     """Mean cross-entropy in inference mode (no dropout, moving statistics) and the gradient of every
-    trainable weight of the named layers: {layer: {weight short name: array}}."""
+    trainable weight of the named layers: {layer: {weight short name: array}}. `output`: the output the loss
+    reads, for a model with several."""
     by_name = {layer.name: layer for layer in _layers(model)}
     variables = [(n, key, v) for n in names
                  for key, v in zip(weight_names(by_name[n]), by_name[n].weights, strict=True) if v.trainable]
     with tf.GradientTape() as tape:
-        loss = _loss_fn(head)(y, model(x, training=False))
+        loss = _loss_fn(head)(y, pick(model(feed(x), training=False), output))
     grads = tape.gradient(loss, [v for _, _, v in variables])
     out: dict = {n: OrderedDict() for n in names}
-    for (n, key, _), g in zip(variables, grads, strict=True):
-        out[n][key] = np.asarray(tf.convert_to_tensor(g))  # an Embedding's gradient is IndexedSlices
+    for (n, key, v), g in zip(variables, grads, strict=True):
+        # an Embedding's gradient is IndexedSlices; a weight the loss's output does not read has None (0)
+        out[n][key] = np.asarray(tf.convert_to_tensor(g)) if g is not None else np.zeros(v.shape, v.dtype)
     return float(loss), out
 
 
-def sgd_steps(model, batches, head: str, lr: float) -> None:
+def sgd_steps(model, batches, head: str, lr: float, output=None) -> None:
     """Plain SGD steps in inference mode (deterministic: no dropout), one per (x, y) batch."""
     opt = keras.optimizers.SGD(learning_rate=lr)
     loss_fn = _loss_fn(head)
     for x, y in batches:
         with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=False))
+            loss = loss_fn(y, pick(model(feed(x), training=False), output))
         grads = tape.gradient(loss, model.trainable_weights)
         opt.apply_gradients(zip(grads, model.trainable_weights, strict=True))
 

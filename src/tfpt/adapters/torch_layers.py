@@ -48,12 +48,31 @@ def torch_record(name: str, module) -> LayerRecord:
         if isinstance(value, (int, float)) or isinstance(value, (list, tuple)) and \
                 all(isinstance(v, (int, float)) for v in value):
             config[attr] = _plain(value)
+    config.update(_composite_config(module))
     bias = getattr(module, "bias", None)
     config["use_bias"] = bias if isinstance(bias, bool) else bias is not None  # RNNs keep a bool, others a tensor
     order = list(module.state_dict(keep_vars=True))  # registration order: weight, bias, then buffers
     tensors = dict(_own_tensors(module))
     weights = OrderedDict((n, tensors[n].detach().cpu().numpy().copy()) for n in order if n in tensors)
     return LayerRecord("torch", name, type(module).__name__, config, weights)
+
+
+def _composite_config(module) -> dict:
+    """A module recorded whole (a converter's unit: HF's BertLayer) keeps no settings of its own: the activation
+    its children apply (canonical id, tfpt.convert.functions) and a LayerNorm's epsilon inside it."""
+    children = [m for m in module.modules() if m is not module]
+    if not children:
+        return {}
+    from tfpt.convert.functions import torch_function
+    out = {}
+    fns = [torch_function(type(m).__name__, getattr(m, "approximate", None)) for m in children]
+    fns = [f for f in fns if f and f != "identity"]
+    if fns:
+        out["activation"] = fns[0]
+    eps = [m.eps for m in children if type(m).__name__ == "LayerNorm" and isinstance(getattr(m, "eps", None), float)]
+    if eps:
+        out["layer_norm_eps"] = eps[0]
+    return out
 
 
 def set_torch_weights(module, weights: dict) -> None:

@@ -28,6 +28,33 @@ def build(pair: ModelPair, seed: int = 0):
     return model.eval()
 
 
+def call(model, x):
+    """The model called on a batch: an array, or {keyword: array} passed as keyword arguments (several named
+    inputs, tfpt.pair.Inputs)."""
+    if isinstance(x, dict):
+        return model(**{k: torch.from_numpy(v) for k, v in x.items()})
+    return model(torch.from_numpy(x))
+
+
+def pick(out, key=None):
+    """One output of a model's result: the named one (a key or attribute: a Hugging Face ModelOutput's
+    'pooler_output'; an index for a tuple); without a key the one output, or several outputs' values side by side,
+    flattened per sample (one array to compare)."""
+    if key is not None:
+        if isinstance(out, (tuple, list)) or str(key).isdigit() and not isinstance(out, dict):
+            return out[int(key)]
+        return out[key] if isinstance(out, dict) and key in out else getattr(out, str(key))
+    if isinstance(out, dict):  # a ModelOutput is an OrderedDict
+        out = [v for v in out.values() if isinstance(v, torch.Tensor)]
+    if isinstance(out, (tuple, list)):
+        return out[0] if len(out) == 1 else torch.cat([o.reshape(o.shape[0], -1) for o in out], dim=1)
+    return out
+
+
+def _rows(x, start: int, stop: int):
+    return {k: v[start:stop] for k, v in x.items()} if isinstance(x, dict) else x[start:stop]
+
+
 def _first_tensor(out):
     while isinstance(out, (tuple, list)):
         out = out[0]
@@ -185,10 +212,10 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
         handles += [mod.register_forward_pre_hook(pre), mod.register_forward_hook(post)]
     try:
         model.eval()
-        xt = torch.from_numpy(x)
+        xt = {k: torch.from_numpy(v) for k, v in x.items()} if isinstance(x, dict) else torch.from_numpy(x)
         graph.produced(xt, ())
         with torch.no_grad(), _Recorder(OnOp(), depth):
-            model(xt)
+            model(**xt) if isinstance(xt, dict) else model(xt)
     finally:
         for h in handles:
             h.remove()
@@ -206,10 +233,15 @@ def set_weights(model, weights: dict) -> None:
         set_torch_weights(mods[name], w)
 
 
-def predict(model, x: np.ndarray, batch: int = 1000) -> np.ndarray:
+def predict(model, x, batch: int = 1000, outputs=None):
+    """The model's output on x in chunks of `batch`; with `outputs` (its output keys) {key: array} of each."""
     model.eval()
+    n = len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
     with torch.inference_mode():
-        return np.concatenate([model(torch.from_numpy(x[i:i + batch])).numpy() for i in range(0, len(x), batch)])
+        chunks = [call(model, _rows(x, i, i + batch)) for i in range(0, n, batch)]
+    if outputs:
+        return {key: np.concatenate([pick(c, key).numpy() for c in chunks]) for key in outputs}
+    return np.concatenate([pick(c).numpy() for c in chunks])
 
 
 def _loss(out, y, head: str):
@@ -219,11 +251,12 @@ def _loss(out, y, head: str):
     return torch.nn.functional.nll_loss(torch.log(out), target)
 
 
-def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names) -> tuple[float, dict]:
-    """Mean cross-entropy in eval mode and the gradient of every parameter of the named modules."""
+def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names, output=None) -> tuple[float, dict]:
+    """Mean cross-entropy in eval mode and the gradient of every parameter of the named modules. `output`: the
+    output the loss reads, for a model with several."""
     model.eval()
     model.zero_grad()
-    loss = _loss(model(torch.from_numpy(x)), y, head)
+    loss = _loss(pick(call(model, x), output), y, head)
     loss.backward()
     mods = dict(model.named_modules())
     out = {n: OrderedDict((k, p.grad.detach().numpy().copy()) for k, p in mods[n].named_parameters()
@@ -232,12 +265,12 @@ def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names) -> tup
     return float(loss.detach()), out
 
 
-def sgd_steps(model, batches, head: str, lr: float) -> None:
+def sgd_steps(model, batches, head: str, lr: float, output=None) -> None:
     model.eval()
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     for x, y in batches:
         opt.zero_grad()
-        _loss(model(torch.from_numpy(x)), y, head).backward()
+        _loss(pick(call(model, x), output), y, head).backward()
         opt.step()
 
 

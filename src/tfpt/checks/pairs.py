@@ -184,6 +184,10 @@ def outputs(pm: PairModels, x: np.ndarray) -> tuple[OrderedDict, OrderedDict]:
     k_out, t_out = OrderedDict(), OrderedDict()
     for label, i, j, layout in pm.match.points:
         k_out[label], t_out[label] = k_values[i], np.ascontiguousarray(layout.apply(t_values[j]))
+        k_shape, t_shape = np.shape(k_out[label]), np.shape(t_out[label])
+        if t_shape != k_shape and len(t_shape) == len(k_shape) and t_shape[0] == 1 and t_shape[1:] == k_shape[1:]:
+            # one value for every sample (HF BERT's position embeddings, (1, L, d)), as Keras broadcasts it
+            t_out[label] = np.ascontiguousarray(np.broadcast_to(t_out[label], k_shape))
     return k_out, t_out
 
 
@@ -191,7 +195,14 @@ def model_outputs(pm: PairModels, x: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """Both models' own final outputs (each model called whole, after its declared head), in one form: where one
     side declares "softmax" and the other "logits", the logits are turned into probabilities; an output with
     PyTorch's channels-first layout is brought to Keras'. Whatever the layer matching compared, this is what a
-    user of either model gets."""
+    user of either model gets. A pair declaring several `outputs` gets ({Keras name: array}, {Keras name: array}),
+    each PyTorch output under its Keras name."""
+    if pm.pair.outputs:
+        names = pm.pair.outputs
+        k_out = adapter("tf").predict(pm.keras_model, x, outputs=list(names))
+        t_out = adapter("torch").predict(pm.torch_model, pm.pair.input.to_torch_layout(x), outputs=list(names.values()))
+        return ({n: np.asarray(k_out[n]) for n in names},
+                {n: np.asarray(t_out[names[n]]) for n in names})
     k = np.asarray(adapter("tf").predict(pm.keras_model, x))
     t = np.asarray(adapter("torch").predict(pm.torch_model, pm.pair.input.to_torch_layout(x)))
     if t.ndim == 4 and k.shape != t.shape and k.shape == (t.shape[0], *t.shape[2:], t.shape[1]):
@@ -217,9 +228,10 @@ def assert_forward_equal(pm: PairModels, x: np.ndarray, tolerance: Tol | None = 
 def gradients(pm: PairModels, x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, float], OrderedDict, OrderedDict]:
     """(loss_tf, loss_torch), Keras gradients, PyTorch gradients brought to Keras' layout: {layer.weight: array}."""
     k_names, t_names = pm.param_names
-    k_loss, k_grads = adapter("tf").loss_and_grads(pm.keras_model, x, y, pm.pair.keras_head, k_names)
+    k_out, t_out = pm.pair.loss_output  # the output the loss reads, where a pair declares several
+    k_loss, k_grads = adapter("tf").loss_and_grads(pm.keras_model, x, y, pm.pair.keras_head, k_names, output=k_out)
     t_loss, t_grads = adapter("torch").loss_and_grads(pm.torch_model, pm.pair.input.to_torch_layout(x), y,
-                                                      pm.pair.torch_head, t_names)
+                                                      pm.pair.torch_head, t_names, output=t_out)
     krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
     kg, tg = OrderedDict(), OrderedDict()
     for k, t, ctx in pm.match.params:
@@ -232,9 +244,10 @@ def gradients(pm: PairModels, x: np.ndarray, y: np.ndarray) -> tuple[tuple[float
 
 def sgd_steps(pm: PairModels, batches, lr: float = 0.01) -> tuple[OrderedDict, OrderedDict]:
     """k plain SGD steps on both sides from shared weights; the weights after, both in Keras' layout."""
-    adapter("tf").sgd_steps(pm.keras_model, batches, pm.pair.keras_head, lr)
+    k_out, t_out = pm.pair.loss_output
+    adapter("tf").sgd_steps(pm.keras_model, batches, pm.pair.keras_head, lr, output=k_out)
     adapter("torch").sgd_steps(pm.torch_model, [(pm.pair.input.to_torch_layout(x), y) for x, y in batches],
-                               pm.pair.torch_head, lr)
+                               pm.pair.torch_head, lr, output=t_out)
     after_keras = flat(keras_weights(pm))
     probe = build(pm.pair)  # a fresh Keras model to receive the PyTorch weights through the converters
     probe.torch_model = pm.torch_model
@@ -286,6 +299,8 @@ def _folded_padding(conv, k, t, ctx) -> list:
 
 def wide(x: np.ndarray) -> np.ndarray:
     """An input as the float64 twins take it: floating values in float64, integers (token ids) as they are."""
+    if not isinstance(x, np.ndarray) and hasattr(x, "map"):  # several named inputs (tfpt.pair.Batch)
+        return x.map(wide)
     return x.astype(np.float64) if np.issubdtype(x.dtype, np.floating) else x
 
 

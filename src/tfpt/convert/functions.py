@@ -13,12 +13,16 @@ from __future__ import annotations
 _KERAS = {"relu": "relu", "relu6": "relu6", "gelu": "gelu_erf", "silu": "silu", "swish": "silu",
           "hard_sigmoid": "hard_sigmoid", "hard_silu": "hard_swish", "hard_swish": "hard_swish", "sigmoid": "sigmoid",
           "tanh": "tanh", "softmax": "softmax", "log_softmax": "log_softmax", "elu": "elu", "selu": "selu",
-          "softplus": "softplus", "mish": "mish", "leaky_relu": "leaky_relu", "linear": "identity"}
+          "softplus": "softplus", "mish": "mish", "leaky_relu": "leaky_relu", "linear": "identity",
+          "gelu_approximate": "gelu_tanh"}  # keras-hub's BERT feed-forward (keras_hub.src.utils.keras_utils)
 # PyTorch module classes and functional ops (lower-cased) -> canonical id; GELU's form comes from `approximate`.
 _TORCH = {"relu": "relu", "relu6": "relu6", "silu": "silu", "hardsigmoid": "hard_sigmoid", "hardswish": "hard_swish",
           "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "logsoftmax": "log_softmax",
           "log_softmax": "log_softmax", "elu": "elu", "selu": "selu", "softplus": "softplus", "mish": "mish",
-          "leakyrelu": "leaky_relu", "leaky_relu": "leaky_relu", "identity": "identity"}
+          "leakyrelu": "leaky_relu", "leaky_relu": "leaky_relu", "identity": "identity",
+          # Hugging Face transformers' activation modules (transformers.activations.ACT2CLS)
+          "geluactivation": "gelu_erf", "gelutanh": "gelu_tanh", "pytorchgelutanh": "gelu_tanh",
+          "newgeluactivation": "gelu_tanh", "fastgeluactivation": "gelu_tanh"}
 
 WORDS = {"gelu_erf": "GELU, exact (erf)", "gelu_tanh": "GELU, tanh approximation", "relu": "ReLU",
          "relu6": "ReLU6 (capped at 6)", "silu": "SiLU/swish x*sigmoid(x)", "hard_sigmoid": "hard sigmoid relu6(x+3)/6",
