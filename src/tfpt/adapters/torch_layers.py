@@ -39,9 +39,25 @@ def weight_count(module) -> int:
     return sum(t.numel() for n, t in _own_tensors(module) if n in kept)
 
 
-def torch_record(name: str, module) -> LayerRecord:
-    """The module's class, config (its attributes: kernel_size, stride, eps, momentum, batch_first, ...; plus
-    use_bias) and its own weights as numpy copies."""
+def bare_parameter(model, name: str):
+    """A bare parameter's unit ("features.1.0.layer_scale": a parameter its module uses in a functional op, the
+    module not being a unit; tfpt.convert.bare) as a module of its own: a new empty nn.Module holding that very
+    Parameter object, not a copy, so torch_record reads it, set_torch_weights writes the model's own parameter and
+    named_parameters() yields it with its gradient. KeyError where `name` is no direct parameter of a module."""
+    owner_name, _, pname = name.rpartition(".")
+    try:
+        param = model.get_submodule(owner_name)._parameters[pname]
+    except (AttributeError, KeyError):
+        raise KeyError(f"{name!r} is neither a module nor a direct parameter of one in {type(model).__name__}") \
+            from None
+    holder = import_torch().nn.Module()
+    holder.register_parameter(pname, param)
+    return holder
+
+
+def torch_record(name: str, module, cls: str | None = None) -> LayerRecord:
+    """The module's class (or `cls`: a bare parameter's, tfpt.convert.bare), config (its attributes:
+    kernel_size, stride, eps, momentum, batch_first, ...; plus use_bias) and its own weights as numpy copies."""
     config = {attr: _plain(getattr(module, attr)) for attr in _CONFIG if hasattr(module, attr)}
     for attr in ("mean", "std"):  # a normalising module's constants (torchvision's Normalize), where plain numbers
         value = getattr(module, attr, None)
@@ -54,7 +70,7 @@ def torch_record(name: str, module) -> LayerRecord:
     order = list(module.state_dict(keep_vars=True))  # registration order: weight, bias, then buffers
     tensors = dict(_own_tensors(module))
     weights = OrderedDict((n, tensors[n].detach().cpu().numpy().copy()) for n in order if n in tensors)
-    return LayerRecord("torch", name, type(module).__name__, config, weights)
+    return LayerRecord("torch", name, cls or type(module).__name__, config, weights)
 
 
 def _composite_config(module) -> dict:

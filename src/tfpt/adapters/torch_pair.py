@@ -3,12 +3,14 @@ through forward hooks, functional ops such as F.relu, torch.flatten and Tensor.v
 TorchFunctionMode), read and write weights per module, loss and gradients, plain gradient steps."""
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 
 import numpy as np
 
-from tfpt.adapters.torch_layers import set_torch_weights, torch_record, weight_count
+from tfpt.adapters.torch_layers import bare_parameter, set_torch_weights, torch_record, weight_count
 from tfpt.convert import claims, kind_for, kind_of
+from tfpt.convert.bare import bare_class
 from tfpt.convert.functions import torch_function
 from tfpt.convert.registry import torch_layout_for
 from tfpt.frameworks import import_torch
@@ -85,6 +87,28 @@ def units(model) -> "OrderedDict[str, object]":
             out[name] = mod
             inside.append(name)
     return out
+
+
+def bare_parameters(model, unit_names) -> dict:
+    """Parameters held directly by a module with children that is not a unit nor inside one, {id: (name,
+    parameter)} with name `<owner>.<parameter>`: a functional op that reads one (torchvision's CNBlock:
+    `self.layer_scale * result`) is traced as that parameter's own step (tfpt.convert.bare)."""
+    out: dict = {}
+    for name, mod in model.named_modules():
+        if name in unit_names or any(name.startswith(u + ".") for u in unit_names) or not list(mod.children()):
+            continue
+        for pname, p in mod.named_parameters(recurse=False):
+            out[id(p)] = (f"{name}.{pname}" if name else pname, p)
+    return out
+
+
+# The class each traced model's bare parameters were recorded as (the op decides it), for records().
+_BARE_CLASSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _module(model, name: str, mods: dict):
+    """A unit by its traced name: a module, or a bare parameter held as a module of its own."""
+    return mods[name] if name in mods else bare_parameter(model, name)
 
 
 class _Recorder(TorchFunctionMode):
@@ -173,6 +197,8 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
     events: list[Event] = []
     values: list = []
     depth, counts, graph, pending = [0], {}, _Graph(), []
+    found = units(model)
+    bares, bare_seen = bare_parameters(model, set(found)), {}
 
     def record(name, cls, kind, n_params, out, inputs, pad=None, detail=None, layout=None):
         t = _first_tensor(out)
@@ -188,6 +214,14 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
         inputs = staticmethod(graph.inputs)
 
         def __call__(self, op, args, kwargs, out, before):
+            bare = next((bares[id(t)] for t in _tensors(args) + _tensors(kwargs) if id(t) in bares
+                         and bares[id(t)][0] not in bare_seen), None)
+            if bare is not None:  # the first op reading a bare parameter is that parameter's step
+                name, cls = bare[0], bare_class(op)
+                bare_seen[name] = cls
+                record(name, cls, kind_for("torch", cls), bare[1].numel(), out, before, None, None,
+                       torch_layout_for(cls))
+                return
             kind = kind_of("torch", op)
             if kind is None:
                 graph.produced(out, before)  # not a step of its own: the graph passes through it
@@ -198,7 +232,7 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
             record(f"{op}_{i}", op, kind, 0, out, before, pad, _detail(op, args, kwargs, out))
 
     handles = []
-    for name, mod in units(model).items():
+    for name, mod in found.items():
         def pre(_m, args, name=name):
             depth[0] += 1
             pending.append(graph.inputs(args))
@@ -219,18 +253,20 @@ def trace(model, x: np.ndarray) -> tuple[list[Event], list]:
     finally:
         for h in handles:
             h.remove()
+    _BARE_CLASSES[model] = bare_seen
     return events, values
 
 
 def records(model, names) -> "OrderedDict[str, object]":
-    mods = dict(model.named_modules())
-    return OrderedDict((n, torch_record(n, mods[n])) for n in names)
+    mods, bare = dict(model.named_modules()), _BARE_CLASSES.get(model, {})
+    return OrderedDict((n, torch_record(n, _module(model, n, mods), None if n in mods else bare.get(n, "Parameter")))
+                       for n in names)
 
 
 def set_weights(model, weights: dict) -> None:
     mods = dict(model.named_modules())
     for name, w in weights.items():
-        set_torch_weights(mods[name], w)
+        set_torch_weights(_module(model, name, mods), w)
 
 
 def predict(model, x, batch: int = 1000, outputs=None):
@@ -259,7 +295,7 @@ def loss_and_grads(model, x: np.ndarray, y: np.ndarray, head: str, names, output
     loss = _loss(pick(call(model, x), output), y, head)
     loss.backward()
     mods = dict(model.named_modules())
-    out = {n: OrderedDict((k, p.grad.detach().numpy().copy()) for k, p in mods[n].named_parameters()
+    out = {n: OrderedDict((k, p.grad.detach().numpy().copy()) for k, p in _module(model, n, mods).named_parameters()
                           if p.grad is not None)  # a frozen parameter has no gradient
            for n in names}
     return float(loss.detach()), out

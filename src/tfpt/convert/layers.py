@@ -516,10 +516,10 @@ for _cls in (ConvConverter, DepthwiseConvConverter, DenseConverter, BatchNormCon
 
 def _register_more() -> None:
     """The converters kept in their own modules (they build on the helpers above, so they load after them)."""
-    from tfpt.convert import attention, hub, norms, separable, transpose
+    from tfpt.convert import attention, bare, hub, norms, separable, transpose
     for cls in (transpose.ConvTransposeConverter, separable.SeparableConvConverter, norms.GroupNormConverter,
-                norms.LayerNorm2dConverter, norms.LayerScaleConverter, attention.MultiHeadAttentionConverter,
-                attention.AttentionLinearsConverter, *hub.CONVERTERS):
+                norms.LayerNorm2dConverter, norms.LayerScaleConverter, bare.BareScaleConverter,
+                attention.MultiHeadAttentionConverter, attention.AttentionLinearsConverter, *hub.CONVERTERS):
         register(cls())
 
 
