@@ -385,5 +385,5 @@ def train_steps(model, batches, head: str, adam: dict, names) -> dict:
     for n in names:
         out[n] = OrderedDict((k, {"m": opt.state[p]["exp_avg"].detach().numpy().copy(),
                                   "v": opt.state[p]["exp_avg_sq"].detach().numpy().copy()})
-                             for k, p in mods[n].named_parameters() if p in opt.state)
+                             for k, p in _module(model, n, mods).named_parameters() if p in opt.state)
     return out
