@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import weakref
 
-import keras
+from tfpt.frameworks import keras as _keras
+
+keras = _keras()  # through the import guard: TensorFlow after torch's safe import (a segfault otherwise)
 
 
 def nested(model) -> bool:

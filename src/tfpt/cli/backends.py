@@ -29,6 +29,20 @@ def _fws(fws: list[str]) -> list[str]:
     return fws
 
 
+def _installed_backends() -> list[str]:
+    """The default: every registered Keras backend that is installed, each absent one named in a note (with JAX
+    not installed, the default run exited 2 asking for keras-jax, which nobody had asked for)."""
+    ids = [b.id for b in frameworks.keras_backends()]
+    for fw in ids:
+        if not frameworks.installed(fw):
+            print(f"note: {fw} left out: {frameworks.missing_reason(fw).split('; ')[0]}", file=sys.stderr)
+    present = [fw for fw in ids if frameworks.installed(fw)]
+    if not present:
+        raise UserError("python -m tfpt.cli.backends", f"an installed Keras backend ({', '.join(ids)}); none is",
+                        frameworks.missing_fix(ids[0]), USAGE)
+    return present
+
+
 def _pair_names(text: str | None) -> list[str]:
     """--pair's names, each once; None (not given): every registered pair. An empty name is a mistake, not
     'all' (`--pair ,` ran all six)."""
@@ -52,11 +66,11 @@ def main(argv=None) -> int:
                                                     "name it)")
     p.add_argument("--pair", default=None, help="registered pairs, comma separated, each once (default: all)")
     p.add_argument("--frameworks", type=framework_list({b.id: b.id for b in frameworks.keras_backends()}),
-                   default=",".join(b.id for b in frameworks.keras_backends()),
-                   help="Keras backends to run, each once (default: every registered one)")
+                   default=None, help="Keras backends to run, each once (default: every registered one that "
+                                      "is installed; the others are named on stderr)")
     a = p.parse_args(argv)
     try:
-        fws, names = _fws(a.frameworks), _pair_names(a.pair)
+        fws, names = _fws(a.frameworks if a.frameworks is not None else _installed_backends()), _pair_names(a.pair)
     except UserError as exc:
         return report(exc)
     return _run(fws, names)
