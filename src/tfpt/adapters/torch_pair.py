@@ -336,11 +336,12 @@ def infer_fn(model, x: np.ndarray):
 
 
 def _dropouts_off(model) -> list:
-    """Every dropout probability inside `model` set to 0 (nn.Dropout*'s `p`, nn.MultiheadAttention's and
-    nn.RNNBase's `dropout`); returns [(module, attribute, old value)] for `_restore`."""
+    """Every dropout probability inside `model` set to 0 (nn.Dropout*'s `p`, torchvision's StochasticDepth's `p`,
+    nn.MultiheadAttention's and nn.RNNBase's `dropout`); returns [(module, attribute, old value)] for `_restore`."""
     changed = []
     for mod in model.modules():
-        attrs = ("p",) if isinstance(mod, torch.nn.modules.dropout._DropoutNd) else ("dropout",)
+        dropout = isinstance(mod, torch.nn.modules.dropout._DropoutNd) or type(mod).__name__ == "StochasticDepth"
+        attrs = ("p",) if dropout else ("dropout",)
         for attr in attrs:
             value = getattr(mod, attr, None)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
