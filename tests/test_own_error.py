@@ -20,7 +20,7 @@ def verdicts(pair, gradient: Tol | None = None) -> dict:
     """The forward (every compared layer), gradient and 5-step SGD verdicts of a pair, weights shared."""
     gradient = gradient or tol("gradient")
     pm = P.shared(pair)
-    x, y = pair.input.batch(16, 0), P.labels(pair, 16, 0)
+    x, y = pair.input.batch(pair.sample_batch, 0), P.labels(pair, pair.sample_batch, 0)
     k, t = P.outputs(pm, x)
     (_, _), kg, tg = P.gradients(pm, x, y)
     batches = [(pair.input.batch(8, s), P.labels(pair, 8, s)) for s in range(5)]
@@ -136,4 +136,4 @@ def test_zoo_models_at_64x64_agree_within_float32s_own_error(pair, measurements)
     table (DenseNet121 0.0049 relative, VGG16 0.015) and pass here, with TensorFlow's own float32 error the larger."""
     found = {k: v for k, v in verdicts(pair).items() if k != "forward"}
     assert all(v.ok for v in found.values()), {k: v.message() for k, v in found.items() if not v.ok}
-    measurements[f"{pair.name} own float32 error"] = {k: v.figures() for k, v in found.items()}
+    measurements[f"{pair.name} own float32 error"] = {k: v.summary() for k, v in found.items()}

@@ -402,6 +402,17 @@ class Verdict:
         return out
 
 
+    def summary(self) -> dict:
+        """The figures in one line: the largest own error of each framework, cross difference and ratio over the
+        entries, and the gradients found zero by construction (empty where no own error was measured)."""
+        found = self.figures()
+        if not found:
+            return {}
+        top = {k: max(f[k] for f in found.values()) for k in ("keras_own", "torch_own", "cross", "float64_cross",
+                                                                 "ratio")}
+        return {**top, "entries": len(found), "zero_by_construction": [n for n, o in self.own.items() if o.zero]}
+
+
 def _measure(a: np.ndarray, norm: bool) -> float:
     a = np.asarray(a, np.float64)
     return float(np.linalg.norm(a)) if norm else float(np.abs(a).max(initial=0.0))
