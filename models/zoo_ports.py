@@ -9,7 +9,7 @@ alone (no monkeypatching of either library) every generic check passes with the 
 - EfficientNetB0: Keras pads each stride-2 conv (0, 1) or (1, 2) ('same' at an even size) where torchvision pads
   (1, 1) or (2, 2); BatchNorm epsilon 1e-3 vs 1e-5; Keras scales its input by 1/255 (and holds an unadapted
   Normalization, the identity as it stands) -> torch pads as Keras does (nn.ZeroPad2d before those convs), eps
-  1e-3; the Keras model is taken from after its Rescaling (the fix the suite names).
+  1e-3; the Keras Rescaling's scale is set to 1 (the identity, named but not material).
 - ConvNeXtTiny: Keras normalises its input with ImageNet's mean and variance (include_preprocessing=True) ->
   include_preprocessing=False; torchvision drops residual branches in training (stochastic_depth_prob 0.1, Keras'
   drop_path_rate 0.0; the suite does not name it: no check compares a dropout's rate) -> stochastic_depth_prob=0.
@@ -84,10 +84,11 @@ def efficientnet_b0_keras_published():
 
 
 def efficientnet_b0_keras_unscaled():
-    """Keras' EfficientNetB0 from after its Rescaling(1/255): the model takes what the PyTorch model takes."""
-    from tfpt.frameworks import keras
+    """Keras' EfficientNetB0 with its Rescaling(1/255) set to scale 1 (the identity): the model takes what the
+    PyTorch model takes. (A functional model cut after the Rescaling fails Keras' own graph checks when traced.)"""
     model = efficientnet_b0_keras()
-    return keras().Model(model.get_layer("rescaling").output, model.output, name="efficientnetb0_unscaled")
+    model.get_layer("rescaling").scale = 1.0
+    return model
 
 
 def efficientnet_b0_torch():
@@ -134,7 +135,7 @@ def _pair(name, keras, torch, description, **kw):
 DENSENET121 = _pair("densenet121", densenet121_keras, densenet121_torch_keras_epsilon,
                     "keras.applications.DenseNet121 vs torchvision densenet121 with Keras' epsilon", accept=MOMENTUM)
 EFFICIENTNET_B0 = _pair("efficientnet-b0", efficientnet_b0_keras_unscaled, efficientnet_b0_torch_keras_padding,
-                        "keras.applications.EfficientNetB0 after its Rescaling vs torchvision efficientnet_b0 with "
+                        "keras.applications.EfficientNetB0 with Rescaling(1) vs torchvision efficientnet_b0 with "
                         "Keras' padding and epsilon", accept=MOMENTUM)
 CONVNEXT_TINY = _pair("convnext-tiny", convnext_tiny_keras, convnext_tiny_torch_no_stochastic_depth,
                       "keras.applications.ConvNeXtTiny without preprocessing vs torchvision convnext_tiny without "
