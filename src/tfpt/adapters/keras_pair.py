@@ -254,7 +254,7 @@ def _restore(changed: list) -> None:
         setattr(obj, attr, value)
 
 
-def train_steps(model, batches, head: str, adam: dict, names) -> dict:
+def train_steps(model, batches, head: str, adam: dict, names, output=None) -> dict:
     """Adam steps in training mode (batch statistics used, moving statistics updated), one per (x, y) batch, with
     every dropout rate set to 0 for their duration (restored after). `adam`: learning_rate, beta_1, beta_2,
     epsilon, epsilon_placement (tfpt.settings.AdamSettings' fields); Keras adds epsilon to sqrt(v) before bias
@@ -269,7 +269,7 @@ def train_steps(model, batches, head: str, adam: dict, names) -> dict:
     try:
         for x, y in batches:
             with tf.GradientTape() as tape:
-                loss = loss_fn(y, model(x, training=True))
+                loss = loss_fn(y, pick(model(feed(x), training=True), output))
             # An Embedding's gradient is IndexedSlices; Keras' Adam squares each slice, so a token twice in a batch
             # gets v += (1 - b2) * (g1^2 + g2^2), not (g1 + g2)^2 (measured: v 0.0005 vs dense 0.001 for two slices
             # of 0.5). Densified here, both sides run textbook Adam (docs/pairs.md, "Training mode").

@@ -355,7 +355,7 @@ def _restore(changed: list) -> None:
         setattr(obj, attr, value)
 
 
-def train_steps(model, batches, head: str, adam: dict, names) -> dict:
+def train_steps(model, batches, head: str, adam: dict, names, output=None) -> dict:
     """Adam steps in train mode (batch statistics used, running statistics updated), one per (x, y) batch, with
     every dropout probability set to 0 for their duration (restored after; the model is left in eval mode).
     `adam`: tfpt.settings.AdamSettings' fields; epsilon_placement "after" (PyTorch's: eps added to sqrt(v_hat)) or
@@ -376,7 +376,7 @@ def train_steps(model, batches, head: str, adam: dict, names) -> dict:
                 for group in opt.param_groups:
                     group["eps"] = adam["epsilon"] / np.sqrt(1.0 - adam["beta_2"] ** t)
             opt.zero_grad()
-            _loss(model(torch.from_numpy(x)), y, head).backward()
+            _loss(pick(call(model, x), output), y, head).backward()
             opt.step()
     finally:
         model.eval()

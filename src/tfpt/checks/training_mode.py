@@ -167,9 +167,11 @@ def train_both(pm: P.PairModels, batches, variant: str = "matched") -> tuple[Ord
     pair = pm.pair
     k_names, t_names = pm.param_names
     start, _ = P.parameters(pm)
-    k_state = adapter("tf").train_steps(pm.keras_model, batches, pair.keras_head, asdict(keras_adam), k_names)
+    k_out, t_out = pair.loss_output  # the output the loss reads, for a model with several
+    k_state = adapter("tf").train_steps(pm.keras_model, batches, pair.keras_head, asdict(keras_adam), k_names,
+                                        output=k_out)
     t_state = adapter("torch").train_steps(pm.torch_model, [(pair.input.to_torch_layout(x), y) for x, y in batches],
-                                           pair.torch_head, asdict(torch_adam), t_names)
+                                           pair.torch_head, asdict(torch_adam), t_names, output=t_out)
     kw, tw = P.parameters(pm)
     krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
     steps, size = len(batches), len(batches[0][0]) if batches else 0
