@@ -23,7 +23,7 @@ def test_the_extra_never_pins_the_frameworks():
 
 def pair_run(ref: str, *args):
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", "--pair", ref,
-                           "-k", "not export and not same_seed and not benchmark", "-rA",
+                           "-rA",
                            *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
 
