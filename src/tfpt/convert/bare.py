@@ -23,4 +23,4 @@ class BareScaleConverter(LayerScaleConverter):
     `layer_scale` of shape (C, 1, 1), applied to a channels-first tensor): a reshape, exact both ways."""
 
     name = "bare_scale"
-    torch_classes = (SCALE,)
+    torch_classes = (SCALE,)  # type: ignore[assignment]  # the base annotates none: mypy infers its 2-tuple
