@@ -235,12 +235,17 @@ NOT_COMMANDS = {"training/worker.py": "a child of tfpt-compare, stopped with its
 
 
 def wired(source: str) -> str | None:
-    """The program name `main` is wrapped with (`@procs.interruptible("...")`), or None."""
-    for node in ast.parse(source).body:
+    """The program name `main` is wrapped with (`@procs.interruptible("...")`, or a module constant naming it), or
+    None."""
+    tree = ast.parse(source)
+    constants = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                 if isinstance(t, ast.Name)}
+    for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "main":
             for dec in node.decorator_list:
                 if isinstance(dec, ast.Call) and ast.unparse(dec.func).endswith("interruptible") and dec.args:
-                    return ast.literal_eval(dec.args[0])
+                    arg = dec.args[0]
+                    return ast.literal_eval(constants.get(arg.id, arg) if isinstance(arg, ast.Name) else arg)
     return None
 
 
@@ -253,6 +258,7 @@ def test_every_command_handles_sigterm_as_ctrl_c():
     assert len(commands) >= 12 and not unwired, f"main without procs.interruptible: {unwired}"
     assert wired("def main(argv=None):\n    return 0\n") is None
     assert wired("@procs.interruptible('tfpt-x')\ndef main(argv=None):\n    return 0\n") == "tfpt-x"
+    assert wired("P = 'tfpt-y'\n@procs.interruptible(P)\ndef main(argv=None):\n    return 0\n") == "tfpt-y"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
