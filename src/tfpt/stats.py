@@ -81,3 +81,13 @@ def verdict(r: Estimate, above: str, below: str, flags: Sequence[str] = (), marg
     if r.lo > 1 or r.hi < 1:
         return f"{UNRESOLVED} (a change under {100 * margin:.0f} %: not called)"
     return f"{UNRESOLVED} (interval includes 1)"
+
+
+def mde(r: Estimate, margin: float = 0.0) -> float | None:
+    """The minimum detectable slowdown of a ratio of medians, as a fraction (0.12: 12 %): the smallest true ratio
+    B / A that `verdict` would call above 1 + `margin` at these samples' counts and spreads. Scaling B's samples by c
+    scales the bootstrap's interval by c (the same seed draws the same resamples), so the interval [lo, hi] around
+    `value` clears 1 + margin once the ratio reaches (1 + margin) * value / lo. None without an interval."""
+    if r.lo is None or r.lo <= 0:
+        return None
+    return (1 + margin) * r.value / r.lo - 1

@@ -15,7 +15,10 @@ their rounds' spread says (two back-to-back unchanged runs of PyTorch's bf16 bat
 A benchmark is "B slower" when the whole interval of B / A lies above 1 + --min-effect, "B faster" when below
 1 - --min-effect, else "no difference resolved"; where a process of either side flagged rounds of it idle (an
 epoch worker's wall time its CPU time does not explain) there is no verdict, only the flags (tfpt.stats.verdict).
-Exit 1 when any is "B slower".
+Exit 1 when any is "B slower". Each row says the smallest slowdown it could have called ("could see ≥ N %", json
+`mde` as a fraction: tfpt.stats.mde, from the same bootstrap and --min-effect), and the summary line the run's
+smallest and largest: 3 processes a side resolved only about 1.5x in latency, so a 10 % slower upgrade passed
+there as "no difference resolved"; more --processes narrow it.
 """
 from __future__ import annotations
 
@@ -107,8 +110,24 @@ def verdicts(got: dict, min_effect: float = MIN_EFFECT, idle: dict | None = None
         r = stats.ratio(b, a)
         call = stats.verdict(r, "B slower", "B faster", _flags(name, idle), margin=min_effect,
                              unit="processes a side")
-        rows.append({"name": name, "a_s": a, "b_s": b, "ratio": r.as_dict(), "verdict": call})
+        rows.append({"name": name, "a_s": a, "b_s": b, "ratio": r.as_dict(), "verdict": call,
+                     "mde": stats.mde(r, min_effect)})
     return rows
+
+
+def _could_see(mde: float | None) -> str:
+    return f"≥ {100 * mde:.0f} %" if mde is not None else "-"
+
+
+def summary(rows: list) -> str:
+    """The smallest and largest slowdown this run could have called, and where: "this run could see slowdowns
+    ≥ 12 % (latency) to ≥ 35 % (epoch)"."""
+    seen = sorted((r["mde"], r["name"]) for r in rows if r.get("mde") is not None)
+    if not seen:
+        return "this run could see no slowdown: no interval"
+    (lo, lo_name), (hi, hi_name) = seen[0], seen[-1]
+    span = f"≥ {100 * lo:.0f} % ({lo_name})" + (f" to ≥ {100 * hi:.0f} % ({hi_name})" if len(seen) > 1 else "")
+    return f"this run could see slowdowns {span}; a smaller one passes as {stats.UNRESOLVED}"
 
 
 def _ms(s: float) -> str:
@@ -117,13 +136,13 @@ def _ms(s: float) -> str:
 
 def table(rows: list, a: Side, b: Side) -> str:
     lines = [f"A = {a.spec}, B = {b.spec}; process medians, interleaved A, B, A, B, ...", "",
-             "| benchmark | A, median of processes | B, median of processes | B / A [95 % CI] | verdict |",
-             "|---|---|---|---|---|"]
+             "| benchmark | A, median of processes | B, median of processes | B / A [95 % CI] | could see | verdict |",
+             "|---|---|---|---|---|---|"]
     for row in rows:
         r = stats.Estimate(**row["ratio"])
         lines.append(f"| {row['name']} | {_ms(float(np.median(row['a_s'])))} | {_ms(float(np.median(row['b_s'])))} "
-                     f"| {r.text('{:.3f}')} | {row['verdict']} |")
-    return "\n".join(lines)
+                     f"| {r.text('{:.3f}')} | {_could_see(row.get('mde'))} | {row['verdict']} |")
+    return "\n".join([*lines, "", summary(rows)])
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -8,7 +8,7 @@ from datetime import datetime
 from html import escape
 
 from tfpt.report.storage import variant
-from tfpt.report.tables import NAMES, STUDY_ROWS, headline_verdicts, regression_summary
+from tfpt.report.tables import NAMES, STUDY_ROWS, could_see, headline_verdicts, mde_span, regression_summary
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
@@ -62,7 +62,7 @@ def answers_html(fig: Figures, study: dict, comparisons) -> str:
         items.append("<li><b>regressions: not gated</b>: only one run of each machine, versions and env so far</li>")
     elif worst is None:
         items.append(f"<li><b class='ok'>regressions: none</b> ({fig('answers.gated', n, '{:d}')} benchmarks "
-                     "gated)</li>")
+                     f"gated{escape(mde_span(comparisons))})</li>")
     else:
         p = f", p (BH) {fig('answers.worst.p_bh', worst.p_adjusted, '{:.2g}')}" if worst.p_adjusted is not None else ""
         items.append(f"<li><b class='bad'>regressions: {fig('answers.regressed', int(said), '{:d}')}</b> of "
@@ -111,7 +111,7 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
             continue
         parts.append(f"<h3>{escape(before.path.stem)} → {escape(after.label)}</h3>")
         rows = ["<tr><th>benchmark</th><th>gated on</th><th>median before</th><th>median after</th>"
-                "<th>ratio</th><th>ratio (s)</th><th>p</th><th>p (BH)</th><th>verdict</th></tr>"]
+                "<th>ratio</th><th>ratio (s)</th><th>p</th><th>p (BH)</th><th>could see</th><th>verdict</th></tr>"]
         for v in verdicts:
             k = f"gate.{i}.{v.name}"
             if v.basis == "peak RSS":
@@ -128,6 +128,7 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
                         f"<td>{fig(k + '.ratio_s', v.ratio_s, '{:.3f}')}</td>"
                         f"<td>{fig(k + '.p', v.p_value, '{:.3g}')}</td>"
                         f"<td>{fig(k + '.p_bh', v.p_adjusted, '{:.3g}')}</td>"
+                        f"<td>{escape(could_see(v))}</td>"
                         f"<td style='text-align:left'>{verdict}</td></tr>")
         parts.append("<table>" + "".join(rows) + "</table>")
     return "\n".join(parts)

@@ -21,7 +21,9 @@ each process's median is one sample (Welch's t on the logarithms), since rounds 
 independent samples of what a re-run gives. There the yardstick divides only where it narrows the spread across
 processes; where it widens it (a 20 ms matmul beside a 35 s epoch) seconds alone decide. Rounds flagged idle are
 left out of a round-by-round comparison; a process median cannot leave them out, so a process comparison with
-any gets no verdict (`flagged`), only the flag.
+any gets no verdict (`flagged`), only the flag. Each process verdict carries `mde`: the smallest slowdown it
+could call at these processes' count and spread (tfpt.stats.mde on the gated basis, no less than the factor); a
+round-by-round verdict has none (the rounds of one process are no sample of a re-run).
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from tfpt import stats
 
 # Peak RSS (the worker's exact VmHWM) moved by at most 0.1 % (1 MB of 2.4-2.9 GB) over 3 unchanged runs here.
 RSS_BOUND = 0.02
@@ -92,6 +96,7 @@ class Verdict:
     ratio_s: float | None = None  # after / before in seconds (ratio is on the gated basis)
     by_process: bool = False  # the samples were process medians (tfpt-bench), not rounds
     flagged: str = ""  # what the suite flagged in the figures compared (idle rounds): no verdict, only this
+    mde: float | None = None  # the smallest slowdown (fraction) the gate could call here; process medians only
 
 
 def yardstick(run) -> float | None:
@@ -138,6 +143,8 @@ def gate(pairs, factor: float | None = None, alpha: float = 0.05, rss_bound: flo
             f = factor_for(v.quantity, factor, v.by_process)
             both = basis != "both" or v.ratio_s is None or v.ratio_s > 1 + f
             v.regressed = v.ratio > 1 + f and both and v.p_adjusted < alpha
+            if v.mde is not None:  # below the factor nothing is called, however narrow the interval
+                v.mde = max(v.mde, f)
             if not v.note and n > 1 and min_p(*v.rounds) * n >= alpha:
                 v.note = f"few rounds: can pass the control over {n} benchmarks only if others also moved"
     return per_pair
@@ -209,7 +216,7 @@ def _process_verdict(name, q, a, b, ya, yb, basis) -> Verdict | None:
     return Verdict(name, q, used, float(np.median(xa)), float(np.median(xb)),
                    _ratio(float(np.median(xa / ka)), float(np.median(xb / kb))), p_value=p,
                    rounds=(len(pa), len(pb)), ratio_s=_ratio(float(np.median(xa)), float(np.median(xb))),
-                   note=note, by_process=True)
+                   note=note, by_process=True, mde=stats.mde(stats.ratio(xb / kb, xa / ka, n=2000)))
 
 
 def _without_idle(bench) -> dict:

@@ -156,7 +156,8 @@ def answers_markdown(study: dict, comparisons) -> str:
     elif worst is None:
         k = flagged_count(comparisons)
         lines.append(f"- **regressions: none** ({n} benchmarks gated" + (f"; {k} given no verdict: idle rounds "
-                                                                          "flagged" if k else "") + ")")
+                                                                          "flagged" if k else "")
+                     + mde_span(comparisons) + ")")
     else:
         p = f", p (BH) {worst.p_adjusted:.2g}" if worst.p_adjusted is not None else ""
         lines.append(f"- **regressions: {said}** of {n} gated; worst: {worst.name}, {worst.ratio:.2f}x slower "
@@ -447,6 +448,26 @@ def version_table(runs, folder: Path) -> str:
     return "\n".join(rows)
 
 
+ONE_PROCESS = "one process: no detectable-change figure"
+
+
+def could_see(v) -> str:
+    """The smallest slowdown the gate could call for this verdict, in words (Verdict.mde)."""
+    if v.mde is not None:
+        return f"≥ {100 * v.mde:.0f} %"
+    return "-" if v.basis == "peak RSS" or v.p_value is None else ONE_PROCESS
+
+
+def mde_span(comparisons) -> str:
+    """"; could see ≥ 12 % (name) to ≥ 35 % (name)" over the gated verdicts that have an MDE, else ""."""
+    seen = sorted((v.mde, v.name) for b, _, vs in comparisons if b is not None for v in vs if v.mde is not None)
+    if not seen:
+        return ""
+    (lo, lo_name), (hi, hi_name) = seen[0], seen[-1]
+    return f"; could see slowdowns ≥ {100 * lo:.0f} % ({lo_name})" + \
+        (f" to ≥ {100 * hi:.0f} % ({hi_name})" if len(seen) > 1 else "")
+
+
 def gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
     """The gate's section: one table per compared key, times in the unit their size suits."""
     limit = f"{100 * factor:.0f} %" if factor is not None else default_factors()
@@ -457,8 +478,8 @@ def gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
             parts.append(f"{after.label}: only one run of this machine, versions and env: nothing to compare yet.\n")
             continue
         parts.append(f"### {before.path.stem} -> {after.label}\n")
-        parts.append("| benchmark | gated on | median before | median after | ratio | ratio (s) | p | p (BH) | verdict "
-                     "|\n|---|---|---|---|---|---|---|---|---|")
+        parts.append("| benchmark | gated on | median before | median after | ratio | ratio (s) | p | p (BH) "
+                     "| could see | verdict |\n|---|---|---|---|---|---|---|---|---|---|")
         for v in verdicts:
             show = (lambda x: f"{x:.4g} MiB") if v.basis == "peak RSS" else duration
             verdict_ = (f"no verdict: {v.flagged}" if v.flagged else "**REGRESSION**" if v.regressed else "ok") \
@@ -467,6 +488,6 @@ def gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
             pa = f"{v.p_adjusted:.3g}" if v.p_adjusted is not None else "-"
             rs = f"{v.ratio_s:.3f}" if v.ratio_s is not None else "-"
             parts.append(f"| {v.name} | {v.basis} | {show(v.before)} | {show(v.after)} | {v.ratio:.3f} "
-                         f"| {rs} | {p} | {pa} | {verdict_} |")
+                         f"| {rs} | {p} | {pa} | {could_see(v)} | {verdict_} |")
         parts.append("")
     return parts
