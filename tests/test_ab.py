@@ -43,6 +43,8 @@ def test_a_planted_millisecond_on_side_b_is_called_slower(tmp_path):
     (row,) = doc["rows"]
     assert row["verdict"] == "B slower" and row["ratio"]["lo"] > 1.2
     assert "| test_sleepy |" in proc.stdout and "B slower" in proc.stdout
+    assert 0.05 < row["mde"] < 1 and f"| ≥ {100 * row['mde']:.0f} % |" in proc.stdout  # the smallest it could see
+    assert "this run could see slowdowns ≥" in proc.stdout
 
 
 def test_a_side_that_is_no_interpreter_is_one_line_exit_3(tmp_path, capsys):

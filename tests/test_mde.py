@@ -9,6 +9,7 @@ import json
 import sys
 
 import numpy as np
+import pytest
 
 from tests.report_runs import bench, save
 from tfpt import stats
@@ -30,15 +31,17 @@ def test_the_mde_shrinks_with_more_processes_and_less_spread():
     assert stats.mde(stats.ratio([1.0, 1.1], [1.0, 1.1])) is None  # fewer than 3 a side: no interval, no figure
 
 
-def test_a_planted_change_above_the_mde_is_called_and_one_below_is_not():
+def test_a_planted_change_above_the_mde_is_called_either_way_the_noise_falls_and_one_below_is_not():
     rng = np.random.default_rng(7)
     a, b = np.exp(0.05 * rng.standard_normal(5)), np.exp(0.05 * rng.standard_normal(5))
-    r0 = stats.ratio(b, a)
-    m = stats.mde(r0)
-    assert 0.02 < m < 0.5, m
-    for planted, called in ((1.05, True), (0.95, False)):  # B's samples scaled so the ratio is that x (1 + mde)
-        r = stats.ratio(b * planted * (1 + m) / r0.value, a)
-        assert (stats.verdict(r, "B slower", "B faster") == "B slower") is called, (planted, r)
+    m = stats.mde(stats.ratio(b, a))
+    assert 0.02 < m < 0.5 and stats.mde(stats.ratio(a, b)) == pytest.approx(m)  # the mirrored draw: the same
+    for planted, called in ((1.05, [True, True]), (0.95, [True, False])):
+        said = []
+        for x, y in ((a, b), (b, a)):  # B's samples scaled so that B / A is planted x (1 + mde)
+            r = stats.ratio(y * planted * (1 + m) / stats.ratio(y, x).value, x)
+            said.append(stats.verdict(r, "B slower", "B faster") == "B slower")
+        assert sorted(said, reverse=True) == called, (planted, said)
 
 
 def test_ab_rows_table_and_json_carry_the_mde():
