@@ -6,6 +6,7 @@ then one side-by-side table: test accuracy, seconds per epoch, peak RSS, paramet
     python -m tfpt.cli.compare --pair study          # the study's two models as written, its 5 epochs
     python -m tfpt.cli.compare --pair spec,study     # both, in one table side by side
     python -m tfpt.cli.compare --mode study-code     # the study's own code as written, its 5 epochs
+    python -m tfpt.cli.compare --pair resnet50,my_pair:pair   # a model pair's step, latency, throughput, RSS
 
 --pair spec (default) trains the spec CNN in both frameworks, 1 epoch unless --epochs says otherwise; --pair study
 trains the study's Keras model (softmax head, loss on probabilities) and its PyTorch model (extra ReLU, logits,
@@ -24,6 +25,10 @@ seconds. Build, compile, data conversion and the first trace are outside the clo
 which times what the study timed: Keras' epochs of one fit call, the first one tracing). Peak RSS is the
 kernel's exact figure (/proc VmHWM, the peak of its own address space) per phase. --eval-batch sets the test
 images per evaluation forward pass.
+
+--pair naming model pairs (a registered name, the zoo's included, or MODULE:ATTR; not spec/study) compares what
+a training step, batch-1 latency, throughput and peak RSS of that model cost in each framework, one set of
+weights, after a forward-agreement check: tfpt.cli.pair_compare (this module only dispatches to it).
 
 Every option (ranges, duplicate frameworks, a writable --json folder) and the data are checked before any
 worker starts; a mistake is one line on stderr, `error: <the thing>: <what was expected>; fix: <the fix>`.
@@ -61,9 +66,35 @@ def epochs_for(pair: str, epochs: int | None) -> int:
 
 def _pair_list(text: str) -> list[str]:
     pairs = [q.strip() for q in text.split(",") if q.strip()]
-    if not pairs or any(q not in PAIR_NAMES for q in pairs) or len(set(pairs)) != len(pairs):
-        raise argparse.ArgumentTypeError(f"expected spec and/or study (comma separated, each once), got {text!r}")
+    if not pairs or len(set(pairs)) != len(pairs):
+        raise argparse.ArgumentTypeError(f"expected spec, study, pair names or MODULE:ATTR (comma separated, each "
+                                         f"once), got {text!r}")
     return pairs
+
+
+# Options the model-pair path (tfpt.cli.pair_compare) does not use: it trains no epochs on a dataset, has no
+# accuracy target and runs the study's as-written settings; given with a model pair they would change nothing.
+PAIR_IGNORES = ("--dataset", "--epochs", "--order", "--target", "--eval-every", "--eval-batch", "--mode")
+
+
+def _model_pairs(args, given: list[str]) -> None:
+    """--pair naming model pairs (not spec/study): every option that path uses checked, the pairs resolved
+    (tfpt.cli.pair_compare.resolve) into args.pair. Raises UserError."""
+    from tfpt.cli import pair_compare
+    study = [q for q in args.pair if q in PAIR_NAMES]
+    if study:
+        raise UserError(f"--pair {','.join(args.pair)}", f"either spec/study or model pairs, not both ({study[0]} "
+                        "trains epochs on a dataset; a model pair's cost is steps and calls)",
+                        "run them as two commands", USAGE)
+    ignored = [o for o in PAIR_IGNORES if o in given]
+    if ignored:
+        raise UserError(f"{ignored[0]} with --pair {','.join(args.pair)}", "an option the model-pair comparison "
+                        f"uses; it times training steps and calls on the pair's own batches, so {ignored[0]} would "
+                        "change nothing", f"leave {ignored[0]} out", USAGE)
+    pair_compare.check_frameworks(args.frameworks)
+    args.pair = pair_compare.resolve(args.pair)
+    args.model_pairs = True
+    args.steps = args.steps or pair_compare.STEPS
 
 
 def run_worker(fw: str, args, pair: str | None = None, threads: int | None = None) -> dict:
@@ -337,6 +368,13 @@ def check_json_target(path: Path) -> None:
 STUDY_CODE_IGNORES = ("--order", "--target", "--eval-every", "--eval-batch")
 
 
+def _installed(fw: str) -> None:
+    if not frameworks.installed(fw):
+        fix = frameworks.missing_fix(fw)
+        raise UserError(f"--frameworks {fw}", f"an installed framework, but {frameworks.missing_reason(fw)}",
+                        fix if fix.startswith("unset") else f"{fix}, or leave {fw} out of --frameworks", USAGE)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse and validate every option; nothing has started yet when this raises or exits."""
     p = Parser(prog="tfpt-compare", description=__doc__, formatter_class=Formatter,
@@ -345,7 +383,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int_at_least(1), default=None,
                    help="epochs per framework (>= 1); default 1 for the spec CNN, the study's 5 for --pair study")
     p.add_argument("--pair", type=_pair_list, default=None,
-                   help=f"spec (default), study or spec,study; --mode {STUDY_CODE} runs the study's models")
+                   help=f"spec (default), study or spec,study; --mode {STUDY_CODE} runs the study's models; or "
+                        "model pairs (registered names, e.g. resnet50, or MODULE:ATTR): what a training step, "
+                        "latency, throughput and peak RSS cost in each framework (tfpt.cli.pair_compare)")
     p.add_argument("--frameworks", type=framework_list(frameworks.ALL_ALIASES), default="tf,torch",
                    help=f"any of {', '.join(frameworks.ALL)} (also tensorflow/pytorch), comma or space separated, "
                         "each once, in the order the table and its ratios take them; the Keras backends "
@@ -368,9 +408,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--eval-batch", type=int_at_least(1), default=1000,
                    help="test images per evaluation forward pass (>= 1); default 1000, what both trainers do")
     p.add_argument("--json", type=Path, default=None, help="also write every repeat's results as JSON here")
+    p.add_argument("--steps", type=int_at_least(1), default=None,
+                   help="with a model pair: timed training steps per worker (>= 1, default 10)")
     args = p.parse_args(argv)
+    given = [t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv) if str(t).startswith("--")]
+    args.model_pairs = False
+    if args.pair and not all(q in PAIR_NAMES for q in args.pair):
+        for fw in args.frameworks:
+            _installed(fw)
+        check_seed(args.seed, args.frameworks)
+        _model_pairs(args, given)
+        if args.json is not None:
+            check_json_target(args.json)
+        return args
+    if args.steps is not None:
+        raise UserError("--steps", "--pair naming a model pair (spec and study train epochs, not steps)",
+                        "leave --steps out, or use --epochs", USAGE)
     if args.mode == STUDY_CODE:
-        given = [t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv) if str(t).startswith("--")]
         ignored = [o for o in STUDY_CODE_IGNORES if o in given]
         if ignored:  # accepted, they changed nothing: the study's code trains and evaluates as written
             raise UserError(f"{ignored[0]} with --mode {STUDY_CODE}", f"an option that mode uses; the study's "
@@ -391,10 +445,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                             "through torchvision.datasets", "pip install torchvision, or --frameworks tf", USAGE)
     args.pair = args.pair or (["study"] if args.mode == STUDY_CODE else ["spec"])
     for fw in args.frameworks:
-        if not frameworks.installed(fw):
-            fix = frameworks.missing_fix(fw)
-            raise UserError(f"--frameworks {fw}", f"an installed framework, but {frameworks.missing_reason(fw)}",
-                            fix if fix.startswith("unset") else f"{fix}, or leave {fw} out of --frameworks", USAGE)
+        _installed(fw)
     check_seed(args.seed, args.frameworks)
     if args.json is not None:
         check_json_target(args.json)
@@ -407,6 +458,9 @@ def main(argv=None) -> int:
         args = parse_args(argv)
     except UserError as exc:
         return report(exc)
+    if args.model_pairs:
+        from tfpt.cli import pair_compare
+        return pair_compare.run(args)
     fws = args.frameworks
     try:
         datasets.load(args.dataset)  # verify (and cache) once, before any worker starts
