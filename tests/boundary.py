@@ -1,5 +1,6 @@
 """Reading the package's imports (never running them): which modules import a framework, which import this
-repository's own folders, and whether module-level imports form a circle."""
+repository's own folders, whether any import (top-level or inside a function) forms a circle, and where a
+framework's name is written as data outside the framework code."""
 from __future__ import annotations
 
 import ast
@@ -21,13 +22,34 @@ FRAMEWORK_NAMES = {"tf", "tensorflow", "torch", "pytorch", "keras-torch", "keras
 NAME_FREE_FOLDERS = ("benchmarks", "equivalence", "models", "fixtures")
 
 
-def module_name(path: Path) -> str:
-    parts = ["tfpt", *path.relative_to(PACKAGE).with_suffix("").parts]
+def module_name(path: Path, root: Path = PACKAGE) -> str:
+    parts = [root.name, *path.relative_to(root).with_suffix("").parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _resolve(node: ast.ImportFrom, module: str) -> str:
+    base = node.module or ""
+    if node.level:
+        package = module.split(".")[:-node.level]
+        base = ".".join(package + ([base] if base else []))
+    return base
+
+
+def _literal_import(node: ast.AST) -> str | None:
+    """'x.y' of `importlib.import_module("x.y")` / `import_module("x.y")` with a literal string (a relative one
+    is left unread: it names its package only at run time)."""
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+            and isinstance(node.args[0].value, str) and not node.args[0].value.startswith("."):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "import_module":
+            return node.args[0].value
+    return None
+
+
 def imports(source: str, module: str = "", top_level_only: bool = False) -> set[str]:
-    """Absolute names of every module `source` imports (relative imports resolved against `module`)."""
+    """Absolute names of every module `source` imports (relative imports resolved against `module`), at the top
+    and inside functions, plus `importlib.import_module` with a literal name."""
     tree = ast.parse(source)
     nodes = tree.body if top_level_only else ast.walk(tree)
     out = set()
@@ -35,12 +57,46 @@ def imports(source: str, module: str = "", top_level_only: bool = False) -> set[
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = ".".join(module.split(".")[:-node.level] + ([base] if base else []))
+            base = _resolve(node, module)
             out.add(base)
             out |= {f"{base}.{a.name}" for a in node.names}
+        elif (name := _literal_import(node)) is not None:
+            out.add(name)
     return out
+
+
+def _main_guard(node: ast.AST) -> bool:
+    """`if __name__ == "__main__":` at a module's top level."""
+    test = node.test if isinstance(node, ast.If) else None
+    return isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__" \
+        and len(test.comparators) == 1 and isinstance(test.comparators[0], ast.Constant) \
+        and test.comparators[0].value == "__main__"
+
+
+def module_nodes(tree: ast.Module):
+    """Every node of the module, inside functions too, but not its `if __name__ == "__main__":` block: that runs
+    only when the file is the program (`python -m x.y`), as the module `__main__`, while an import of x.y loads a
+    second, complete copy, so the block's imports are the program's, not edges from x.y."""
+    for top in tree.body:
+        if not _main_guard(top):
+            yield from ast.walk(top)
+
+
+def edges(source: str, module: str, names: set[str]) -> set[str]:
+    """The package modules `module` needs loaded: `import a.b` and `import_module("a.b")` need a.b; `from p
+    import x` needs p.x where that is a module (p is then loaded as its parent, as for every module of p) and p
+    itself where x is a name p defines, so `from tfpt import ModelPair` is an edge to the root package."""
+    out = set()
+    for node in module_nodes(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(node, module)
+            for a in node.names:
+                out.add(f"{base}.{a.name}" if f"{base}.{a.name}" in names else base)
+        elif (name := _literal_import(node)) is not None:
+            out.add(name)
+    return {n for n in out if n in names and n != module}
 
 
 def boundary_violations(files: dict[str, str]) -> list[str]:
@@ -102,8 +158,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return [list(c) for c in sorted(found)]
 
 
-def package_sources() -> dict[str, str]:
-    return {p.relative_to(PACKAGE).as_posix(): p.read_text() for p in sorted(PACKAGE.rglob("*.py"))}
+def package_sources(root: Path = PACKAGE) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.py"))}
 
 
 def folder_sources(folders=NAME_FREE_FOLDERS) -> dict[str, str]:
@@ -112,12 +168,14 @@ def folder_sources(folders=NAME_FREE_FOLDERS) -> dict[str, str]:
             for p in sorted((ROOT / folder).rglob("*.py"))}
 
 
-def package_graph() -> dict[str, set[str]]:
-    """Module-level imports between the package's own modules (a package's import loads its __init__)."""
-    names = {module_name(PACKAGE / rel) for rel in package_sources()}
-    graph = {}
-    for rel, source in package_sources().items():
-        mod = module_name(PACKAGE / rel)
-        targets = {n for n in imports(source, mod, top_level_only=True) if n in names and n != mod}
-        graph[mod] = targets
-    return graph
+def package_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
+    """Imports between the modules of the package at `root` (tfpt by default), top-level and inside functions."""
+    files = package_sources(root)
+    mods = {rel: module_name(root / rel, root) for rel in files}
+    names = set(mods.values())
+    return {mods[rel]: edges(source, mods[rel], names) for rel, source in files.items()}
+
+
+def circle_lines(graph: dict[str, set[str]]) -> list[str]:
+    """'a -> b -> a' for each circle `cycles` finds."""
+    return [" -> ".join(c + c[:1]) for c in cycles(graph)]

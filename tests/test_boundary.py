@@ -1,8 +1,10 @@
 """One framework boundary: inside the package only the adapters (plus the import guard and the deployer) import
-TensorFlow, Keras or torch; nothing in it imports this repository's folders; no module-level import circle."""
+TensorFlow, Keras or torch; nothing in it imports this repository's folders; no import circle, whether the imports
+are at the top of a module or inside its functions."""
 from tests.boundary import (
     NAME_FREE_FOLDERS,
     boundary_violations,
+    circle_lines,
     cycles,
     folder_sources,
     name_branches,
@@ -17,8 +19,28 @@ def test_only_the_adapters_import_a_framework():
 
 
 def test_no_import_circle_in_the_package():
-    found = cycles(package_graph())
-    assert not found, "import circles: " + "; ".join(" -> ".join(c + c[:1]) for c in found)
+    """Imports inside functions count: a circle of them still runs a module half-initialized on some call order."""
+    found = circle_lines(package_graph())
+    assert not found, "import circles: " + "; ".join(found)
+
+
+def test_circle_reader_finds_circles_made_inside_functions(tmp_path):
+    """Negative control: a temp package with a circle through a function's import, one through a relative import
+    and `importlib.import_module`, one through a name of the root package; a `__main__` block's import and a
+    sibling module imported through the parent (`from pkg import a`, under a root that imports it) make none."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    files = {"__init__.py": "from pkg import e\nfrom pkg.f import NAME\n",
+             "a.py": "import pkg.b\n", "b.py": "def late():\n    from pkg import a\n",
+             "c.py": "import importlib\nMOD = importlib.import_module('pkg.d')\n",
+             "d.py": "def f():\n    from . import c\n",
+             "e.py": "from pkg import a\n", "f.py": "NAME = 1\ndef g():\n    from pkg import NAME\n",
+             "g.py": "X = 1\nif __name__ == '__main__':\n    from pkg.h import run\n",
+             "h.py": "def run():\n    from pkg.g import X\n"}
+    for name, source in files.items():
+        (pkg / name).write_text(source)
+    assert circle_lines(package_graph(pkg)) == ["pkg -> pkg.f -> pkg", "pkg.a -> pkg.b -> pkg.a",
+                                                "pkg.c -> pkg.d -> pkg.c"]
 
 
 def test_checker_catches_a_framework_import_outside_the_adapters():

@@ -50,7 +50,7 @@ def test_bert_with_hf_default_gelu_names_the_difference():
     from tfpt.frameworks import torch_first
     torch_first()
     from models.hub import BERT
-    from tfpt.pair import differences
+    from tfpt import differences
     found = [str(d) for d in differences(BERT) if d.material and not d.accepted]
     assert len(found) == 2 and all("GELU, tanh approximation in Keras vs GELU, exact (erf) in PyTorch" in d and
                                    "hidden_act=gelu_pytorch_tanh" in d for d in found), found

@@ -39,7 +39,7 @@ def test_the_layers_inside_sub_models_are_matched_and_agree(direction):
 
 
 def test_a_difference_inside_a_sub_model_is_named_at_its_layer():
-    from tfpt.pair import differences
+    from tfpt import differences
     other = ModelPair("nested-eps", keras_nested, lambda: torch_flat(eps=1e-5), NESTED.input, num_classes=5)
     eps = [d for d in differences(other) if d.field == "epsilon"]
     assert [d.keras_layer for d in eps] == ["stem_bn"] and eps[0].material, eps

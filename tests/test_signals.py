@@ -265,7 +265,7 @@ def test_every_command_handles_sigterm_as_ctrl_c():
 def test_data_command_interrupted_is_one_line_and_130(sig, tmp_path):
     """`python -m tfpt.data.datasets` stopped while it loads (a load that waits, so the signal finds it there):
     a KeyboardInterrupt traceback (SIGINT) or a bare exit -15 (SIGTERM) before."""
-    code = ("import runpy, sys, time; import tfpt.data.cli as cli; "
+    code = ("import runpy, sys, time; import tfpt.cli.data as cli; "
             "cli.load = lambda name: (print('loading', flush=True), time.sleep(60)); "
             "sys.argv = ['tfpt.data.datasets', 'mnist']; runpy.run_module('tfpt.data.datasets', run_name='__main__')")
     # -W: runpy warns that the patched module was imported before it runs as __main__ (this harness's doing)

@@ -3,6 +3,7 @@ outputs layer by layer, same gradients and steps, exports that reload — and me
 
     from tfpt import ModelPair, InputSpec, register
 """
-from tfpt.pair import InputSpec, ModelPair, PairError, differences, register, registered
+from tfpt.checks.differences import differences
+from tfpt.pair import InputSpec, ModelPair, PairError, register, registered
 
 __all__ = ["InputSpec", "ModelPair", "PairError", "differences", "register", "registered"]

@@ -135,7 +135,7 @@ def convert_file(pair: ModelPair, source: Path, target: Path, samples: int = 32,
     from tfpt import convert
     from tfpt.adapters import weight_files
     from tfpt.checks import pairs as checks
-    from tfpt.pair import named_differences
+    from tfpt.checks.differences import named_differences
     start = time.perf_counter()
     from_torch = kind_of_file(source) == "state_dict"
     pm = _build(pair, seed)

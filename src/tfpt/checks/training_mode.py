@@ -121,7 +121,7 @@ def momentum_words(diffs: list, steps: int, statistics: Comparison) -> str:
 
 def momentum_differences(pm: P.PairModels) -> tuple[list, list]:
     """(not accepted, accepted) BatchNorm momentum differences of the pair, as tfpt.convert.named records."""
-    from tfpt.pair import named_differences
+    from tfpt.checks.differences import named_differences
     diffs = [d for d in named_differences(pm)[0] if d.field == "momentum"]
     return [d for d in diffs if not d.accepted], [d for d in diffs if d.accepted]
 

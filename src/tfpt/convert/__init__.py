@@ -9,14 +9,15 @@ Holds: the data types (`LayerRecord`, `Context`, `Difference`, `ConversionError`
 registry (tfpt.convert.registry: `register`, `unregister`, `find`, `converters`), and from `tfpt.convert.kinds` the
 layer kinds (`Kind`) and `kind_of`, which names what a Keras class, a PyTorch module class or a PyTorch functional
 op computes (Kind.CONV, Kind.DENSE, Kind.RELU, Kind.FLATTEN, ...). The built-in converters live in
-`tfpt.convert.layers` and are registered when this package is imported.
+`tfpt.convert.layers` and the modules beside it (attention, norms, separable, transpose, bare, hub), which share
+the helpers of `tfpt.convert.common`; this file registers them all (`BUILT_IN`), once, as the package is imported.
 
 Extending: subclass `Converter`, set `name`, `keras_classes`, `torch_classes`, implement `_to_torch` and
 `_to_keras` (and `differences` when the pair has config that matters; `torch_layout` where the PyTorch module's
 output layout is not its kind's), then `register(MyConverter())`. The
 latest registration wins, so a user's converter can replace a built-in one for the same classes.
 """
-from tfpt.convert import layers  # the built-in converters, registered as it is imported
+from tfpt.convert import attention, bare, hub, layers, norms, separable, transpose
 from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform
 from tfpt.convert.kinds import PARAMETRIC_KINDS, Kind, class_name, kind_of, needs_converter
 from tfpt.convert.registry import (
@@ -30,9 +31,20 @@ from tfpt.convert.registry import (
     unregister,
 )
 
+# The built-in converters in registration order (the latest registration wins where two claim the same classes).
+BUILT_IN: tuple[type[Converter], ...] = (
+    layers.ConvConverter, layers.DepthwiseConvConverter, layers.DenseConverter, layers.BatchNormConverter,
+    layers.LayerNormConverter, layers.EmbeddingConverter, layers.LSTMConverter, layers.GRUConverter,
+    transpose.ConvTransposeConverter, separable.SeparableConvConverter, norms.GroupNormConverter,
+    norms.LayerNorm2dConverter, norms.LayerScaleConverter, bare.BareScaleConverter,
+    attention.MultiHeadAttentionConverter, attention.AttentionLinearsConverter, *hub.CONVERTERS,
+)
+for _cls in BUILT_IN:
+    register(_cls())
+
 __all__ = [
     "Context", "ConversionError", "Converter", "Difference", "LayerRecord", "converter_for", "converters", "find",
     "register", "unregister", "claims", "kind_for", "torch_layout_for",
-    "Kind", "PARAMETRIC_KINDS", "class_name", "kind_of", "needs_converter", "layers",
+    "Kind", "PARAMETRIC_KINDS", "class_name", "kind_of", "needs_converter", "layers", "BUILT_IN",
     "_conform",  # for converters defined elsewhere: the check every built-in conversion's result goes through
 ]

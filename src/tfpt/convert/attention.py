@@ -19,7 +19,7 @@ import re
 import numpy as np
 
 from tfpt.convert.base import ConversionError, Converter, Difference, LayerRecord
-from tfpt.convert.layers import _fill_like, _require_fill
+from tfpt.convert.common import fill_like, require_fill
 
 KERAS_PARTS = ("query", "key", "value", "attention_output")
 
@@ -83,7 +83,7 @@ class _Attention(Converter):
             out[key] = np.zeros(k.weights[key].shape, k.weights[key].dtype) if value is None \
                 else value.reshape(k.weights[key].shape)
         elif value is not None:
-            _require_fill(value, 0.0, k, t, f"torch {part} bias", "build the Keras layer with use_bias=True")
+            require_fill(value, 0.0, k, t, f"torch {part} bias", "build the Keras layer with use_bias=True")
 
 
 class MultiHeadAttentionConverter(_Attention):
@@ -128,14 +128,14 @@ class MultiHeadAttentionConverter(_Attention):
             for part in KERAS_PARTS[:3]:
                 b = self._keras(k, part, "bias", required=False)
                 if b is not None:
-                    _require_fill(b, 0.0, k, t, f"Keras {part} bias", "build nn.MultiheadAttention with bias=True")
+                    require_fill(b, 0.0, k, t, f"Keras {part} bias", "build nn.MultiheadAttention with bias=True")
         out["out_proj.weight"] = self._out_to_torch(self._keras(k, "attention_output", "kernel"))
         if "out_proj.bias" in t.weights:
             b = self._keras(k, "attention_output", "bias", required=False)
-            out["out_proj.bias"] = b if b is not None else _fill_like(t.weights["out_proj.bias"], 0.0)
+            out["out_proj.bias"] = b if b is not None else fill_like(t.weights["out_proj.bias"], 0.0)
         for extra in ("bias_k", "bias_v"):
             if extra in t.weights:
-                _require_fill(t.weights[extra], 0.0, k, t, f"torch {extra}", "build torch with add_bias_kv=False")
+                require_fill(t.weights[extra], 0.0, k, t, f"torch {extra}", "build torch with add_bias_kv=False")
                 out[extra] = t.weights[extra]
         return out
 
@@ -195,9 +195,9 @@ class AttentionLinearsConverter(_Attention):
             tb = self._torch_key(t, part, "bias", required=False)
             kb = self._keras(k, part, "bias", required=False)
             if tb is not None:
-                out[tb] = kb.reshape(-1) if kb is not None else _fill_like(t.weights[tb], 0.0)
+                out[tb] = kb.reshape(-1) if kb is not None else fill_like(t.weights[tb], 0.0)
             elif kb is not None:
-                _require_fill(kb, 0.0, k, t, f"Keras {part} bias", "build the torch Linears with bias=True")
+                require_fill(kb, 0.0, k, t, f"Keras {part} bias", "build the torch Linears with bias=True")
         return out
 
     def _to_keras(self, t, k, ctx):

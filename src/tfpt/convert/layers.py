@@ -21,85 +21,22 @@ from dataclasses import replace
 import numpy as np
 
 from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord, _conform
+from tfpt.convert.common import (
+    AffineNorm,
+    as_tuple,
+    carry_bias,
+    close,
+    conv_kernel_to_keras,
+    conv_kernel_to_torch,
+    dense_kernel_to_keras,
+    dense_kernel_to_torch,
+    epsilon_difference,
+    fill_like,
+    fused_activation_difference,
+    require_fill,
+    use_bias_difference,
+)
 from tfpt.convert.kinds import Kind
-from tfpt.convert.registry import register
-
-
-def _tuple(v, n: int) -> tuple:
-    if isinstance(v, (list, tuple)):
-        return tuple(int(x) for x in v) if len(v) == n else tuple(int(v[0]) for _ in range(n))
-    return (int(v),) * n
-
-
-def _close(a, b) -> bool:
-    return a is not None and b is not None and math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-12)
-
-
-def _fill_like(ref: np.ndarray, value: float) -> np.ndarray:
-    return np.full(ref.shape, value, ref.dtype)
-
-
-def _require_fill(value: np.ndarray, fill: float, k: LayerRecord, t: LayerRecord, what: str, fix: str) -> None:
-    """A weight the target layer cannot hold may only be dropped when it is the identity value."""
-    if not np.all(value == fill):
-        raise ConversionError(k, t, f"{what} == {fill:g} everywhere (the other side has no such weight), got "
-                                    f"values up to {float(np.max(np.abs(value - fill))):.3g} away", fix)
-
-
-def carry_bias(src: dict, dst: dict, k: LayerRecord, t: LayerRecord, what: str, fix: str) -> dict:
-    """The bias entry for the converted side: the source's bias where both have one, zeros where only the target
-    does; where only the source has one it must be zero (dropping a trained bias would change every output)."""
-    if "bias" in dst:
-        return {"bias": src["bias"] if "bias" in src else _fill_like(dst["bias"], 0.0)}
-    if "bias" in src:
-        _require_fill(src["bias"], 0.0, k, t, what, fix)
-    return {}
-
-
-def _use_bias_difference(k: LayerRecord, t: LayerRecord) -> list[Difference]:
-    kb, tb = bool(k.config.get("use_bias", True)), bool(t.config.get("use_bias", True))
-    if kb == tb:
-        return []
-    present = "present in Keras, absent in PyTorch" if kb else "absent in Keras, present in PyTorch"
-    return [Difference("use_bias", kb, tb, True, f"bias {present}: the side with a bias trains it; build both with "
-                                                 f"{'bias=True in torch' if kb else 'use_bias=True in Keras'}")]
-
-
-def _activation_difference(k: LayerRecord) -> list[Difference]:
-    act = k.config.get("activation", "linear")
-    if act in (None, "linear"):
-        return []
-    return [Difference("activation", act, "linear", False,
-                       f"PyTorch modules carry no activation: the torch model must apply {act} after this module")]
-
-
-def conv_kernel_to_torch(kernel: np.ndarray) -> np.ndarray:
-    """A Keras conv kernel (*k, in/groups, out) as PyTorch's weight (out, in/groups, *k)."""
-    nd = kernel.ndim - 2
-    return kernel.transpose(nd + 1, nd, *range(nd))
-
-
-def conv_kernel_to_keras(weight: np.ndarray) -> np.ndarray:
-    """A PyTorch conv weight (out, in/groups, *k) as Keras' kernel (*k, in/groups, out)."""
-    nd = weight.ndim - 2
-    return weight.transpose(*range(2, nd + 2), 1, 0)
-
-
-def dense_kernel_to_torch(kernel: np.ndarray, flatten_source: tuple | None = None) -> np.ndarray:
-    """A Keras dense kernel (in, out) as PyTorch's weight (out, in). With `flatten_source`, the channels-first
-    shape (C, *spatial) flattened into the layer, the input rows go from Keras' (*spatial, C) order to (C, *spatial)."""
-    if flatten_source is None:
-        return kernel.T
-    (c, *spatial), (n_in, n_out), s = flatten_source, kernel.shape, len(flatten_source) - 1
-    return kernel.reshape(*spatial, c, n_out).transpose(s + 1, s, *range(s)).reshape(n_out, n_in)
-
-
-def dense_kernel_to_keras(weight: np.ndarray, flatten_source: tuple | None = None) -> np.ndarray:
-    """The inverse of `dense_kernel_to_torch`: PyTorch's weight (out, in) as Keras' kernel (in, out)."""
-    if flatten_source is None:
-        return weight.T
-    (c, *spatial), (n_out, n_in), s = flatten_source, weight.shape, len(flatten_source) - 1
-    return weight.reshape(n_out, c, *spatial).transpose(*range(2, s + 2), 1, 0).reshape(n_in, n_out)
 
 
 class ConvConverter(Converter):
@@ -120,7 +57,7 @@ class ConvConverter(Converter):
     def keras_padding(self, k: LayerRecord, ctx: Context) -> tuple:
         """Keras' (before, after) zero padding per spatial dimension."""
         nd = self._nd(k)
-        ks, s, d = (_tuple(k.config.get(f, 1), nd) for f in ("kernel_size", "strides", "dilation_rate"))
+        ks, s, d = (as_tuple(k.config.get(f, 1), nd) for f in ("kernel_size", "strides", "dilation_rate"))
         mode = str(k.config.get("padding", "valid")).lower()
         out = []
         for i in range(nd):
@@ -141,7 +78,7 @@ class ConvConverter(Converter):
     def torch_padding(self, t: LayerRecord, ctx: Context) -> tuple:
         """PyTorch's effective (before, after) zero padding per spatial dimension, including Context.pad_before."""
         nd = t.weights["weight"].ndim - 2
-        ks, d = _tuple(t.config["kernel_size"], nd), _tuple(t.config.get("dilation", 1), nd)
+        ks, d = as_tuple(t.config["kernel_size"], nd), as_tuple(t.config.get("dilation", 1), nd)
         pad = t.config.get("padding", 0)
         extra = ctx.pad_before or ((0, 0),) * nd
         out = []
@@ -152,7 +89,7 @@ class ConvConverter(Converter):
                 total = d[i] * (ks[i] - 1)
                 p = (total // 2, total - total // 2)
             else:
-                p = (_tuple(pad, nd)[i],) * 2
+                p = (as_tuple(pad, nd)[i],) * 2
             out.append((p[0] + int(extra[i][0]), p[1] + int(extra[i][1])))
         return tuple(out)
 
@@ -162,13 +99,13 @@ class ConvConverter(Converter):
         diffs = []
         for kf, tf_, label in (("kernel_size", "kernel_size", "kernel_size"), ("strides", "stride", "stride"),
                                ("dilation_rate", "dilation", "dilation")):
-            kv, tv = _tuple(k.config.get(kf, 1), nd), _tuple(t.config.get(tf_, 1), nd)
+            kv, tv = as_tuple(k.config.get(kf, 1), nd), as_tuple(t.config.get(tf_, 1), nd)
             if kv != tv:
                 diffs.append(Difference(label, kv, tv, True, "build both with the same value"))
         diffs += self._groups_difference(k, t)
         kp, tp = self.keras_padding(k, ctx), self.torch_padding(t, ctx)
         if kp != tp:
-            strides = _tuple(k.config.get("strides", 1), nd)
+            strides = as_tuple(k.config.get("strides", 1), nd)
             hint = (f"Keras '{k.config.get('padding')}' pads (before, after) {kp}; with stride {strides} that is "
                     f"asymmetric: use padding=0 in torch and an explicit zero pad before it (e.g. nn.ZeroPad2d("
                     f"(left, right, top, bottom))), passed as Context.pad_before") if any(a != b for a, b in kp) \
@@ -181,7 +118,7 @@ class ConvConverter(Converter):
         if k.config.get("data_format", "channels_last") != "channels_last":
             diffs.append(Difference("data_format", k.config["data_format"], "channels_first", False,
                                     "same weights; only the input layout differs"))
-        return diffs + _use_bias_difference(k, t) + _activation_difference(k)
+        return diffs + use_bias_difference(k, t) + fused_activation_difference(k)
 
     def _groups_difference(self, k, t):
         kg, tg = int(k.config.get("groups", 1)), int(t.config.get("groups", 1))
@@ -247,7 +184,7 @@ class DenseConverter(Converter):
     torch_classes = ("Linear",)
 
     def differences(self, k, t, ctx=None):
-        return _use_bias_difference(k, t) + _activation_difference(k)
+        return use_bias_difference(k, t) + fused_activation_difference(k)
 
     def _source(self, k, t, ctx, n_in: int):
         if ctx.flatten_source is None:
@@ -269,38 +206,7 @@ class DenseConverter(Converter):
         return out | carry_bias(t.weights, k.weights, k, t, "torch bias", "build the Dense with use_bias=True")
 
 
-def _epsilon_difference(k, t) -> list[Difference]:
-    ke, te = k.config.get("epsilon"), t.config.get("eps")
-    if _close(ke, te):
-        return []
-    return [Difference("epsilon", ke, te, True, f"build the torch module with eps={ke}")]
-
-
-class _AffineNorm(Converter):
-    """Shared by the two norms: gamma/beta <-> weight/bias, either side possibly without them."""
-
-    pairs: tuple[tuple[str, str, float], ...] = (("gamma", "weight", 1.0), ("beta", "bias", 0.0))
-
-    def _to_torch(self, k, t, ctx):
-        out = {}
-        for kn, tn, fill in self.pairs:
-            if tn in t.weights:
-                out[tn] = k.weights[kn] if kn in k.weights else _fill_like(t.weights[tn], fill)
-            elif kn in k.weights:
-                _require_fill(k.weights[kn], fill, k, t, f"Keras {kn}", "give the torch module affine weights")
-        return out
-
-    def _to_keras(self, t, k, ctx):
-        out = {}
-        for kn, tn, fill in self.pairs:
-            if kn in k.weights:
-                out[kn] = t.weights[tn] if tn in t.weights else _fill_like(k.weights[kn], fill)
-            elif tn in t.weights:
-                _require_fill(t.weights[tn], fill, k, t, f"torch {tn}", f"build the Keras layer with {kn} enabled")
-        return out
-
-
-class BatchNormConverter(_AffineNorm):
+class BatchNormConverter(AffineNorm):
     """BatchNormalization <-> BatchNorm1d/2d: gamma, beta, moving_mean, moving_variance <-> weight, bias,
     running_mean, running_var (num_batches_tracked is not converted); scale/center False; epsilon and momentum
     (Keras m == PyTorch 1 - m) reported when they differ."""
@@ -309,12 +215,12 @@ class BatchNormConverter(_AffineNorm):
     kind = Kind.BATCHNORM
     keras_classes = ("BatchNormalization",)
     torch_classes = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
-    pairs = _AffineNorm.pairs + (("moving_mean", "running_mean", 0.0), ("moving_variance", "running_var", 1.0))
+    pairs = AffineNorm.pairs + (("moving_mean", "running_mean", 0.0), ("moving_variance", "running_var", 1.0))
 
     def differences(self, k, t, ctx=None):
-        diffs = _epsilon_difference(k, t)
+        diffs = epsilon_difference(k, t)
         km, tm = k.config.get("momentum"), t.config.get("momentum")
-        if tm is None or not _close(km, 1.0 - float(tm)):
+        if tm is None or not close(km, 1.0 - float(tm)):
             diffs.append(Difference("momentum", km, tm, True,
                                     f"torch momentum is 1 - Keras': build it with momentum={1.0 - float(km):.6g}"
                                     if km is not None else "set both momenta"))
@@ -330,7 +236,7 @@ class BatchNormConverter(_AffineNorm):
         return diffs
 
 
-class LayerNormConverter(_AffineNorm):
+class LayerNormConverter(AffineNorm):
     """LayerNormalization <-> LayerNorm: gamma/beta <-> weight/bias over the last axes; epsilon reported."""
 
     name = "layernorm"
@@ -342,7 +248,7 @@ class LayerNormConverter(_AffineNorm):
         if k.config.get("rms_scaling"):
             raise ConversionError(k, t, "rms_scaling=False (LayerNorm subtracts the mean)",
                                   "pair a Keras rms_scaling layer with torch.nn.RMSNorm and its own converter")
-        diffs = _epsilon_difference(k, t)
+        diffs = epsilon_difference(k, t)
         axis = k.config.get("axis", -1)
         axes = sorted(int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
         n = len(t.config.get("normalized_shape", (1,)))
@@ -402,7 +308,7 @@ class _RecurrentConverter(Converter):
 
     def differences(self, k, t, ctx=None):
         self._check_supported(k, t)
-        diffs = _use_bias_difference(k, t)
+        diffs = use_bias_difference(k, t)
         if not t.config.get("batch_first", False):
             diffs.append(Difference("batch_first", True, False, True,
                                     "Keras reads (batch, time, features): build torch with batch_first=True"))
@@ -435,11 +341,11 @@ class LSTMConverter(_RecurrentConverter):
         out = {"weight_ih_l0": self._gate_order(k.weights["kernel"], 1).T,
                "weight_hh_l0": self._gate_order(k.weights["recurrent_kernel"], 1).T}
         if "bias_ih_l0" in t.weights:
-            zero = _fill_like(t.weights["bias_ih_l0"], 0.0)
+            zero = fill_like(t.weights["bias_ih_l0"], 0.0)
             out["bias_ih_l0"] = self._gate_order(k.weights["bias"], 0) if "bias" in k.weights else zero
             out["bias_hh_l0"] = zero
         elif "bias" in k.weights:
-            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch LSTM with bias=True")
+            require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch LSTM with bias=True")
         return out
 
     def _to_keras(self, t, k, ctx, bias_of=lambda w: w["bias_ih_l0"] + w["bias_hh_l0"]):
@@ -448,9 +354,9 @@ class LSTMConverter(_RecurrentConverter):
                "recurrent_kernel": self._gate_order(t.weights["weight_hh_l0"].T, 1)}
         if "bias" in k.weights:
             out["bias"] = self._gate_order(bias_of(t.weights), 0) if "bias_ih_l0" in t.weights \
-                else _fill_like(k.weights["bias"], 0.0)
+                else fill_like(k.weights["bias"], 0.0)
         elif "bias_ih_l0" in t.weights:
-            _require_fill(bias_of(t.weights), 0.0, k, t, "torch bias_ih_l0 + bias_hh_l0",
+            require_fill(bias_of(t.weights), 0.0, k, t, "torch bias_ih_l0 + bias_hh_l0",
                           "build the Keras LSTM with use_bias=True")
         return out
 
@@ -492,7 +398,7 @@ class GRUConverter(_RecurrentConverter):
                                                                           t.weights["bias_ih_l0"].dtype)
             out["bias_ih_l0"], out["bias_hh_l0"] = self._gate_order(bias[0], 0), self._gate_order(bias[1], 0)
         elif "bias" in k.weights:
-            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch GRU with bias=True")
+            require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "build the torch GRU with bias=True")
         return out
 
     def _to_keras(self, t, k, ctx):
@@ -502,25 +408,8 @@ class GRUConverter(_RecurrentConverter):
         if "bias" in k.weights:
             out["bias"] = np.stack([self._gate_order(t.weights["bias_ih_l0"], 0),
                                     self._gate_order(t.weights["bias_hh_l0"], 0)]) if "bias_ih_l0" in t.weights \
-                else _fill_like(k.weights["bias"], 0.0)
+                else fill_like(k.weights["bias"], 0.0)
         elif "bias_ih_l0" in t.weights:
             for name in ("bias_ih_l0", "bias_hh_l0"):
-                _require_fill(t.weights[name], 0.0, k, t, f"torch {name}", "build the Keras GRU with use_bias=True")
+                require_fill(t.weights[name], 0.0, k, t, f"torch {name}", "build the Keras GRU with use_bias=True")
         return out
-
-
-for _cls in (ConvConverter, DepthwiseConvConverter, DenseConverter, BatchNormConverter, LayerNormConverter,
-             EmbeddingConverter, LSTMConverter, GRUConverter):
-    register(_cls())
-
-
-def _register_more() -> None:
-    """The converters kept in their own modules (they build on the helpers above, so they load after them)."""
-    from tfpt.convert import attention, bare, hub, norms, separable, transpose
-    for cls in (transpose.ConvTransposeConverter, separable.SeparableConvConverter, norms.GroupNormConverter,
-                norms.LayerNorm2dConverter, norms.LayerScaleConverter, bare.BareScaleConverter,
-                attention.MultiHeadAttentionConverter, attention.AttentionLinearsConverter, *hub.CONVERTERS):
-        register(cls())
-
-
-_register_more()

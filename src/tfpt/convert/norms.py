@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from tfpt.convert.base import ConversionError, Converter, Difference
+from tfpt.convert.common import AffineNorm, epsilon_difference
 from tfpt.convert.kinds import Kind
-from tfpt.convert.layers import LayerNormConverter, _AffineNorm, _epsilon_difference
+from tfpt.convert.layers import LayerNormConverter
 
 
 def _axes(k) -> list[int]:
@@ -18,7 +19,7 @@ def _axes(k) -> list[int]:
     return sorted(int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
 
 
-class GroupNormConverter(_AffineNorm):
+class GroupNormConverter(AffineNorm):
     """GroupNormalization(axis=-1) <-> GroupNorm: gamma/beta <-> weight/bias; groups and epsilon compared."""
 
     name = "groupnorm"
@@ -28,7 +29,7 @@ class GroupNormConverter(_AffineNorm):
     torch_classes = ("GroupNorm",)
 
     def differences(self, k, t, ctx=None):
-        diffs = _epsilon_difference(k, t)
+        diffs = epsilon_difference(k, t)
         kg, tg = k.config.get("groups"), t.config.get("num_groups")
         if kg != tg:
             diffs.append(Difference("groups", kg, tg, True, f"build the torch GroupNorm with num_groups={kg}"))
@@ -53,7 +54,7 @@ class LayerNorm2dConverter(LayerNormConverter):
         if k.config.get("rms_scaling"):
             raise ConversionError(k, t, "rms_scaling=False (LayerNorm2d subtracts the mean)",
                                   "pair a Keras rms_scaling layer with an RMS norm and its own converter")
-        diffs = _epsilon_difference(k, t)
+        diffs = epsilon_difference(k, t)
         if _axes(k) not in ([-1], [3]) or len(t.config.get("normalized_shape", (1,))) != 1:
             diffs.append(Difference("axis", _axes(k), "channels", True,
                                     "LayerNorm2d normalises the channels only: LayerNormalization(axis=-1)"))

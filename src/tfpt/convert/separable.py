@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from tfpt.convert.base import ConversionError, Converter, LayerRecord
-from tfpt.convert.kinds import Kind
-from tfpt.convert.layers import (
-    DepthwiseConvConverter,
-    _activation_difference,
-    _fill_like,
-    _require_fill,
-    _use_bias_difference,
+from tfpt.convert.common import (
     conv_kernel_to_keras,
     conv_kernel_to_torch,
+    fill_like,
+    fused_activation_difference,
+    require_fill,
+    use_bias_difference,
 )
+from tfpt.convert.kinds import Kind
+from tfpt.convert.layers import DepthwiseConvConverter
 
 _DEPTHWISE = DepthwiseConvConverter()
 
@@ -61,9 +61,9 @@ class SeparableConvConverter(Converter):
         pwb = _torch_parts(t, k)[3]
         diffs = [d for d in _DEPTHWISE.differences(kr, tr, ctx) if d.field not in ("use_bias", "activation")]
         kb, tb = "bias" in k.weights, pwb is not None
-        diffs += _use_bias_difference(LayerRecord("tf", k.name, k.cls, {"use_bias": kb}),
+        diffs += use_bias_difference(LayerRecord("tf", k.name, k.cls, {"use_bias": kb}),
                                       LayerRecord("torch", t.name, t.cls, {"use_bias": tb}))
-        return diffs + _activation_difference(k)
+        return diffs + fused_activation_difference(k)
 
     def _to_torch(self, k, t, ctx):
         dw, dwb, pw, pwb = _torch_parts(t, k)
@@ -71,23 +71,23 @@ class SeparableConvConverter(Converter):
         out = {dw: _DEPTHWISE._kernel_to_torch(k.weights["depthwise_kernel"], kr, tr),
                pw: conv_kernel_to_torch(k.weights["pointwise_kernel"])}
         if dwb is not None:
-            out[dwb] = _fill_like(t.weights[dwb], 0.0)
+            out[dwb] = fill_like(t.weights[dwb], 0.0)
         if pwb is not None:
-            out[pwb] = k.weights["bias"] if "bias" in k.weights else _fill_like(t.weights[pwb], 0.0)
+            out[pwb] = k.weights["bias"] if "bias" in k.weights else fill_like(t.weights[pwb], 0.0)
         elif "bias" in k.weights:
-            _require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "give the torch pointwise conv a bias")
+            require_fill(k.weights["bias"], 0.0, k, t, "Keras bias", "give the torch pointwise conv a bias")
         return out
 
     def _to_keras(self, t, k, ctx):
         dw, dwb, pw, pwb = _torch_parts(t, k)
         kr, tr = self._depthwise_records(k, t)
         if dwb is not None:
-            _require_fill(t.weights[dwb], 0.0, k, t, f"torch {dwb}", "build the depthwise conv with bias=False "
+            require_fill(t.weights[dwb], 0.0, k, t, f"torch {dwb}", "build the depthwise conv with bias=False "
                                                                     "(Keras' SeparableConv2D has no depthwise bias)")
         out = {"depthwise_kernel": _DEPTHWISE._kernel_to_keras(t.weights[dw], kr, tr),
                "pointwise_kernel": conv_kernel_to_keras(t.weights[pw])}
         if "bias" in k.weights:
-            out["bias"] = t.weights[pwb] if pwb is not None else _fill_like(k.weights["bias"], 0.0)
+            out["bias"] = t.weights[pwb] if pwb is not None else fill_like(k.weights["bias"], 0.0)
         elif pwb is not None:
-            _require_fill(t.weights[pwb], 0.0, k, t, f"torch {pwb}", "build the Keras layer with use_bias=True")
+            require_fill(t.weights[pwb], 0.0, k, t, f"torch {pwb}", "build the Keras layer with use_bias=True")
         return out

@@ -14,8 +14,8 @@ need padding 0 and output_padding -1): `differences` names it and the fix.
 from __future__ import annotations
 
 from tfpt.convert.base import Context, ConversionError, Converter, Difference, LayerRecord
+from tfpt.convert.common import as_tuple, carry_bias, fused_activation_difference, use_bias_difference
 from tfpt.convert.kinds import Kind
-from tfpt.convert.layers import _activation_difference, _tuple, _use_bias_difference, carry_bias
 
 
 def transpose_kernel_to_torch(kernel):
@@ -32,7 +32,7 @@ def transpose_kernel_to_keras(weight):
 
 def keras_window(k: LayerRecord, nd: int) -> tuple:
     """Per spatial dimension, (start, L - F) of Keras' output window in the full transposed output."""
-    ks, s, d = (_tuple(k.config.get(f, 1), nd) for f in ("kernel_size", "strides", "dilation_rate"))
+    ks, s, d = (as_tuple(k.config.get(f, 1), nd) for f in ("kernel_size", "strides", "dilation_rate"))
     mode = str(k.config.get("padding", "valid")).lower()
     op = k.config.get("output_padding")
     out = []
@@ -42,7 +42,7 @@ def keras_window(k: LayerRecord, nd: int) -> tuple:
             extra = max(s[i] - span, 0) if mode == "valid" else s[i] - span  # L - F, independent of n
         else:
             pad = span // 2 if mode == "same" else 0
-            extra = -2 * pad + _tuple(op, nd)[i]
+            extra = -2 * pad + as_tuple(op, nd)[i]
         start = 0 if mode == "valid" else max(-extra, 0) // 2  # SAME: pad_total = F - L, the odd one after
         out.append((start, extra))
     return tuple(out)
@@ -50,7 +50,7 @@ def keras_window(k: LayerRecord, nd: int) -> tuple:
 
 def torch_window(t: LayerRecord, nd: int) -> tuple:
     """Per spatial dimension, (start, L - F) of PyTorch's output window: (padding, output_padding - 2 padding)."""
-    p, op = _tuple(t.config.get("padding", 0), nd), _tuple(t.config.get("output_padding", 0), nd)
+    p, op = as_tuple(t.config.get("padding", 0), nd), as_tuple(t.config.get("output_padding", 0), nd)
     return tuple((p[i], op[i] - 2 * p[i]) for i in range(nd))
 
 
@@ -80,24 +80,24 @@ class ConvTransposeConverter(Converter):
         diffs = []
         for kf, tf_, label in (("kernel_size", "kernel_size", "kernel_size"), ("strides", "stride", "stride"),
                                ("dilation_rate", "dilation", "dilation")):
-            kv, tv = _tuple(k.config.get(kf, 1), nd), _tuple(t.config.get(tf_, 1), nd)
+            kv, tv = as_tuple(k.config.get(kf, 1), nd), as_tuple(t.config.get(tf_, 1), nd)
             if kv != tv:
                 diffs.append(Difference(label, kv, tv, True, "build both with the same value"))
         if int(t.config.get("groups", 1)) != 1:
             diffs.append(Difference("groups", 1, t.config.get("groups"), True, "Keras' transposed conv has no groups"))
         kw, tw = keras_window(k, nd), torch_window(t, nd)
         if kw != tw:
-            strides = _tuple(k.config.get("strides", 1), nd)
-            args = torch_arguments(kw, strides, _tuple(k.config.get("dilation_rate", 1), nd))
+            strides = as_tuple(k.config.get("strides", 1), nd)
+            args = torch_arguments(kw, strides, as_tuple(k.config.get("dilation_rate", 1), nd))
             fix = (f"build the torch module with padding={args[0]}, output_padding={args[1]}" if args else
                    f"no single torch ConvTranspose matches Keras padding='{k.config.get('padding')}' with kernel "
-                   f"{_tuple(k.config.get('kernel_size'), nd)} and stride {strides}: use an even kernel in Keras, or "
+                   f"{as_tuple(k.config.get('kernel_size'), nd)} and stride {strides}: use an even kernel in Keras, or "
                    f"padding=0 in torch and crop the output to Keras' window")
             diffs.append(Difference("padding", f"{k.config.get('padding')} output_padding="
                                                f"{k.config.get('output_padding')}",
                                     f"padding={t.config.get('padding')} output_padding="
                                     f"{t.config.get('output_padding')}", True, fix))
-        return diffs + _use_bias_difference(k, t) + _activation_difference(k)
+        return diffs + use_bias_difference(k, t) + fused_activation_difference(k)
 
     def _to_torch(self, k, t, ctx):
         out = {"weight": transpose_kernel_to_torch(k.weights["kernel"])}

@@ -11,7 +11,7 @@ Every array is checked against its SHA-256 digest (pinned in tfpt.data.registry)
 
 This module is the front: `load`, `synthetic`, and every public name of the parts it is built from —
 tfpt.data.registry (INFO, Dataset, DataError), .idx (the IDX codec), .sources, .cache — importable from here.
-`python -m tfpt.data.datasets` is the command-line tool of tfpt.data.cli.
+`python -m tfpt.data.datasets` runs the data command (its code: tfpt.cli.data).
 """
 from __future__ import annotations
 
@@ -118,12 +118,8 @@ def synthetic(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Dataset:
     return Dataset("synthetic", x_train, y_train, x_test, y_test, source=f"synthetic(seed={seed})")
 
 
-def main(argv=None) -> int:
-    """The command line (tfpt.data.cli.main)."""
-    from tfpt.data.cli import main as cli_main
-    return cli_main(argv)
-
-
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python -m tfpt.data.datasets`, the documented name of tfpt.cli.data's command
     import sys
+
+    from tfpt.cli.data import main
     sys.exit(main())

@@ -47,7 +47,7 @@ def test_configurations_match(model_pair, measurements):
     """No matched layer differs in a setting that changes the math (epsilon, momentum, padding, bias, ...), except
     those the pair declares accepted (`accept`); an accept entry that matches no difference fails too."""
     from tfpt.convert.named import unaccepted_message
-    from tfpt.pair import named_differences
+    from tfpt.checks.differences import named_differences
     diffs, unused = named_differences(S.models(model_pair))
     measurements[f"pair {model_pair.name} config differences"] = [
         d.key + (" (accepted)" if d.accepted else "") for d in diffs]

@@ -88,7 +88,7 @@ def divergent(pair: ModelPair, direction: str) -> list[str]:
 @functools.cache
 def _named(pair: ModelPair) -> dict:
     """{Keras layer: [its material, not accepted configuration differences, in words]}, found once."""
-    from tfpt.pair import named_differences
+    from tfpt.checks.differences import named_differences
     out: dict = {}
     for d in named_differences(models(pair))[0]:
         if d.material and not d.accepted:
