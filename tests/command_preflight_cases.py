@@ -120,6 +120,37 @@ CASES: list[Case] = [
                          ("--target", "0.5"))],
     Case("compare-study-code-with-order-equals-form", COMPARE, lambda c: ["--mode", "study-code", "--order=native"],
          USAGE, r"error: --order with --mode study-code"),
+    # ---- tfpt-compare --pair naming a model pair (tfpt.cli.pair_compare): every mistake before the first worker
+    Case("compare-model-pair-unknown-name", COMPARE, lambda c: ["--pair", "resnet"], USAGE,
+         r"error: --pair resnet: spec, study, a pair name \(.*mobilenet-v2.*resnet50.*transformer-block.*\) or "
+         r"MODULE:ATTR of a tfpt.ModelPair; fix: e.g. --pair resnet50", env={"PYTHONPATH": str(REPO)}),
+    Case("compare-model-pair-module-missing", COMPARE, lambda c: ["--pair", "no_such_module:pair"], USAGE,
+         r"error: --pair no_such_module:pair: an importable module 'no_such_module'; it is not found; fix: run from "
+         r"the folder that holds it"),
+    Case("compare-model-pair-module-raises", COMPARE, lambda c: ["--pair", "broken:pair"], USAGE,
+         r"error: --pair broken:pair: importing 'broken' failed at \S*broken\.py:1: RuntimeError: boom; fix: "
+         r"correct the module", setup=lambda c: (c.tmp / "broken.py").write_text("raise RuntimeError('boom')\n"),
+         env={"PYTHONDONTWRITEBYTECODE": "1"}),
+    Case("compare-model-pair-not-a-pair", COMPARE, lambda c: ["--pair", "notpair:pair"], USAGE,
+         r"error: --pair notpair:pair: expected a tfpt.ModelPair named 'pair' in notpair, found int; fix: define "
+         r"pair = ModelPair", setup=lambda c: (c.tmp / "notpair.py").write_text("pair = 3\n"),
+         env={"PYTHONDONTWRITEBYTECODE": "1"}),
+    *[Case(f"compare-model-pair-with-{opt[2:]}", COMPARE, lambda c, o=opt, v=value: ["--pair", "resnet50", o, v],
+           USAGE, rf"error: {opt} with --pair resnet50: an option the model-pair comparison uses; .*so {opt} would "
+           rf"change nothing; fix: leave {opt} out$", env={"PYTHONPATH": str(REPO)})
+      for opt, value in (("--mode", "study-code"), ("--epochs", "2"), ("--order", "shared"), ("--target", "0.5"),
+                         ("--eval-every", "100"), ("--eval-batch", "32"))],
+    Case("compare-model-pair-with-spec", COMPARE, lambda c: ["--pair", "spec,resnet50"], USAGE,
+         r"error: --pair spec,resnet50: either spec/study or model pairs, not both", env={"PYTHONPATH": str(REPO)}),
+    Case("compare-steps-without-model-pair", COMPARE, lambda c: ["--steps", "5"], USAGE,
+         r"error: --steps: --pair naming a model pair \(spec and study train epochs, not steps\); fix:"),
+    Case("compare-model-pair-framework-hidden", COMPARE, lambda c: ["--pair", "resnet50", "--frameworks", "torch"],
+         USAGE, r"error: --frameworks torch: .*hidden by TFPT_HIDE_FRAMEWORKS='torch'.*; fix: unset "
+         r"TFPT_HIDE_FRAMEWORKS$", env={"TFPT_HIDE_FRAMEWORKS": "torch", "PYTHONPATH": str(REPO)}),
+    Case("compare-model-pair-needs-both-for-weights", COMPARE,
+         lambda c: ["--pair", "resnet50", "--frameworks", "torch"], USAGE,
+         r"error: --pair with a model pair: TensorFlow and PyTorch both installed: the weights are made in Keras.*"
+         r"; fix: unset TFPT_HIDE_FRAMEWORKS$", env={"TFPT_HIDE_FRAMEWORKS": "tf", "PYTHONPATH": str(REPO)}),
     # ---- a framework hidden by TFPT_HIDE_FRAMEWORKS: the fix is to unset it, never to install what is there
     Case("compare-torch-hidden-fix-is-unset", COMPARE, lambda c: ["--frameworks", "torch"], USAGE,
          r"error: --frameworks torch: .*hidden by TFPT_HIDE_FRAMEWORKS='torch'.*; fix: unset TFPT_HIDE_FRAMEWORKS$",

@@ -108,9 +108,9 @@ def resolve(names: list[str]) -> list[Selected]:
         else:
             known = _known() if known is None else known
             if name not in known:
-                raise UserError(f"--pair {name}", "spec, study, a pair name (" + ", ".join(sorted(known)) +
-                                ") or MODULE:ATTR of a tfpt.ModelPair", "e.g. --pair resnet50 or --pair my_pair:pair",
-                                USAGE)
+                names_here = ", ".join(sorted(known)) or "none here: run from the repository's root for its own"
+                raise UserError(f"--pair {name}", f"spec, study, a pair name ({names_here}) or MODULE:ATTR of a "
+                                "tfpt.ModelPair", "e.g. --pair resnet50 or --pair my_pair:pair", USAGE)
             ref = known[name]
             module, _, attr = ref.partition(":")
             pair = getattr(sys.modules[module], attr)
