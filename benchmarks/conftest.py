@@ -1,9 +1,12 @@
 """Benchmark fixtures: what every saved run carries (framework versions, device, dataset, FLOPs)."""
+import time
+
 import pytest
 
 from fixtures.machine import images
 from tfpt import frameworks
 from tfpt.adapters.yardstick import Yardstick
+from tfpt.bench.epoch_worker import EpochWorker
 from tfpt.bench.planted import slowed
 
 
@@ -41,8 +44,10 @@ def timed(benchmark):
     own seconds. With timing disabled (plain pytest) the body just runs once."""
     def run(body, rounds: int, warmup_rounds: int = 0, device: str = "cpu", settle: int = 0):
         """settle: untimed calls of `body` after each yardstick sample, for sub-ms bodies (Yardstick.settled).
-        --bench-sleep S (the gate's planted slowdown) makes every timed call S seconds longer (`slowed`)."""
-        body = slowed(body)
+        The planted slowdowns (`slowed`): --bench-sleep S makes every timed call S seconds longer, --bench-slower F
+        (TFPT_BENCH_SLOWER) F slower, busy; an epoch worker's client plants F itself, beside the worker's figures."""
+        body = slowed(body, proportional=not isinstance(getattr(body, "__self__", None), EpochWorker),
+                      clock=getattr(benchmark, "_timer", time.perf_counter))  # the clock its rounds are timed in
         if benchmark.disabled:
             return benchmark.pedantic(body, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
         stick = Yardstick(device, every=max(1, rounds // 20), warmup_rounds=warmup_rounds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -83,14 +84,20 @@ def verdict(r: Estimate, above: str, below: str, flags: Sequence[str] = (), marg
     return f"{UNRESOLVED} (interval includes 1)"
 
 
-def mde(r: Estimate, margin: float = 0.0) -> float | None:
+Z95 = NormalDist().inv_cdf(0.975)  # the bootstrap interval's half-width in standard errors
+
+
+def mde(r: Estimate, margin: float = 0.0, power: float = 0.5) -> float | None:
     """The minimum detectable slowdown of a ratio of medians, as a fraction (0.12: 12 %): the smallest true ratio
-    B / A that `verdict` would call above 1 + `margin` at these samples' counts and spreads, whichever side of the
-    truth their noise fell on. Scaling B's samples by c scales the bootstrap's interval by c (the same seed draws
-    the same resamples), so a true ratio t gives an interval of about t * [lo, hi] / value, called once
+    B / A that `verdict` would call above 1 + `margin` in a fraction `power` of runs like this one (same sample
+    counts and spreads). Scaling B's samples by c scales the bootstrap's interval by c (the same seed draws the
+    same resamples), so a true ratio t gives an interval of about t * [lo, hi] / value, called once
     t > (1 + margin) * value / lo; which half of the interval is the wider is the luck of the draw (3 processes
-    a side: value / lo 1.06-1.56 but hi / value 1.09-1.61 on the same rows), so the wider half is taken:
-    (1 + margin) * max(value / lo, hi / value). None without an interval."""
+    a side: value / lo 1.06-1.56 but hi / value 1.09-1.61 on the same rows), so the wider half w = max(value / lo,
+    hi / value) is taken. At power 0.5 that is (1 + margin) * w - 1: a slowdown of exactly that size is called
+    about half the time. For more, the estimate itself must land high enough: log w is Z95 standard errors, so
+    (1 + margin) * w ** (1 + z(power) / Z95) - 1 (power 0.9: w ** 1.65). None without an interval."""
     if r.lo is None or r.hi is None or r.lo <= 0:
         return None
-    return (1 + margin) * max(r.value / r.lo, r.hi / r.value) - 1
+    w = max(r.value / r.lo, r.hi / r.value)
+    return (1 + margin) * w ** (1 + NormalDist().inv_cdf(power) / Z95) - 1

@@ -50,10 +50,31 @@ def pytest_cmd(python, tests, k: str | None, out: Path, pytest_args=()) -> list:
     return cmd + (["-k", k] if k else []) + list(pytest_args)
 
 
-def run_one(python, tests, k: str | None, out: Path, cwd=None, env=None, pytest_args=(), label: str = "") -> dict:
-    """Run one process (its output to stderr) and return its saved JSON; ProcessFailed if it failed."""
+# What a benchmark process's thread pools read at start-up: OpenMP (torch's intra-op pool), MKL, OpenBLAS and
+# TensorFlow's two pools. Any version of either side honours them: nothing in the side's code has to know.
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+               "TF_NUM_INTEROP_THREADS")
+
+
+def thread_env(threads: int) -> dict:
+    """The environment that fixes every framework's thread pools at `threads` (0: their own defaults, nothing set)."""
+    return {name: str(threads) for name in THREAD_VARS} if threads else {}
+
+
+def pinned_cpus(threads: int, allowed=None) -> set | None:
+    """The CPUs a benchmark process of `threads` threads is pinned to: the last `threads` of the ones this process
+    may use (CPU 0 takes most interrupts and the parent); None where that would be all of them or `threads` is 0."""
+    allowed = sorted(os.sched_getaffinity(0) if allowed is None else allowed)
+    return set(allowed[-threads:]) if 0 < threads < len(allowed) else None
+
+
+def run_one(python, tests, k: str | None, out: Path, cwd=None, env=None, pytest_args=(), label: str = "",
+            cpus: set | None = None) -> dict:
+    """Run one process (its output to stderr) and return its saved JSON; ProcessFailed if it failed. `cpus`: pin
+    it (and every thread and child it starts) to these CPUs, before its interpreter starts."""
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     proc = procs.run(pytest_cmd(python, tests, k, out, pytest_args), cwd=cwd, env=env or procs.child_env(),
-                     stdout=sys.stderr.fileno())
+                     stdout=sys.stderr.fileno(), preexec_fn=pin)
     if proc.returncode != 0 or not out.is_file():
         meaning, code = PYTEST_EXIT.get(proc.returncode, ("it wrote no benchmark JSON", RUNTIME))
         raise ProcessFailed(f"{label or 'a benchmark process'}: pytest exited {proc.returncode}, {meaning}; its "
