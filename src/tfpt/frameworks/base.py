@@ -31,11 +31,12 @@ class Framework:
     formats: tuple[str, ...] = ()          # export formats its models write
     seed_bits: int = 64                    # the widest seed its RNG takes
     hides: tuple[str, ...] = field(default=())  # extra modules hidden with it (torchvision beside torch)
+    own_process: bool = False              # a native framework run in worker processes only (Flax: JAX)
 
     @property
     def in_process(self) -> bool:
-        """False for a Keras backend other than TensorFlow: it needs a process of its own."""
-        return self.keras_backend is None
+        """False for a Keras backend other than TensorFlow or a framework run in its own process."""
+        return self.keras_backend is None and not self.own_process
 
     @property
     def version_dist(self) -> str:

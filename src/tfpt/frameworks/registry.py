@@ -27,7 +27,11 @@ KERAS_JAX = Framework("keras-jax", "Keras on JAX", KERAS_SIDE, ("keras", "jax"),
                       keras_backend="jax", adapter=_KB, trainer=_A + "keras_train",
                       cnn=_A + "study_keras", seed_bits=32)
 
-REGISTRY: dict[str, Framework] = {fw.id: fw for fw in (TF, TORCH, KERAS_TORCH, KERAS_JAX)}
+FLAX = Framework("flax", "Flax NNX", KERAS_SIDE, ("flax", "jax", "optax"), ("flax", "jax", "jaxlib", "optax"),
+                 own_process=True, adapter="tfpt.frameworks.flax", trainer="tfpt.frameworks.flax.train",
+                 cnn="tfpt.frameworks.flax.cnn", seed_bits=32)
+
+REGISTRY: dict[str, Framework] = {fw.id: fw for fw in (TF, TORCH, KERAS_TORCH, KERAS_JAX, FLAX)}
 
 
 def get(fw_id: str) -> Framework:
@@ -44,7 +48,7 @@ def native() -> tuple[Framework, ...]:
 
 def keras_backends() -> tuple[Framework, ...]:
     """Keras on a backend other than TensorFlow, each in a worker process of its own."""
-    return tuple(fw for fw in REGISTRY.values() if not fw.in_process)
+    return tuple(fw for fw in REGISTRY.values() if fw.keras_backend)
 
 
 def with_study_code() -> list[str]:
