@@ -1,0 +1,81 @@
+"""tfpt-compare --pair MODULE:ATTR (tfpt.cli.pair_compare): one run on two tiny pairs (tests/cost_pairs.py), one that
+computes one function in both frameworks and its negative control whose PyTorch model adds 0.5: every figure for
+each framework of the first; the control's PyTorch named, no cost, exit 3. Then the verdict withheld on an idle
+region, from planted results (no process)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tfpt import frameworks
+from tfpt.cli import pair_compare
+from tfpt.cli.exitcodes import BAD_INPUT
+from tfpt.procs import child_env
+
+KERAS_TORCH = ["keras-torch"] if frameworks.installed("keras-torch") else []
+FWS = ["tf", "torch", *KERAS_TORCH]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pair-compare") / "cost.json"
+    proc = subprocess.run([sys.executable, "-m", "tfpt.cli.compare", "--pair",
+                           "tests.cost_pairs:TINY,tests.cost_pairs:SHIFTED", "--frameworks", ",".join(FWS),
+                           "--repeats", "1", "--steps", "2", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300, env=child_env())
+    return proc, json.loads(out.read_text()) if out.is_file() else None
+
+
+@pytest.mark.cli
+@pytest.mark.tf
+@pytest.mark.torch
+def test_every_figure_for_every_framework(run):
+    proc, result = run
+    assert result is not None, proc.stderr[-3000:]
+    runs = result["pairs"]["cost-tiny"]["runs"]
+    assert list(runs) == FWS and result["pairs"]["cost-tiny"]["refused"] == {}
+    for fw, (r,) in runs.items():
+        assert r["check"]["agrees"] and r["foreign_modules_loaded"] == [], (fw, r["check"])
+        assert r["step"]["step_s"] > 0 and r["latency"]["latency_ms"] > 0 and r["throughput"]["throughput_ips"] > 0
+        assert r["batch"] == 4 and r["step"]["n"] == 2 and r["throughput_batch"] == 256
+        peaks = [r["phases"][p]["peak_rss_mb"] for p in pair_compare.PHASES]
+        assert peaks == sorted(peaks) and all(s in r[g] for g in pair_compare.REGIONS for s in ("cpu_seconds", "idle"))
+    table = proc.stdout.split("### cost-shifted")[0]
+    for label in ("seconds per training step at batch 4", "training steps per second", "latency at batch 1",
+                  "throughput at batch 256", "CPU seconds per wall second", "idle regions", "peak RSS after import",
+                  "peak RSS after the large-batch calls", "train_on_batch", "loss.backward", "| TensorFlow / PyTorch |"):
+        assert label in table, label
+
+
+@pytest.mark.cli
+@pytest.mark.tf
+@pytest.mark.torch
+def test_a_side_computing_another_function_gets_no_cost(run):
+    """Negative control: SHIFTED's PyTorch model adds 0.5 to each output; PyTorch is named, the others measured."""
+    proc, result = run
+    assert proc.returncode == BAD_INPUT, proc.stderr[-3000:]
+    shifted = result["pairs"]["cost-shifted"]
+    assert not shifted["forward_check"]["agrees"] and list(shifted["refused"]) == ["torch"]
+    assert "torch" not in shifted["runs"] and list(shifted["runs"]) == [fw for fw in FWS if fw != "torch"]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cost-shifted" in errors[0] and "PyTorch gets no cost" in errors[0], errors
+    assert "Traceback" not in proc.stderr
+
+
+def _planted(fw: str, step_s: float, idle: bool = False) -> dict:
+    region = {"seconds": 10.0, "cpu_seconds": 4.0 if idle else 17.0, "idle_seconds": 7.0 if idle else 0.0,
+              "idle": idle}
+    return {"framework": fw, "peak_rss_mb": 500.0, "step": {**region, "step_s": step_s},
+            "latency": {**region, "latency_ms": 2.0}, "throughput": {**region, "throughput_ips": 900.0}}
+
+
+def test_an_idle_region_withholds_its_ratios_verdict():
+    clean = {"tf": [_planted("tf", 1.0 + i / 100) for i in range(3)],
+             "torch": [_planted("torch", 2.0 + i / 100) for i in range(3)]}
+    assert pair_compare.summarize(clean)["ratios"]["tf/torch"]["step_s"]["verdict"] == "TensorFlow faster"
+    flagged = {**clean, "torch": [_planted("torch", 2.0, idle=True), *clean["torch"][1:]]}
+    verdict = pair_compare.summarize(flagged)["ratios"]["tf/torch"]["step_s"]["verdict"]
+    assert verdict.startswith("no verdict from flagged figures: PyTorch: 1 of 3 step regions idle"), verdict
