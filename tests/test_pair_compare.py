@@ -46,7 +46,8 @@ def test_every_figure_for_every_framework(run):
     table = proc.stdout.split("### cost-shifted")[0]
     for label in ("seconds per training step at batch 4", "training steps per second", "latency at batch 1",
                   "throughput at batch 256", "CPU seconds per wall second", "idle regions", "peak RSS after import",
-                  "peak RSS after the large-batch calls", "train_on_batch", "loss.backward", "| TensorFlow / PyTorch |"):
+                  "peak RSS after the large-batch calls", "train_on_batch", "loss.backward",
+                  "| TensorFlow / PyTorch |"):
         assert label in table, label
 
 

@@ -127,8 +127,22 @@ def resolve(names: list[str]) -> list[Selected]:
     return out
 
 
+def runs_pairs(fw_id: str) -> bool:
+    """Whether `fw_id` runs a ModelPair's own models: TensorFlow, PyTorch and Keras on another backend do (a
+    framework with models of its own only, Flax's spec CNN, does not)."""
+    fw = registry.get(fw_id)
+    return fw.in_process or fw.keras_backend is not None
+
+
 def check_frameworks(fws: list[str]) -> None:
-    """One set of weights needs both in-process frameworks here (built in each, moved by the converters)."""
+    """Each framework runs a pair's own models; one set of weights needs both in-process frameworks here (built
+    in each, moved by the converters). Raises UserError."""
+    others = [fw for fw in fws if not runs_pairs(fw)]
+    if others:
+        can = ", ".join(fw for fw in registry.REGISTRY if runs_pairs(fw))
+        raise UserError(f"--frameworks {others[0]}", f"frameworks that run a ModelPair's Keras model or PyTorch "
+                        f"module ({can}); {NAMES[others[0]]} has models of its own only",
+                        f"leave {others[0]} out of --frameworks", USAGE)
     missing = [fw.id for fw in frameworks.native() if not frameworks.installed(fw.id)]
     if missing:
         raise UserError("--pair with a model pair", "TensorFlow and PyTorch both installed: the weights are made "
@@ -184,7 +198,6 @@ def prepare(sel: Selected, fws: list[str], seed: int, folder: Path, steps: int) 
         np.save(files[side]["expected"], np.asarray(adapter(fw.id).predict(model, fw.inputs(pair, x)), np.float32))
         files[side]["y_step"] = folder / f"{pair.name}-{side}-y_step.npy"
         np.save(files[side]["y_step"], P.labels(pair, batch, seed))
-    del pm
     for fw_id in fws:
         fw = registry.get(fw_id)
         if fw.side == frameworks.TORCH_SIDE and not verdict.ok:

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from tfpt import frameworks
-from tfpt.data.datasets import atomic_write
 from tfpt.adapters import cost_sides
+from tfpt.data.datasets import atomic_write
 from tfpt.training.clock import Stamp, describe
 from tfpt.training.worker import Phases, peak_rss_mb
 
