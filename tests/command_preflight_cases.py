@@ -8,6 +8,7 @@ checked with `python -c` and `pytest --collect-only`), backends' rows never star
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -76,6 +77,20 @@ CASES: list[Case] = [
     Case("ab-json-unwritable", AB, lambda c: ab(c, "--json", "/sys/kernel/tfpt-ab.json"), BAD_INPUT,
          r"error: --json /sys/kernel/tfpt-ab\.json: a file in a folder this user can write", setup=sleeper,
          needs=("sys-readonly",)),
+    # ---- tfpt-ab --target / --budget / spread controls: refused by the parser, before either side is probed
+    *[Case(f"ab-target-{tid}", AB, lambda c, v=value: ab(c, f"--target={v}"), USAGE,
+           rf"error: argument --target: expected a slowdown {what}.*, got '{re.escape(value)}'; fix: see `tfpt-ab")
+      for tid, value, what in (("zero", "0", "above 0"), ("150-percent", "150%", "above 0"),
+                               ("abc", "abc", "such as 5% or 0.05"), ("bare-5", "5", "above 0"),
+                               ("negative", "-5%", "above 0"), ("nan", "nan", "above 0"))],
+    Case("ab-target-not-above-min-effect", AB, lambda c: ab(c, "--target", "2%", "--min-effect", "0.02"), USAGE,
+         r"error: --target 2\.0 %: a slowdown above --min-effect 0\.02 .*; fix: pass a larger --target or a smaller "
+         r"--min-effect"),
+    *[Case(f"ab-budget-{tid}", AB, lambda c, v=value: ab(c, "--target", "5%", f"--budget={v}"), USAGE,
+           rf"error: argument --budget: expected a duration (above 0 )?such as 10m.*, got '{re.escape(value)}'; fix:")
+      for tid, value in (("negative", "-1"), ("zero-minutes", "0m"), ("abc", "abc"), ("inf", "inf"))],
+    Case("ab-threads-negative", AB, lambda c: ab(c, "--threads=-1"), USAGE,
+         r"error: argument --threads: expected a whole number >= 0, got -1; fix:"),
     # ---- tfpt-bench: the storage it saves into and its one side, before the first process
     Case("bench-k-selects-nothing", BENCH, lambda c: bench(c)[:2] + ["-k", "nothing_here", "--tests",
                                                                      "test_sleeper.py"], USAGE,

@@ -91,11 +91,13 @@ def _last_line(text: str) -> str:
     return said if len(said) <= 200 else said[:197] + "..."
 
 
-def check_side(python, tests, k: str | None, cwd=None, env=None, pytest_args=(), what: str = "") -> None:
+def check_side(python, tests, k: str | None, cwd=None, env=None, pytest_args=(), what: str = "",
+               own_args=()) -> None:
     """Before any benchmark runs, what one side's processes need, each a UserError (one line) naming `what` (the
     option that chose the interpreter): it runs Python with tfpt, pytest and pytest-benchmark importable; the test
     paths exist in the folder it runs in; pytest accepts the command line and -k selects at least one test
-    (`pytest --collect-only`, no test run)."""
+    (`pytest --collect-only`, no test run). `own_args`: the command's own pytest options (tfpt-ab's timer),
+    checked with the user's --pytest-args but not named as theirs."""
     cwd = Path(cwd or Path.cwd())
     env = {**(env or procs.child_env()), "PYTHONDONTWRITEBYTECODE": "1"}  # the checks leave nothing behind
     fix = "pass a tox env, a venv or a checkout whose Python has them (pip install -e <checkout>)"
@@ -114,7 +116,7 @@ def check_side(python, tests, k: str | None, cwd=None, env=None, pytest_args=(),
                             "run from the checkout that holds it, or pass --tests with a path that exists",
                             BAD_INPUT)
     cmd = [str(python), "-m", "pytest", *tests, "--collect-only", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
-           *(["-k", k] if k else []), *pytest_args]
+           *(["-k", k] if k else []), *own_args, *pytest_args]
     got = procs.run(cmd, capture=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
     if got.returncode == 5:
         raise UserError(f"-k {k!r}" if k else f"--tests {' '.join(map(str, tests))}",

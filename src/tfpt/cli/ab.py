@@ -79,7 +79,8 @@ class Side:
         """Before any benchmark runs: this side's Python has tfpt and pytest, its tests exist and -k selects some
         (tfpt.bench.processes.check_side); UserError (one line) if not."""
         check_side(self.python, args.tests, args.k, cwd=self.cwd, env=self.env(args),
-                   pytest_args=[*timer_args(args.timer), *args.pytest_args], what=f"--{self.label.lower()} {self.spec}")
+                   pytest_args=args.pytest_args, own_args=timer_args(args.timer),
+                   what=f"--{self.label.lower()} {self.spec}")
 
 
 def one_process(side: Side, args, tmp: Path, i: int) -> tuple[dict, dict]:
