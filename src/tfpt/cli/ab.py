@@ -204,8 +204,9 @@ def outcome(run: dict | None) -> str:
         return ""
     size = f"{run['pairs']} processes a side ({_dur(run['seconds'])})"
     c = run.get("controls") or {}
-    how = (f"; {c.get('threads') or 'default'} thread(s), {'pinned' if c.get('cpus') else 'not pinned'}, "
-           f"{c.get('timer', 'wall')} time")
+    n = c.get("threads") or 0
+    threads = {0: "the frameworks' own threads", 1: "1 thread"}.get(n, f"{n} threads")
+    how = f"; {threads}, {'pinned' if c.get('cpus') else 'not pinned'}, {c.get('timer', 'wall')} time"
     if run.get("target") is None:
         return f"{size}{how}"
     if run["reached"]:
