@@ -63,8 +63,8 @@ def test_export_check_fails_when_an_exporter_ships_other_weights(monkeypatch, tm
     monkeypatch.setattr(exports, "export_torch", wrong)
     done = S.deployed.__wrapped__(pairs.SPEC, str(tmp_path))  # not the session's cached (correct) batch
     pm = S.models(pairs.SPEC)
-    cases = (("torchscript", pm.torch_model, "torch", True), ("keras", pm.keras_model, "tf", False))
-    for fmt, model, fw, fails in cases:
+    for fmt, model, fails in (("torchscript", pm.torch_model, True), ("keras", pm.keras_model, False)):
+        fw = exports.framework_of(fmt)
         _, x, result, _, out = done[fmt]
         assert result["code"] == 0, result["stderr"][-2000:]
         ok = compare({"b7": get(fw).predict(model, x)}, {"b7": np.load(out)["b7"]}, tol("export")).ok

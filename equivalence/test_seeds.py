@@ -2,16 +2,17 @@
 import pytest
 
 from tfpt.cli.seeds import run, summarize
+from tfpt.frameworks.registry import TF, TORCH
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
-EDGE = {"tf": 0.001, "torch": 0.0}  # the fake workers' accuracy offset per framework
+EDGE = {TF.id: 0.001, TORCH.id: 0.0}  # the fake workers' accuracy offset per framework
 
 
 def test_summary_statistics_on_known_values():
-    out = summarize({"tf": [0.99, 0.98, 0.97], "torch": [0.99, 0.98, 0.97]}, {"tf": [1, 2, 3], "torch": [1, 2, 3]})
+    out = summarize({TF.id: [0.99, 0.98, 0.97], TORCH.id: [0.99, 0.98, 0.97]}, {TF.id: [1, 2, 3], TORCH.id: [1, 2, 3]})
     assert out["p_value"] == pytest.approx(1.0) and not out["significant_at_5pct"]
-    apart = summarize({"tf": [0.990, 0.991, 0.992], "torch": [0.980, 0.981, 0.982]},
-                      {"tf": [1, 1, 1.1], "torch": [1, 1, 1.1]})
+    apart = summarize({TF.id: [0.990, 0.991, 0.992], TORCH.id: [0.980, 0.981, 0.982]},
+                      {TF.id: [1, 1, 1.1], TORCH.id: [1, 1, 1.1]})
     assert apart["significant_at_5pct"] and apart["p_value"] < 0.05 and "significant at 5 %" in apart["sentence"]
 
 
@@ -27,8 +28,8 @@ def test_study_drives_one_worker_per_seed_and_framework(monkeypatch):
 
     monkeypatch.setattr(tfpt.cli.compare, "run_worker", fake_worker)
     out = run(3, epochs=1, dataset="mnist")
-    assert [(c[0], c[1]) for c in calls] == [(fw, s) for s in (1, 2, 3) for fw in ("tf", "torch")]
-    assert out["per_framework"]["tf"]["n"] == 3 and "Welch" in out["sentence"]
+    assert [(c[0], c[1]) for c in calls] == [(fw, s) for s in (1, 2, 3) for fw in (TF.id, TORCH.id)]
+    assert out["per_framework"][TF.id]["n"] == 3 and "Welch" in out["sentence"]
 
 
 def test_parallel_jobs_divide_the_cores_and_keep_each_seed_with_its_framework(monkeypatch):
@@ -43,7 +44,7 @@ def test_parallel_jobs_divide_the_cores_and_keep_each_seed_with_its_framework(mo
     monkeypatch.setattr("os.cpu_count", lambda: 16)
     out = run(4, epochs=1, dataset="mnist", jobs=4)
     assert set(seen) == {4} and out["threads_per_job"] == 4 and out["seeds_per_hour"] > 0
-    assert out["per_framework"]["tf"]["acc_mean"] - out["per_framework"]["torch"]["acc_mean"] == pytest.approx(0.001)
+    assert out["per_framework"][TF.id]["acc_mean"] - out["per_framework"][TORCH.id]["acc_mean"] == pytest.approx(0.001)
 
 
 @pytest.mark.slow

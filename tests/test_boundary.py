@@ -2,12 +2,14 @@
 TensorFlow, Keras or torch; nothing in it imports this repository's folders; no import circle, whether the imports
 are at the top of a module or inside its functions."""
 from tests.boundary import (
+    NAME_DATA_ALLOWED,
     NAME_FREE_FOLDERS,
     boundary_violations,
     circle_lines,
     cycles,
     folder_sources,
     name_branches,
+    name_data_outside_framework_code,
     package_graph,
     package_sources,
 )
@@ -75,3 +77,24 @@ def test_checker_catches_a_framework_name_comparison():
                            "adapters/d.py": "x = fw != 'torch'\n",
                            "benchmarks/e.py": "version = v['tensorflow' if fw == 'tf' else 'torch']\n"})
     assert found == ["checks/a.py:1", "report/b.py:1", "report/b.py:2", "benchmarks/e.py:1"]
+
+
+def test_no_framework_name_is_written_as_data_outside_framework_code():
+    """Loops, tuples, lists and dict keys outside adapters/, frameworks/ and convert/ take the names from the
+    registry; the files in NAME_DATA_ALLOWED may hold at most their listed count."""
+    found = name_data_outside_framework_code({**package_sources(), **folder_sources()})
+    over = {rel: lines for rel, lines in found.items() if len(lines) > NAME_DATA_ALLOWED.get(rel, 0)}
+    assert not over, "framework names as data outside the framework code (path: lines): " + \
+        "; ".join(f"{rel}: {lines}" for rel, lines in over.items())
+
+
+def test_checker_catches_framework_names_written_as_data():
+    """Negative control: a loop over names, a list, a set, dict keys (a tuple key too); allowed in the framework
+    code; look-alikes, a name as a dict value or a call's argument are not data of this kind."""
+    found = name_data_outside_framework_code({
+        "cli/a.py": "for fw in ('tf', 'torch'):\n    pass\nX = [f(fw) for fw in ['jax']]\n",
+        "report/b.py": "T = {'keras-torch': 1, ('tf', 'tuned'): 2}\nS = {'tensorflow'}\n",
+        "training/c.py": "A = ('tfx', 'keras', 'torchvision')\nB = {'side': 'torch'}\nC = get('tf')\n",
+        "adapters/d.py": "X = ('tf', 'torch')\n", "convert/e.py": "Y = {'torch': 1}\n",
+        "benchmarks/f.py": "@pytest.mark.parametrize('fw', ['tf', 'torch'])\ndef test(fw): pass\n"})
+    assert found == {"cli/a.py": [1, 1, 3], "report/b.py": [1, 1, 2], "benchmarks/f.py": [1, 1]}

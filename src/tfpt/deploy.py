@@ -53,8 +53,9 @@ FORMATS = frameworks.EXPORT_FORMATS
 DIRECTORY_FORMATS = ("savedmodel",)
 RUNTIME_OF = {"onnx-tf": "onnxruntime", "onnx-torch": "onnxruntime", "tflite": "ai_edge_litert",
               "savedmodel": "tensorflow", "keras": "keras", "torchscript": "torch", "exported-program": "torch"}
-PIP_NAME = {"onnxruntime": "onnxruntime", "ai_edge_litert": "ai-edge-litert", "tensorflow": "tensorflow-cpu",
-            "keras": "keras", "torch": "torch"}
+RUNTIMES = tuple(dict.fromkeys(RUNTIME_OF.values()))  # the modules a format may load
+# pip's name for a runtime module where it is not the module's name; the module's own name otherwise
+PIP_NAME = {"ai_edge_litert": "ai-edge-litert", "tensorflow": "tensorflow-cpu"}
 ZIP_FORMATS = ("keras", "torchscript", "exported-program")  # all three are zip archives
 FRAMEWORK_OF = {"savedmodel": "tf", "keras": "tf", "torchscript": "torch", "exported-program": "torch"}  # runtime
 LAYOUTS = ("NHWC", "NCHW", "plain")  # plain: not an image, taken as it is (tfpt.adapters.exports)
@@ -348,7 +349,7 @@ def _import(fmt: str):
         return __import__(module)
     except ImportError as exc:
         raise RuntimeFailed(f"runtime {module}", f"installed, to run {fmt} artifacts ({_one_line(exc, 100)})",
-                            f"pip install {PIP_NAME[module]}") from None
+                            f"pip install {PIP_NAME.get(module, module)}") from None
 
 
 def load(fmt: str, path: Path, sidecar: Declared | None):
@@ -529,7 +530,7 @@ def deploy(args) -> int:
         raise RuntimeFailed(f"{fmt} runtime", f"to run the validated input; it failed: {_one_line(exc)}",
                             "report this with the artifact and input") from None
     save(args.output, outputs)
-    loaded = sorted(m for m in ("tensorflow", "torch", "keras", "onnxruntime", "ai_edge_litert") if m in sys.modules)
+    loaded = sorted(m for m in RUNTIMES if m in sys.modules)
     print(json.dumps({"format": fmt, "load_s": load_s, "run_s": run_s, "chunk": chunk, "loaded": loaded}))
     return OK
 

@@ -16,7 +16,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tfpt.frameworks import EXPORT_FORMATS  # the formats a pair may list (re-exported: tfpt.pair.EXPORT_FORMATS)
+from tfpt.frameworks import (
+    EXPORT_FORMATS,  # the formats a pair may list (re-exported: tfpt.pair.EXPORT_FORMATS)
+    KERAS_SIDE,
+    TORCH_SIDE,
+)
 from tfpt.tolerances import TOLERANCES, Tol, tol
 
 DEFAULT_BATCH = 256  # samples for the forward and gradient checks where a pair declares no `batch`
@@ -262,7 +266,7 @@ class ModelPair:
             if getattr(self, side) not in ("logits", "softmax"):
                 raise PairError(f"pair {self.name}: {side} must be 'logits' or 'softmax', got "
                                 f"{_show(getattr(self, side))}")
-        for side in ("keras", "torch"):
+        for side in (KERAS_SIDE, TORCH_SIDE):
             if not callable(getattr(self, side)):
                 raise PairError(f"pair {self.name}: {side}={_show(getattr(self, side))}: expected a builder (a "
                                 f"function "
@@ -390,7 +394,7 @@ class ModelPair:
         the models before: 5 declared for 10-wide outputs passed every check)."""
         if isinstance(self.num_classes, _Undeclared) or getattr(self, "outputs", None):
             return  # not declared, or several outputs (the loss reads one of them): nothing to hold it against
-        widths = {side: int(np.shape(out)[-1]) for side, out in (("keras", keras_out), ("torch", torch_out))
+        widths = {side: int(np.shape(out)[-1]) for side, out in ((KERAS_SIDE, keras_out), (TORCH_SIDE, torch_out))
                   if np.ndim(out) >= 2}
         wrong = {side: w for side, w in widths.items() if w != self.num_classes}
         if wrong:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
-from tfpt import procs
+from tfpt import frameworks, procs
 from tfpt.cli.args import int_at_least
 from tfpt.cli.compare import check_json_target
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
@@ -32,14 +32,15 @@ def summarize(accs: dict, times: dict) -> dict:
     out = {fw: {"n": len(accs[fw]), "acc_mean": statistics.mean(accs[fw]), "acc_std": statistics.stdev(accs[fw]),
                 "epoch_s_mean": statistics.mean(times[fw]), "epoch_s_std": statistics.stdev(times[fw])}
            for fw in accs}
-    a, b = accs["tf"], accs["torch"]
+    first, second = frameworks.native()  # TensorFlow, PyTorch: the study's two
+    a, b = accs[first.id], accs[second.id]
     t = stats.ttest_ind(a, b, equal_var=False)
     pooled = ((statistics.variance(a) + statistics.variance(b)) / 2) ** 0.5
     d = (statistics.mean(a) - statistics.mean(b)) / pooled if pooled > 0 else float("inf")
     diff = 100 * (statistics.mean(a) - statistics.mean(b))
     significant = bool(t.pvalue < 0.05)
-    sentence = (f"With n={len(a)} and {len(b)} seeds, TensorFlow's mean test accuracy "
-                f"{100 * statistics.mean(a):.2f} % (sd {100 * statistics.stdev(a):.2f}) vs PyTorch's "
+    sentence = (f"With n={len(a)} and {len(b)} seeds, {first.name}'s mean test accuracy "
+                f"{100 * statistics.mean(a):.2f} % (sd {100 * statistics.stdev(a):.2f}) vs {second.name}'s "
                 f"{100 * statistics.mean(b):.2f} % (sd {100 * statistics.stdev(b):.2f}) differs by {diff:+.2f} points: "
                 f"{'significant' if significant else 'not significant'} at 5 % (Welch's t = {t.statistic:.2f}, "
                 f"p = {t.pvalue:.3g}), effect size Cohen's d = {d:.2f}.")
@@ -51,7 +52,7 @@ def run(n: int, epochs: int, dataset: str, first_seed: int = 1, jobs: int = 1) -
     from tfpt.cli.compare import run_worker
 
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
-    tasks = [(seed, fw) for seed in range(first_seed, first_seed + n) for fw in ("tf", "torch")]
+    tasks = [(seed, fw) for seed in range(first_seed, first_seed + n) for fw in frameworks.FRAMEWORKS]
 
     def one(task):
         seed, fw = task
@@ -63,7 +64,8 @@ def run(n: int, epochs: int, dataset: str, first_seed: int = 1, jobs: int = 1) -
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # each thread waits on one worker process
         runs = list(pool.map(one, tasks))
     wall = time.perf_counter() - start
-    accs, times = {"tf": [], "torch": []}, {"tf": [], "torch": []}
+    accs: dict = {fw: [] for fw in frameworks.FRAMEWORKS}
+    times: dict = {fw: [] for fw in frameworks.FRAMEWORKS}
     for (_, fw), r in zip(tasks, runs, strict=True):
         accs[fw].append(r["epochs"][-1]["test_acc"])
         times[fw].append(statistics.mean(e["seconds"] for e in r["epochs"]))

@@ -25,18 +25,19 @@ from tfpt import frameworks, procs
 from tfpt.adapters.workloads import TF_INFER_MODES, XLA_ALWAYS
 from tfpt.cli.args import framework_list, int_at_least
 from tfpt.cli.exitcodes import INTERRUPTED, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
+from tfpt.frameworks.registry import TF, TORCH
 from tfpt.procs import child_env
 from tfpt.study.spec import CNN, train_flops_per_image
 
 CANDIDATES = {
-    "torch": {
+    TORCH.id: {
         "as-written (DataLoader)": {"loader": "dataloader"},
         "preloaded batches": {"loader": "preloaded"},
         "preloaded + channels_last": {"loader": "preloaded", "channels_last": True},
         "preloaded + torch.compile": {"loader": "preloaded", "compile": True},
         "DataLoader + channels_last": {"loader": "dataloader", "channels_last": True},
     },
-    "tf": {
+    TF.id: {
         "as-written (fit on numpy)": {},
         "tf.data + prefetch": {"data": "tf.data"},
         "jit_compile (XLA)": {"jit_compile": True},
@@ -48,11 +49,11 @@ CANDIDATES = {
 
 
 INFERENCE = {
-    "torch": {"as-written": {}, "channels_last": {"channels_last": True},
+    TORCH.id: {"as-written": {}, "channels_last": {"channels_last": True},
               "TorchScript trace + freeze": {"freeze": True},
               "freeze + channels_last": {"freeze": True, "channels_last": True},
               "torch.compile": {"compile": True}},
-    "tf": {"as-written (eager)": {}, "tf.function": {"function": True},
+    TF.id: {"as-written (eager)": {}, "tf.function": {"function": True},
            "tf.function + XLA": {"function": True, "xla_max_batch": XLA_ALWAYS},
            "concrete function": {"function": True, "concrete": True},
            "concrete function + XLA": {"function": True, "concrete": True, "xla_max_batch": XLA_ALWAYS},

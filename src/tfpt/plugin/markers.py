@@ -11,8 +11,7 @@ from tfpt import frameworks
 from tfpt.adapters import devices
 
 MARKERS = {
-    "tf": "needs TensorFlow (skipped with a reason where it is not installed)",
-    "torch": "needs PyTorch (skipped with a reason where it is not installed)",
+    **{fw.id: f"needs {fw.name} (skipped with a reason where it is not installed)" for fw in frameworks.native()},
     "gpu": "runs on a GPU (skipped with a reason naming the missing device)",
     "cpu": "runs on the CPU",
     "slow": "minutes of training on full data; deselect with -m \"not slow\"",
@@ -37,7 +36,9 @@ def skip_reason(item) -> str | None:
         if item.get_closest_marker(fw) and not frameworks.installed(fw):
             return frameworks.missing_reason(fw)
     if item.get_closest_marker("gpu"):
-        for fw in [fw for fw in frameworks.FRAMEWORKS if item.get_closest_marker(fw)] or ["torch"]:
+        # a GPU test that names no framework asks PyTorch's device (the one GPU runtime every GPU test may use)
+        marked = [fw for fw in frameworks.FRAMEWORKS if item.get_closest_marker(fw)]
+        for fw in marked or [frameworks.on_side(frameworks.TORCH_SIDE).id]:
             reason = devices.gpu_missing_reason(fw)
             if reason:
                 return reason

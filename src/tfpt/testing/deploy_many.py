@@ -28,7 +28,7 @@ def main(argv=None) -> int:
             except SystemExit as exc:  # argparse
                 code = exc.code
         results.append({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
-    loaded = sorted(m for m in ("tensorflow", "torch", "keras", "onnxruntime", "ai_edge_litert") if m in sys.modules)
+    loaded = sorted(m for m in deploy.RUNTIMES if m in sys.modules)
     print(json.dumps({"results": results, "loaded": loaded}))
     return 0
 

@@ -46,8 +46,8 @@ def test_layers_correspond(model_pair, measurements):
 def test_configurations_match(model_pair, measurements):
     """No matched layer differs in a setting that changes the math (epsilon, momentum, padding, bias, ...), except
     those the pair declares accepted (`accept`); an accept entry that matches no difference fails too."""
-    from tfpt.convert.named import unaccepted_message
     from tfpt.checks.differences import named_differences
+    from tfpt.convert.named import unaccepted_message
     diffs, unused = named_differences(S.models(model_pair))
     measurements[f"pair {model_pair.name} config differences"] = [
         d.key + (" (accepted)" if d.accepted else "") for d in diffs]
@@ -183,7 +183,7 @@ def test_sgd_steps(model_pair, measurements):
     measurements[key] = verdict.result.max_abs
 
 
-@pytest.mark.parametrize("fw", ["tf", "torch"])
+@pytest.mark.parametrize("fw", frameworks.FRAMEWORKS)
 def test_same_seed_same_model(model_pair, fw):
     S.skip_as_is(model_pair, "its builders return models with fixed weights, so seeds do not apply")
     from tfpt.adapters import get

@@ -141,7 +141,7 @@ def deployed(pair: ModelPair, folder: str) -> dict:
         return {}
     pm, root = models(pair), Path(folder)
     x = batch(pair)[0][:7]
-    jobs: dict = {"tf": [], "torch": []}
+    jobs: dict = {fw: [] for fw in frameworks.FRAMEWORKS}
     out: dict = {}
     for fmt in formats:
         if any(importlib.util.find_spec(m) is None for m in exports.NEEDS.get(fmt, ())):

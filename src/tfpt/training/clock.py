@@ -19,6 +19,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
+from tfpt.frameworks.registry import KERAS_JAX, KERAS_TORCH, TF, TORCH
+
 # CPU seconds per wall second of a full-MNIST training epoch, measured here (2 cores, TF 2.21 / Keras 3.15,
 # torch 2.14.1, nothing else running) over fresh workers (docs/measurements/2026-12-01-epoch-clock.md): TF as
 # written 1.755-1.771 over 10 workers; PyTorch as written 1.99 (3); the study's code TF 1.615-1.716, PyTorch
@@ -26,10 +28,10 @@ from dataclasses import asdict, dataclass
 # torch 1.988-1.992 and on JAX 1.486-1.502 over 3 workers each (docs/measurements/2026-12-01-four-columns.md: XLA's
 # CPU client keeps the second core less busy).
 NORMAL_CPU_RATIO = {
-    ("keras-torch", "as-written"): 1.99, ("keras-jax", "as-written"): 1.49,
-    ("tf", "as-written"): 1.76, ("tf", "tuned"): 1.89, ("tf", "tuned-bf16"): 1.95, ("tf", "study-code"): 1.61,
-    ("torch", "as-written"): 1.99, ("torch", "tuned"): 1.99, ("torch", "tuned-bf16"): 1.92,
-    ("torch", "study-code"): 1.99,
+    (KERAS_TORCH.id, "as-written"): 1.99, (KERAS_JAX.id, "as-written"): 1.49,
+    (TF.id, "as-written"): 1.76, (TF.id, "tuned"): 1.89, (TF.id, "tuned-bf16"): 1.95, (TF.id, "study-code"): 1.61,
+    (TORCH.id, "as-written"): 1.99, (TORCH.id, "tuned"): 1.99, (TORCH.id, "tuned-bf16"): 1.92,
+    (TORCH.id, "study-code"): 1.99,
 }
 DEFAULT_CPU_RATIO = 1.5  # a framework or mode not measured yet (a wait is then flagged only when larger)
 IDLE_MIN_S = 1.0  # unexplained wall seconds below this are never flagged (short epochs' set-up noise)

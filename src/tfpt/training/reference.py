@@ -17,11 +17,12 @@ from collections import OrderedDict
 
 import numpy as np
 
+from tfpt.frameworks.registry import TF, TORCH
 from tfpt.settings import AdamSettings, TrainSettings
 from tfpt.training.order import shared_order
 
 # The framework each placement is documented for.
-PLACEMENT = {"tf": "hat", "torch": "after"}
+PLACEMENT = {TF.id: "hat", TORCH.id: "after"}
 PROBABILITY_CLIP = 1e-7  # Keras' backend.epsilon(), the clip of sparse_categorical_crossentropy on probabilities
 
 
