@@ -3,7 +3,10 @@ are false alarms, planted ones caught; the markdown names both. A folder already
 nothing overwritten."""
 from __future__ import annotations
 
-from tfpt.cli import ab_campaign
+import argparse
+import sys
+
+from tfpt.cli import ab, ab_campaign
 
 
 def fake_ab(kind: str, verdicts: dict) -> dict:
@@ -34,3 +37,20 @@ def test_a_folder_holding_a_campaign_is_refused_and_kept(tmp_path, capsys):
     assert "fix: name a new folder" in err[0]
     assert (tmp_path / "campaign.json").read_text() == "{}" and sorted(p.name for p in tmp_path.iterdir()) == [
         "campaign.json"]
+
+
+def test_the_spread_part_runs_each_configuration_round_robin_with_its_controls(monkeypatch, tmp_path):
+    calls = []
+
+    def run_one(python, tests, k, out, cwd=None, env=None, pytest_args=(), label="", cpus=None):
+        calls.append((label, env.get("OMP_NUM_THREADS"), cpus, list(pytest_args)))
+        return {"benchmarks": [{"name": "t", "stats": {"median": 1.0 + 0.01 * len(calls)}}]}
+    monkeypatch.setattr(ab_campaign.processes, "run_one", run_one)
+    monkeypatch.setattr(ab_campaign.processes, "pinned_cpus", lambda threads: {1} if threads == 1 else None)
+    args = argparse.Namespace(spread_processes=2, tests=["t.py"], k="t", ab=argparse.Namespace(a_env=[], b_env=[]))
+    got = ab_campaign.spread(args, ab.Side("A", sys.executable), tmp_path, lambda text: None)
+    assert [c[0] for c in calls[:2]] == ["spread all on (default), 1", "spread no pin, 1"] and len(calls) == 10
+    on, off = calls[0], calls[4]
+    assert on[1:] == ("1", {1}, ["--benchmark-timer=time.process_time"]) and off[1:] == (None, None, [])
+    rows = ab_campaign.spread_rows(got)
+    assert len(rows) == 5 and all(r["processes"] == 2 and r["max_over_min"] > 1 for r in rows)

@@ -8,6 +8,10 @@ have at least 3; tfpt-ab compares two versions the same way.
 Why: rounds inside one process share its allocator, thread placement and kernel choice, so they are not
 independent samples of what a re-run gives (two back-to-back unchanged runs: PyTorch's bf16 batch-1 call
 0.453 -> 0.840 ms, "p = 1.9e-64" across rounds). numpy only; no framework is imported here.
+
+A process can be run with its thread pools fixed (`thread_env`: environment variables every version of the
+frameworks reads) and pinned to CPUs (`pinned_cpus`, `run_one(cpus=)`): what tfpt-ab does by default, because on a
+busy 2-core box the frameworks' own 2 threads spread a training step's process medians 16.6x (tfpt.cli.ab).
 """
 from __future__ import annotations
 
