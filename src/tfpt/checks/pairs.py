@@ -17,10 +17,11 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from tfpt import convert, frameworks
 from tfpt.adapters import get as adapter
 from tfpt.arrays import flat, softmax
 from tfpt.compare import Comparison, assert_close, compare
+from tfpt.convert import Difference, Kind, find
+from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, on_side
 from tfpt.match import Event, Match, MatchError, match
 from tfpt.pair import ModelPair, PairError
 from tfpt.tolerances import LAYER_RECORD_BYTES, OWN_ERROR_FACTOR, ZERO_GRADIENT, Tol, tol
@@ -62,7 +63,7 @@ def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
     if pair.keras_head != pair.torch_head:
         events, values = (t_events, t_values) if pair.torch_head == "logits" else (k_events, k_values)
         last = values[-1]
-        events.append(Event("softmax(logits)", convert.Kind.SOFTMAX, "softmax", 0, last.shape, "softmax(logits)"))
+        events.append(Event("softmax(logits)", Kind.SOFTMAX, "softmax", 0, last.shape, "softmax(logits)"))
         values.append(softmax(last))
     return (k_events, k_values), (t_events, t_values)
 
@@ -70,7 +71,7 @@ def _traces(pair: ModelPair, keras_model, torch_model, x: np.ndarray):
 def _match_and_bytes(pair: ModelPair, keras_model, torch_model, seed: int = 0) -> tuple[Match, int]:
     (k_events, k_values), (t_events, t_values) = _traces(pair, keras_model, torch_model,
                                                          pair.input.batch(TRACE_BATCH, seed))
-    found = match(k_events, t_events, convert.find, pair.input.torch_layout == "channels_first", pair.layer_map,
+    found = match(k_events, t_events, find, pair.input.torch_layout == "channels_first", pair.layer_map,
                   pair.input.torch_shape)
     recorded = sum(np.asarray(v).nbytes for v in (*k_values, *t_values) if v is not None)
     return found, -(-recorded // TRACE_BATCH)
@@ -94,7 +95,7 @@ def layer_batch(pm: PairModels, n: int) -> int:
 
 
 def _converter(k, t):
-    conv = convert.find(k.cls, t.cls)
+    conv = find(k.cls, t.cls)
     if conv is None:
         raise PairError(f"no converter for Keras {k.cls} ↔ PyTorch {t.cls} ({k.name} ↔ {t.name}); "
                         f"fix: register one with tfpt.convert.register")
@@ -162,9 +163,9 @@ def _randomize_statistics(pm: PairModels, direction: str, seed: int) -> None:
     """A fresh BatchNorm holds mean 0 and variance 1, which would hide a swapped or dropped statistic: the
     source side gets seeded statistics (means ~N(0, 0.1), variances in [0.5, 1.5)) before they are copied."""
     rng = np.random.default_rng(seed + 7)
-    source = frameworks.on_side(frameworks.KERAS_SIDE if direction == "tf->torch" else frameworks.TORCH_SIDE)
+    source = on_side(KERAS_SIDE if direction == "tf->torch" else TORCH_SIDE)
     fw, model = source.id, source.model(pm)
-    names = pm.param_names[0 if source.side == frameworks.KERAS_SIDE else 1]
+    names = pm.param_names[0 if source.side == KERAS_SIDE else 1]
     changed = {}
     for name, rec in adapter(fw).records(model, names).items():
         stats = {w: STATISTICS[w] for w in rec.weights if w in STATISTICS}
@@ -292,7 +293,7 @@ def _folded_padding(conv, k, t, ctx) -> list:
     else:
         note = f"use padding={tuple(a for a, _ in kp)} in torch" if all(a == b for a, b in kp) else \
             "pad the same (before, after) on both sides"
-    return [convert.Difference("padding", keras, torch, True, note)]
+    return [Difference("padding", keras, torch, True, note)]
 
 
 # ------------------------------------------------------------------- each framework's own float32 error
