@@ -92,3 +92,13 @@ def test_the_planted_slowdown_lengthens_each_call_by_its_fraction_busy(monkeypat
     assert planted.slowed(body) is body
     monkeypatch.setenv("TFPT_BENCH_SLOWER", "0.5")
     assert planted.slowed(body, proportional=False) is body  # the epoch worker's client plants it itself
+
+
+def test_no_benchmark_on_both_sides_stops_after_one_pair_not_at_the_budget():
+    calls: list = []
+
+    def nothing(side, i):  # every selected benchmark skipped (a GPU one here, say)
+        calls.append(side.label)
+        return {}, {}
+    got, _, run = ab.interleaved(*sides(), args(), None, measure=nothing)
+    assert run["pairs"] == 1 and calls == ["A", "B"] and ab.verdicts(got) == []

@@ -128,12 +128,15 @@ def interleaved(a: Side, b: Side, args, tmp: Path, measure=None, clock=time.mono
             idle[side.label].append(flagged)
         took.append(clock() - t0)
         spent = clock() - start
-        mde, name = worst(verdicts(got, args.min_effect, idle))
+        rows = verdicts(got, args.min_effect, idle)
+        mde, name = worst(rows)
         print(f"-- pair {i}: {i} processes a side, worst could see "
               + (f"≥ {_pct(mde)} ({name})" if not math.isinf(mde) else "- (an interval needs 3 a side)")
               + (f", target {_pct(args.target)}" if args.target is not None else "")
               + (f", {_dur(spent)} of {_dur(args.budget)}" if args.budget is not None else f", {_dur(spent)}"),
               file=sys.stderr, flush=True)
+        if not rows:  # no benchmark both sides ran (all skipped?): more pairs would not change that
+            break
         if i < args.processes:
             continue
         if not adaptive or mde <= target:
