@@ -294,7 +294,7 @@ def versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {}
-    for dist in ("tensorflow", "tensorflow-cpu", "keras", "torch", "torchvision", "jax", "jaxlib", "numpy"):
+    for dist in dict.fromkeys(("tensorflow-cpu", *(d for fw in REGISTRY.values() for d in fw.distributions), "numpy")):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
