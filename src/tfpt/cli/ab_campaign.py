@@ -164,6 +164,10 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
+def duration_or_0(text: str) -> float:
+    return 0.0 if text.strip() == "0" else ab.duration(text)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = Parser(prog="python -m tfpt.cli.ab_campaign", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
@@ -171,7 +175,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("-k", default=K, help="the benchmarks (pytest -k)")
     p.add_argument("--tests", nargs="+", default=TESTS, help="test paths")
     p.add_argument("--spread-processes", type=int_at_least(0), default=3, help="processes per configuration")
-    p.add_argument("--target-budget", type=ab.duration, default=600.0, help="budget of part (b); 0 skips it")
+    p.add_argument("--target-budget", type=duration_or_0, default=600.0, help="budget of part (b); 0 skips it")
     p.add_argument("--abs", type=int_at_least(0), default=10, help="A/Bs of each kind in part (c)")
     p.add_argument("--ab-budget", type=ab.duration, default=42.0, help="budget of each A/B in part (c)")
     p.add_argument("--ab-target", type=ab.fraction, default=0.05, help="target of each A/B in part (c)")
