@@ -80,3 +80,21 @@ def test_an_idle_region_withholds_its_ratios_verdict():
     flagged = {**clean, "torch": [_planted("torch", 2.0, idle=True), *clean["torch"][1:]]}
     verdict = pair_compare.summarize(flagged)["ratios"]["tf/torch"]["step_s"]["verdict"]
     assert verdict.startswith("no verdict from flagged figures: PyTorch: 1 of 3 step regions idle"), verdict
+
+
+def test_a_worker_whose_own_check_fails_is_refused_from_then_on(monkeypatch, tmp_path):
+    """A Keras backend that computes another function (its worker's check against the parent's output fails) is
+    named and measured no more; the other frameworks go on."""
+    from tests.cost_pairs import TINY
+    prep = pair_compare.Prepared(pair_compare.Selected(TINY, "tests.cost_pairs:TINY"),
+                                 jobs={"tf": tmp_path / "a", "keras-torch": tmp_path / "b"})
+    started = []
+
+    def worker(fw, job, label):
+        started.append(fw)
+        return {**_planted(fw, 1.0), "check": {"agrees": fw == "tf", "message": "max |Δ| 0.5"}}
+    monkeypatch.setattr(pair_compare, "run_worker", worker)
+    runs, order = pair_compare.run_repeats([prep], repeats=2)
+    assert started == ["tf", "keras-torch", "tf"] and list(runs["cost-tiny"]) == ["tf"]
+    line = prep.refused["keras-torch"]
+    assert "Keras on PyTorch gets no cost" in line and "max |Δ| 0.5" in line and len(order) == 3

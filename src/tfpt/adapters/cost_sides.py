@@ -27,7 +27,9 @@ class KerasSide:
         self.model.load_weights(weights)
 
     def output(self, x):
-        return np.asarray(self.keras.ops.convert_to_numpy(self.model(x, training=False)))
+        out = self.model(x, training=False)
+        ops = getattr(self.keras, "ops", None)  # Keras 3 on any backend; Keras 2 (tf.keras) returns a tf.Tensor
+        return np.asarray(ops.convert_to_numpy(out) if ops is not None else out)
 
     def step_fn(self, x, y, head: str):
         from tfpt.adapters import keras_train
