@@ -8,7 +8,7 @@ from datetime import datetime
 from html import escape
 
 from tfpt.report.storage import variant
-from tfpt.report.tables import NAMES, STUDY_ROWS, could_see, headline_verdicts, mde_span, regression_summary
+from tfpt.report.tables import BASES_NOTE, NAMES, STUDY_ROWS, could_see, headline_verdicts, mde_span, regression_summary
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
@@ -103,14 +103,14 @@ def study_html(fig: Figures, study: dict) -> str:
 def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
     if not comparisons:
         return "<p>No runs to compare.</p>"
-    parts = []
+    parts = [f"<p class='note'>{escape(BASES_NOTE)}</p>"]
     for i, (before, after, verdicts) in enumerate(comparisons):
         if before is None:
             parts.append(f"<p>{escape(after.label)}: only one run of this machine, versions and env: nothing to "
                          f"compare yet.</p>")
             continue
         parts.append(f"<h3>{escape(before.path.stem)} → {escape(after.label)}</h3>")
-        rows = ["<tr><th>benchmark</th><th>gated on</th><th>median before</th><th>median after</th>"
+        rows = ["<tr><th>benchmark</th><th>judged on</th><th>gated on</th><th>median before</th><th>median after</th>"
                 "<th>ratio</th><th>ratio (s)</th><th>p</th><th>p (BH)</th><th>could see</th><th>verdict</th></tr>"]
         for v in verdicts:
             k = f"gate.{i}.{v.name}"
@@ -122,7 +122,7 @@ def gate_html(fig: Figures, comparisons, factor, alpha, rss_bound) -> str:
                        '<span class="bad">REGRESSION</span>' if v.regressed else '<span class="ok">ok</span>')
             if v.note:
                 verdict += f' <span class="note">{escape(v.note)}</span>'
-            rows.append(f"<tr><td>{escape(v.name)}</td><td>{escape(v.basis)}</td>"
+            rows.append(f"<tr><td>{escape(v.name)}</td><td>{escape(v.judged_by or '-')}</td><td>{escape(v.basis)}</td>"
                         f"<td>{before}</td><td>{after}</td>"
                         f"<td>{fig(k + '.ratio', v.ratio, '{:.3f}')}</td>"
                         f"<td>{fig(k + '.ratio_s', v.ratio_s, '{:.3f}')}</td>"

@@ -449,6 +449,12 @@ def version_table(runs, folder: Path) -> str:
 
 
 ONE_PROCESS = "one process: no detectable-change figure"
+# Said above every gate table: a verdict's "judged on" column names which of the two it is.
+BASES_NOTE = ("Two bases, per verdict in the \"judged on\" column: a plain `pytest --benchmark-autosave` run is one "
+              "process, a sample of one, so its rounds are compared (Mann-Whitney U) against the wider round-level "
+              "factors (\"rounds of one process, factor 60 %\"); runs saved by `tfpt-bench --processes N` are "
+              "compared process by process (Welch's t on the process medians) against factors measured on unchanged "
+              "re-runs by process (\"3 and 3 processes, factor 10 %\").")
 
 
 def could_see(v) -> str:
@@ -472,14 +478,15 @@ def gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
     """The gate's section: one table per compared key, times in the unit their size suits."""
     limit = f"{100 * factor:.0f} %" if factor is not None else default_factors()
     parts = [f"\n## Regressions (slower by > {limit} in seconds and ÷ matmul, Mann-Whitney U p < {alpha} "
-             f"on both after Benjamini-Hochberg over all gated benchmarks; peak RSS: > +{100 * rss_bound:.0f} %)\n"]
+             f"on both after Benjamini-Hochberg over all gated benchmarks; peak RSS: > +{100 * rss_bound:.0f} %)\n",
+             BASES_NOTE + "\n"]
     for before, after, verdicts in comparisons:
         if before is None:
             parts.append(f"{after.label}: only one run of this machine, versions and env: nothing to compare yet.\n")
             continue
         parts.append(f"### {before.path.stem} -> {after.label}\n")
-        parts.append("| benchmark | gated on | median before | median after | ratio | ratio (s) | p | p (BH) "
-                     "| could see | verdict |\n|---|---|---|---|---|---|---|---|---|---|")
+        parts.append("| benchmark | judged on | gated on | median before | median after | ratio | ratio (s) | p "
+                     "| p (BH) | could see | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|")
         for v in verdicts:
             show = (lambda x: f"{x:.4g} MiB") if v.basis == "peak RSS" else duration
             verdict_ = (f"no verdict: {v.flagged}" if v.flagged else "**REGRESSION**" if v.regressed else "ok") \
@@ -487,7 +494,7 @@ def gate_markdown(comparisons, factor, alpha, rss_bound) -> list[str]:
             p = f"{v.p_value:.3g}" if v.p_value is not None else "-"
             pa = f"{v.p_adjusted:.3g}" if v.p_adjusted is not None else "-"
             rs = f"{v.ratio_s:.3f}" if v.ratio_s is not None else "-"
-            parts.append(f"| {v.name} | {v.basis} | {show(v.before)} | {show(v.after)} | {v.ratio:.3f} "
-                         f"| {rs} | {p} | {pa} | {could_see(v)} | {verdict_} |")
+            parts.append(f"| {v.name} | {v.judged_by or '-'} | {v.basis} | {show(v.before)} | {show(v.after)} "
+                         f"| {v.ratio:.3f} | {rs} | {p} | {pa} | {could_see(v)} | {verdict_} |")
         parts.append("")
     return parts
