@@ -4,6 +4,7 @@ run is one process (a sample of one), gated on its rounds with the wider round-l
 included; scripts/process-spread's table (tfpt.report.spread) of the worst unchanged ratio per group. Made-up runs
 (tests/report_runs.py): nothing here times anything."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,3 +84,24 @@ def test_the_spread_of_a_folder_without_two_runs_is_one_line_exit_3(tmp_path, ca
     assert spread.main([str(tmp_path)]) == 3
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "fix: " in err and "\n" not in err
+
+
+@pytest.mark.cli
+@pytest.mark.torch
+def test_tfpt_bench_runs_and_merges_a_pair_and_an_export_runtime_per_process(tmp_path):
+    """The real thing, cheapest of each new group: 2 fresh processes, each benchmark saved with 2 process medians
+    under its group's quantity, which the gate looks up in PROCESS_FACTORS."""
+    import subprocess
+    import sys
+
+    from tfpt.procs import child_env
+    k = "(test_pair_cost and mlp-ln-torch-pair-latency) or (test_export_runtime and torchscript-export-latency)"
+    proc = subprocess.run([sys.executable, "-m", "tfpt.cli.bench", "--processes", "2", "-k", k, "--storage",
+                           str(tmp_path / "s")], capture_output=True, text=True, timeout=600, env=child_env(),
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (saved,) = (tmp_path / "s").glob("*/*_processes.json")
+    got = {b["extra_info"]["quantity"]: b["extra_info"] for b in json.loads(saved.read_text())["benchmarks"]}
+    assert set(got) == {"pair-latency", "export-latency"}
+    assert all(len(info["process_medians"]) == 2 and len(info["yardstick_process_medians"]) == 2
+               for info in got.values())
