@@ -105,3 +105,9 @@ def test_tfpt_bench_runs_and_merges_a_pair_and_an_export_runtime_per_process(tmp
     assert set(got) == {"pair-latency", "export-latency"}
     assert all(len(info["process_medians"]) == 2 and len(info["yardstick_process_medians"]) == 2
                for info in got.values())
+
+
+def test_tfpt_bench_shows_the_memory_groups_peak_rss_across_processes():
+    from tfpt.cli.bench import summary
+    docs = [{"benchmarks": [bench(MEMORY, [30.0 + i], "memory", "torch", peak_rss_mb=2400.0 + i)]} for i in range(3)]
+    assert "| 3 | 1.067x; peak RSS 2400-2402 MiB |" in summary(merge(docs))

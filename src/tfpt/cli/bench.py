@@ -44,8 +44,10 @@ def summary(doc: dict) -> str:
         est = stats.median(per)
         unit, k = ("ms", 1e3) if est.value < 1 else ("s", 1.0)
         lo = f" [{k * est.lo:.4g}, {k * est.hi:.4g}]" if est.lo is not None else ""
+        rss = b["extra_info"].get("process_peak_rss_mb")  # the memory group: the peak RSS is what it gates
+        peak = f"; peak RSS {min(rss):.0f}-{max(rss):.0f} MiB" if rss else ""
         lines.append(f"| {b.get('fullname') or b['name']} | {k * est.value:.4g} {unit}{lo} | {len(per)} | "
-                     f"{max(per) / min(per):.3f}x |")
+                     f"{max(per) / min(per):.3f}x{peak} |")
     return "\n".join(lines)
 
 
