@@ -231,7 +231,9 @@ def test_report_signal_inside_the_swap_waits_until_the_new_report_is_whole(tmp_p
 # ------------------------------------------------------------------ every command, convert's write, the data tool
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "tfpt"
-NOT_COMMANDS = {"training/worker.py": "a child of tfpt-compare, stopped with its whole process group"}
+NOT_COMMANDS = {"training/worker.py": "a child of tfpt-compare, stopped with its whole process group",
+                "training/pair_cost.py": "a child of tfpt-compare's model-pair comparison (tfpt.procs.run), stopped "
+                                         "with its whole process group"}
 
 
 def wired(source: str) -> str | None:

@@ -94,6 +94,7 @@ def resolve(names: list[str]) -> list[Selected]:
     known = None
     for name in names:
         if ":" in name:
+            frameworks.torch_first()  # the user's module may import Keras (TensorFlow) before torch: crash-safe order
             try:
                 import_module_of(name)
             except PairError as exc:
@@ -221,6 +222,8 @@ def run_worker(fw: str, job: Path, label: str) -> dict:
     print(f"== {fw}: {label} in its own process", file=sys.stderr, flush=True)
     proc = procs.run([sys.executable, "-m", "tfpt.training.pair_cost", "--job", str(job), "--out", str(out)],
                      env=child_env(**frameworks.worker_env(fw)))
+    if proc.returncode == BAD_INPUT:  # the worker said what in the user's pair it could not use, in one line
+        raise SystemExit(BAD_INPUT)
     if proc.returncode != 0 or not out.is_file():
         raise SystemExit(f"the {fw} worker failed (exit {proc.returncode}); its messages are above")
     return json.loads(out.read_text())
@@ -357,6 +360,8 @@ def run(args) -> int:
         try:
             runs, order = run_repeats(prepared, args.repeats)
         except SystemExit as exc:
+            if exc.code == BAD_INPUT:
+                return BAD_INPUT
             if not isinstance(exc.code, str):
                 raise
             print(f"error: {exc.code}; fix: read the worker's messages above", file=sys.stderr)

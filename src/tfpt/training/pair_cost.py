@@ -34,6 +34,7 @@ import numpy as np
 
 from tfpt import frameworks
 from tfpt.adapters import cost_sides
+from tfpt.cli.exitcodes import BAD_INPUT
 from tfpt.data.datasets import atomic_write
 from tfpt.training.clock import Stamp, describe
 from tfpt.training.worker import Phases, peak_rss_mb
@@ -49,7 +50,17 @@ def load_pair(ref: str):
     module, _, attr = ref.partition(":")
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
-    return getattr(importlib.import_module(module), attr)
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ImportError as exc:  # the parent imported it: here only a framework this worker hides can be missing
+        raise PairImportError(f"--pair {ref}: a module this framework's worker can import, but importing it here "
+                              f"failed ({exc}); each framework is measured in a process of its own, with the others "
+                              "hidden; fix: import each framework inside the builder that uses it, not at the "
+                              "module's top") from None
+
+
+class PairImportError(Exception):
+    """The pair's module imports a framework this worker hides (one line for the user)."""
 
 
 def _timed(call, n: int, warmup: int) -> tuple[list[float], object]:
@@ -112,7 +123,11 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     job = json.loads(a.job.read_text())
     os.dup2(2, 1)  # whatever the framework prints goes to stderr
-    result = run(job)
+    try:
+        result = run(job)
+    except PairImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
     atomic_write(a.out, json.dumps(result, indent=1).encode())
     return 0
 
