@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tfpt import procs
 from tfpt.cli.exitcodes import BAD_INPUT, OK, REGRESSION, Formatter, Parser, epilog, message
 from tfpt.report.regressions import factor_for, gate
 from tfpt.report.storage import load_runs
@@ -57,6 +58,7 @@ def table(groups: dict) -> str:
     return "\n".join(lines)
 
 
+@procs.interruptible("python -m tfpt.report.spread")
 def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.report.spread", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, REGRESSION, BAD_INPUT))
