@@ -56,5 +56,5 @@ CNN_WITHOUT_CONV2_RELU = without_relu(CNN, "conv2")
 
 def torch_without_conv2_relu():
     """The spec pair's PyTorch side built without conv2's ReLU (the Keras side keeps it)."""
-    from tfpt.adapters.study_torch import SpecNet
+    from tfpt.frameworks.torch.study import SpecNet
     return SpecNet(CNN_WITHOUT_CONV2_RELU)

@@ -10,8 +10,8 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 def test_shared_order_gives_both_frameworks_the_same_batches():
     import torch
 
-    from tfpt.adapters.keras_train import recorded_batches
-    from tfpt.adapters.torch_train import shared_loader
+    from tfpt.frameworks.keras.train import recorded_batches
+    from tfpt.frameworks.torch.train import shared_loader
 
     n, seed, epoch = 256, 3, 2
     ids = np.arange(n, dtype=np.float32)[:, None]

@@ -25,7 +25,7 @@ def test_keras_backend_matches_tf_and_torch(pair, fw, measurements):
 
 def _nudged_conv2(keras_model):
     """A copy of the model whose conv2 kernel is off by 1e-3: what the backend receives in the control."""
-    keras = frameworks.keras()
+    keras = frameworks.import_keras()
     copy = keras.models.clone_model(keras_model)
     copy.set_weights(keras_model.get_weights())
     layer = copy.get_layer("conv2")

@@ -38,13 +38,14 @@ def run_both(mnist, steps, optimizers, matched=False):
 def sgd():
     import torch
 
-    from tfpt.adapters.study_keras import keras
+    from tfpt.frameworks.keras.study import keras
     return lambda: keras.optimizers.SGD(learning_rate=0.01), lambda p: torch.optim.SGD(p, lr=0.01)
 
 
 def adam():
     """The study's Adam in each framework, from the one declaration of its settings."""
-    from tfpt.adapters import keras_train, torch_train
+    from tfpt.frameworks.keras import train as keras_train
+    from tfpt.frameworks.torch import train as torch_train
     return lambda: keras_train.make_optimizer(STUDY), lambda p: torch_train.make_optimizer(STUDY, p)
 
 

@@ -5,8 +5,8 @@ names the test that proves its classification (equivalence/test_differences.py c
 `measured` says what the quirk did to trained numbers, where that was measured (else empty: not measured).
 
 Trained numbers of the study as written vs the spec CNN, per framework, from identical weights and the shared order
-through each framework's real trainer (tfpt.adapters.<fw>_train.train, the study's settings), 200 steps of batch 32
-on real MNIST (TF 2.21 / Keras 3.15.1, torch 2.14.1, CPU): weights after steps 1, 10, 100 and 200 and every step's
+through each framework's real trainer (tfpt.frameworks.<folder>.train.train, the study's settings), 200 steps of batch
+32 on real MNIST (TF 2.21 / Keras 3.15.1, torch 2.14.1, CPU): weights after steps 1, 10, 100 and 200 and every step's
 loss are bit-identical in both frameworks (max |Δ| 0.0). So neither of the study's model quirks (extra ReLU,
 softmax head) changed its numbers; what separates its two frameworks' results are the init, Adam epsilon and
 shuffling rows below.

@@ -23,7 +23,7 @@ MNIST = InputSpec(shape=(28, 28, 1), sample=mnist_images)
 
 
 def _keras():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     return keras()
 
 
@@ -35,24 +35,24 @@ def _torch():
 # --------------------------------------------------------------------------------- the study's CNN
 
 def spec_keras():
-    from tfpt.adapters import study_keras as keras_models
+    from tfpt.frameworks.keras import study as keras_models
     from tfpt.study.spec import CNN
     return keras_models.build_spec(CNN)
 
 
 def spec_torch():
-    from tfpt.adapters import study_torch as torch_models
+    from tfpt.frameworks.torch import study as torch_models
     from tfpt.study.spec import CNN
     return torch_models.SpecNet(CNN)
 
 
 def study_keras():
-    from tfpt.adapters import study_keras as keras_models
+    from tfpt.frameworks.keras import study as keras_models
     return keras_models.study_model()
 
 
 def study_torch():
-    from tfpt.adapters import study_torch as torch_models
+    from tfpt.frameworks.torch import study as torch_models
     return torch_models.StudyNet()
 
 

@@ -46,7 +46,7 @@ register_converter(PositionEmbeddingConverter())
 
 
 def transformer_keras():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     k = keras()
     L = k.layers
 

@@ -22,7 +22,7 @@ IMAGE = InputSpec(shape=(32, 32, 3))
 
 
 def _keras():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     return keras()
 
 

@@ -33,7 +33,7 @@ MOMENTUM = {"momentum": "only training-mode updates of the moving statistics dif
 
 
 def _apps():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     return keras().applications
 
 

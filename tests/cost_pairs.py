@@ -8,7 +8,7 @@ SHAPE = (6, 6, 1)
 
 
 def tiny_keras():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     k = keras()
     return k.Sequential([k.Input(SHAPE), k.layers.Conv2D(2, 3, activation="relu"), k.layers.Flatten(),
                          k.layers.Dense(3)])

@@ -11,7 +11,7 @@ IMAGE = InputSpec(shape=(8, 8, 3))
 
 
 def _keras():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     return keras()
 
 

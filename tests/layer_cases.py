@@ -87,9 +87,9 @@ def random_weights(record, rng) -> OrderedDict:
 
 def build(case: Case, rng, keras_overrides: dict | None = None) -> Built:
     """Both layers, built, the Keras one with seeded random weights; nothing converted yet."""
-    from tfpt.adapters.keras_layers import keras_record, set_keras_weights
-    from tfpt.adapters.torch_layers import torch_record
-    from tfpt.frameworks import import_torch, keras
+    from tfpt.frameworks import import_keras as keras, import_torch
+    from tfpt.frameworks.keras.layers import keras_record, set_keras_weights
+    from tfpt.frameworks.torch.layers import torch_record
 
     torch = import_torch()
     layer = case.keras(keras().layers)
@@ -105,7 +105,7 @@ def build(case: Case, rng, keras_overrides: dict | None = None) -> Built:
 
 def load_torch(b: Built, converter=None, ctx: Context | None = None) -> None:
     """Convert the Keras weights with `converter` (default: the registry's) and copy them into the module."""
-    from tfpt.adapters.torch_layers import set_torch_weights
+    from tfpt.frameworks.torch.layers import set_torch_weights
     set_torch_weights(b.module, (converter or b.converter).to_torch(b.k, b.t, b.case.ctx if ctx is None else ctx))
 
 

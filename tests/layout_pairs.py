@@ -7,7 +7,7 @@ from tfpt import InputSpec, ModelPair
 
 
 def keras():
-    from tfpt.frameworks import keras as _keras
+    from tfpt.frameworks import import_keras as _keras
     return _keras()
 
 
@@ -38,5 +38,5 @@ def keras_layer_scale(init, channels):
 
 
 def torch_blocks():
-    from tfpt.adapters import torch_blocks as blocks
+    from tfpt.frameworks.torch import blocks as blocks
     return blocks

@@ -19,7 +19,7 @@ from tfpt.convert import find
 class Case:
     id: str
     keras: Callable  # keras -> unbuilt layer
-    torch: Callable  # (torch.nn, tfpt.adapters.torch_blocks) -> module
+    torch: Callable  # (torch.nn, tfpt.frameworks.torch.blocks) -> module
     shape: tuple  # the Keras-layout input shape
     layout: str = "channels_last"  # or "plain": the torch input is the Keras one
     attention: bool = False  # called as layer(x, x) / module(x, x, x)
@@ -83,10 +83,10 @@ def call_keras(case: Case, layer, x):
 
 def build(case: Case, rng, torch_module=None) -> Built:
     """Both layers, built, the Keras one with seeded random weights; nothing converted yet."""
-    from tfpt.adapters import torch_blocks
-    from tfpt.adapters.keras_layers import keras_record, set_keras_weights
-    from tfpt.adapters.torch_layers import torch_record
-    from tfpt.frameworks import import_torch, keras
+    from tfpt.frameworks import import_keras as keras, import_torch
+    from tfpt.frameworks.keras.layers import keras_record, set_keras_weights
+    from tfpt.frameworks.torch import blocks as torch_blocks
+    from tfpt.frameworks.torch.layers import torch_record
 
     torch = import_torch()
     layer = case.keras(keras())
@@ -99,7 +99,7 @@ def build(case: Case, rng, torch_module=None) -> Built:
 
 
 def load_torch(b: Built) -> None:
-    from tfpt.adapters.torch_layers import set_torch_weights
+    from tfpt.frameworks.torch.layers import set_torch_weights
     set_torch_weights(b.module, b.converter.to_torch(b.k, b.t))
 
 
@@ -128,8 +128,8 @@ def outputs(b: Built) -> tuple[dict, dict]:
 
 def relative_gradient_errors(b: Built, rng) -> dict[str, float]:
     """||g_keras - converted g_torch|| / ||g_keras|| per Keras weight, for the loss sum(y * w) in Keras' layout."""
-    from tfpt.adapters.keras_layers import keras_record
     from tfpt.frameworks import import_tf, import_torch
+    from tfpt.frameworks.keras.layers import keras_record
     tf, torch = import_tf(), import_torch()
     names = list(keras_record(b.layer).weights)
     with tf.GradientTape() as tape:

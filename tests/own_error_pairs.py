@@ -13,7 +13,7 @@ FEATURES = InputSpec(shape=(32,))
 
 
 def _keras():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     return keras()
 
 
@@ -58,7 +58,7 @@ def conv_ln_keras():
 
 
 def conv_ln_torch():
-    from tfpt.adapters.torch_blocks import LayerNorm2d
+    from tfpt.frameworks.torch.blocks import LayerNorm2d
     nn = _nn()
     return nn.Sequential(nn.Conv2d(3, 4, 3), LayerNorm2d(4, eps=LN_EPSILON), nn.Conv2d(4, 8, 3),
                          LayerNorm2d(8, eps=LN_EPSILON), nn.Flatten(), nn.Linear(8 * 12 * 12, 10))

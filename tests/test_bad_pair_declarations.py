@@ -123,7 +123,7 @@ def test_a_builder_returning_the_other_frameworks_model_is_named():
 def _dense_pair(name: str, width: int = 10, **kwargs) -> ModelPair:
     """Keras Dense(4 -> width) and torch Linear(4, width): the smallest pair whose output is `width` wide."""
     def keras_model():
-        keras = frameworks.keras()
+        keras = frameworks.import_keras()
         return keras.Sequential([keras.Input((4,)), keras.layers.Dense(width)])
 
     def torch_model():

@@ -42,7 +42,7 @@ def test_keras_to_torch_forward_agrees(case, rng, measurements):
 @pytest.mark.tf
 @pytest.mark.torch
 def test_keras_torch_keras_round_trip_is_bitwise(case, rng):
-    from tfpt.adapters.torch_layers import torch_record
+    from tfpt.frameworks.torch.layers import torch_record
     b = build(case, rng)
     load_torch(b)
     back = b.converter.to_keras(torch_record(case.id, b.module), b.k, case.ctx)  # through the module's tensors
@@ -67,8 +67,8 @@ def test_torch_keras_torch_round_trip_is_bitwise(case, rng):
 @pytest.mark.torch
 def test_lstm_torch_keras_torch_keeps_the_bias_sum_and_the_outputs(rng):
     """Keras has one bias where torch has two: the way back gives (b_ih + b_hh, 0), which computes the same."""
-    from tfpt.adapters.keras_layers import keras_record, set_keras_weights
-    from tfpt.adapters.torch_layers import set_torch_weights
+    from tfpt.frameworks.keras.layers import keras_record, set_keras_weights
+    from tfpt.frameworks.torch.layers import set_torch_weights
     b = build(BY_ID["lstm"], rng)
     t = torch_random(b, rng)
     set_torch_weights(b.module, t.weights)
@@ -101,8 +101,8 @@ def test_batchnorm_without_scale_takes_only_a_unit_torch_weight(rng):
 @pytest.mark.torch
 def test_gradients_in_keras_layout_agree(case_id, rng, measurements):
     from tests.layer_cases import keras_input, torch_input
-    from tfpt.adapters.keras_layers import short_name
     from tfpt.frameworks import import_tf, import_torch
+    from tfpt.frameworks.keras.layers import short_name
     case, torch, tf = BY_ID[case_id], import_torch(), import_tf()
     b = build(case, rng)
     load_torch(b)
@@ -281,8 +281,8 @@ def test_registry_takes_user_converters_latest_first():
 @pytest.mark.tf
 @pytest.mark.torch
 def test_adapters_refuse_wrong_names_shapes_and_dtypes(rng):
-    from tfpt.adapters.keras_layers import set_keras_weights
-    from tfpt.adapters.torch_layers import set_torch_weights, torch_record
+    from tfpt.frameworks.keras.layers import set_keras_weights
+    from tfpt.frameworks.torch.layers import set_torch_weights, torch_record
     b = build(BY_ID["batchnorm2d"], rng)
     assert list(b.k.weights) == ["gamma", "beta", "moving_mean", "moving_variance"]
     assert list(b.t.weights) == ["weight", "bias", "running_mean", "running_var"]  # no num_batches_tracked

@@ -46,8 +46,8 @@ def raises_or_false(check, *args) -> bool:
 
 def run_keras_study_code(monkeypatch, module, epochs=3) -> dict:
     """Run study_code_keras.run with a fake model (records compile, fit, evaluate) on 64 uint8 images."""
-    from tfpt.adapters import study_keras
     from tfpt.data import datasets
+    from tfpt.frameworks.keras import study as study_keras
     calls: dict = {"fit": [], "epochs": 0}
 
     class Model:
@@ -86,7 +86,7 @@ def check_keras_study_code(calls, epochs=3):
 
 @pytest.mark.tf
 def test_study_code_keras_is_float64_x_over_255_in_one_fit_call(monkeypatch):
-    from tfpt.adapters import study_code_keras
+    from tfpt.frameworks.keras import study_code as study_code_keras
     check_keras_study_code(run_keras_study_code(monkeypatch, study_code_keras))
 
 
@@ -99,7 +99,7 @@ def test_study_code_keras_is_float64_x_over_255_in_one_fit_call(monkeypatch):
     ('    model.compile(optimizer="adam"', '    model.compile(optimizer="sgd"'),
 ], ids=["float32-input", "a-fit-per-epoch", "another-optimizer"])
 def test_study_code_keras_check_fails_on_a_changed_detail(monkeypatch, old, new):
-    from tfpt.adapters import study_code_keras
+    from tfpt.frameworks.keras import study_code as study_code_keras
     copy = planted(monkeypatch, study_code_keras, old, new)
     assert not raises_or_false(check_keras_study_code, run_keras_study_code(monkeypatch, copy))
 
@@ -135,7 +135,7 @@ def check_torch_study_code(loaders):
 
 @pytest.mark.torch
 def test_study_code_torch_loaders_are_unshuffled_batches_of_32(monkeypatch):
-    from tfpt.adapters import study_code_torch
+    from tfpt.frameworks.torch import study_code as study_code_torch
     check_torch_study_code(run_torch_study_code(monkeypatch, study_code_torch))
 
 
@@ -145,7 +145,7 @@ def test_study_code_torch_loaders_are_unshuffled_batches_of_32(monkeypatch):
     ("\nBATCH = 32", "\nBATCH = 64"),
 ], ids=["shuffled", "batch-64"])
 def test_study_code_torch_check_fails_on_a_changed_detail(monkeypatch, old, new):
-    from tfpt.adapters import study_code_torch
+    from tfpt.frameworks.torch import study_code as study_code_torch
     copy = planted(monkeypatch, study_code_torch, old, new)
     assert not raises_or_false(check_torch_study_code, run_torch_study_code(monkeypatch, copy))
 
@@ -188,13 +188,13 @@ def check_keras_epoch(log):
 
 @pytest.mark.tf
 def test_a_keras_epoch_is_timed_on_its_own_boundaries_inside_fit(monkeypatch):
-    from tfpt.adapters import keras_train
+    from tfpt.frameworks.keras import train as keras_train
     check_keras_epoch(keras_epoch_on_a_virtual_clock(monkeypatch, keras_train))
 
 
 @pytest.mark.tf
 def test_the_keras_epoch_check_fails_when_the_whole_fit_call_is_timed(monkeypatch):
-    from tfpt.adapters import keras_train
+    from tfpt.frameworks.keras import train as keras_train
     copy = planted(monkeypatch, keras_train, "span = clock.end - clock.begin", "span = t1 - t0")
     assert not raises_or_false(check_keras_epoch, keras_epoch_on_a_virtual_clock(monkeypatch, copy))
 

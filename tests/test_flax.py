@@ -60,8 +60,8 @@ def test_gradients_match_keras(keras_side, flax, defect):
                                         (STUDY.torch_adam, False)], ids=["keras", "epsilon-1e-3", "optax-default"])
 def test_one_adam_step_matches_keras(keras_side, flax, adam, same):
     from tfpt.adapters import cnn
-    from tfpt.adapters.keras_train import make_optimizer
     from tfpt.adapters.steps import keras_steps
+    from tfpt.frameworks.keras.train import make_optimizer
     model, weights, x, y = keras_side
     twin = cnn("tf").set_weights(cnn("tf").build(seed=0), cnn("tf").get_weights(model))
     after = keras_steps(twin, make_optimizer(STUDY), [(x, y)])

@@ -15,7 +15,7 @@ CASES = {c.id: c for c in S.CASES}
 def test_layer_agrees_across_backends(case, fw):
     skip_unless_tf()
     w = worker(frameworks.get(fw).keras_backend)
-    result = S.run(frameworks.keras(), CASES[case], w)
+    result = S.run(frameworks.import_keras(), CASES[case], w)
     assert result.ok, f"{case} on {fw} ({w.versions}): {result.message('output')}"
 
 
@@ -34,5 +34,5 @@ class ShiftedWorker:
 def test_sweep_catches_a_one_pixel_shift(case, fw):
     """Negative control: the same case through a worker that shifts its output must fail, shapes equal."""
     skip_unless_tf()
-    result = S.run(frameworks.keras(), CASES[case], ShiftedWorker(worker(frameworks.get(fw).keras_backend)))
+    result = S.run(frameworks.import_keras(), CASES[case], ShiftedWorker(worker(frameworks.get(fw).keras_backend)))
     assert result.structure_error is None and not result.ok and result.max_abs > 1e-2, result.message("output")

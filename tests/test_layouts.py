@@ -96,7 +96,7 @@ def test_a_module_holding_only_buffers_has_weights_as_keras_counts_them():
 
 
 def test_a_zero_dimensional_parameter_is_copied():
-    from tfpt.adapters.torch_layers import set_torch_weights, torch_record
+    from tfpt.frameworks.torch.layers import set_torch_weights, torch_record
     t = torch()
     module = t.nn.Module()
     module.scale = t.nn.Parameter(t.tensor(2.0))

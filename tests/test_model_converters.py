@@ -38,7 +38,7 @@ def test_keras_to_torch_forward_agrees(case, rng, measurements):
 
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_round_trips_are_bitwise_both_ways(case, rng):
-    from tfpt.adapters.torch_layers import torch_record
+    from tfpt.frameworks.torch.layers import torch_record
     b = build(case, rng)
     load_torch(b)
     back = b.converter.to_keras(torch_record(case.id, b.module), b.k)  # through the module's own tensors
@@ -96,7 +96,7 @@ class SwappedQueryKey(MultiHeadAttentionConverter):
 
 
 def test_attention_with_query_and_key_swapped_fails_and_names_the_layer(rng):
-    from tfpt.adapters.torch_layers import set_torch_weights
+    from tfpt.frameworks.torch.layers import set_torch_weights
     b = build(BY_ID["mha-packed"], rng)
     set_torch_weights(b.module, SwappedQueryKey().to_torch(b.k, b.t))
     with pytest.raises(AssertionError, match=r"first divergent layer: multi_head_attention.* <-> mha-packed"):

@@ -14,7 +14,7 @@ INPUTS = Inputs({"ids": InputSpec((6,), "int32", 0, 20, torch_layout="same"),
 
 
 def keras_two():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     k = keras()
     ids, extra = k.Input((6,), dtype="int32", name="ids"), k.Input((3,), name="extra")
     h = k.layers.Flatten(name="flat")(k.layers.Embedding(20, 4, name="embed")(ids))

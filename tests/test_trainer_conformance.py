@@ -1,4 +1,4 @@
-"""Each framework's real training path (tfpt.adapters.<fw>_train.train, what the comparison runs) against the
+"""Each framework's real training path (tfpt.frameworks.<folder>.train.train, what the comparison runs) against the
 NumPy reference of the declared settings (tfpt.settings.STUDY, tfpt.training.reference): 5 steps on 160 real
 MNIST training images, order shared, from shared weights. Weights after each step, loss per step, the batches
 fed and the optimizer/loss the trainer built must match; a trainer run with one setting changed must be caught

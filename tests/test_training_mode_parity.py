@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 
 
 def mlp_keras():
-    from tfpt.frameworks import keras
+    from tfpt.frameworks import import_keras as keras
     L = keras().layers
     return keras().Sequential([keras().Input((28, 28, 1)), L.Flatten(), L.Dense(32, activation="relu", name="fc"),
                                L.Dropout(0.5), L.Dense(10, name="head")])

@@ -1,6 +1,7 @@
 """The study's training settings, declared once. Every training code path builds its optimizer, loss, input
 scaling and batching from a `TrainSettings` (the trainers, the benchmark workloads, the overhead script and the
-numeric step tests), through `make_optimizer` / `make_loss` in tfpt.adapters.keras_train and torch_train.
+numeric step tests), through `make_optimizer` / `make_loss` in tfpt.frameworks.keras.train and
+tfpt.frameworks.torch.train.
 
 The study trained one MNIST CNN in both frameworks with: batch 32, Adam with each framework's defaults, 5 epochs,
 inputs x / 255 as float32, a mean-reduced cross-entropy. Adam's defaults differ in one figure and one placement:
@@ -33,8 +34,8 @@ TRAIN_MODES = ("as-written", "tuned", "tuned-bf16")
 # Test images per forward pass of a trainer's evaluation (tfpt-compare --eval-batch): what both trainers have
 # always done (predict(..., batch=1000)); its peak RSS grows with it.
 EVAL_BATCH = 1000
-# The study's own code, as written (tfpt.adapters.study_code_keras / study_code_torch): its models, its data
-# pipelines (Keras: float64 x / 255.0 and one fit(epochs=N); PyTorch: torchvision's MNIST + ToTensor through an
+# The study's own code, as written (tfpt.frameworks.keras.study_code / tfpt.frameworks.torch.study_code): its models,
+# its data pipelines (Keras: float64 x / 255.0 and one fit(epochs=N); PyTorch: torchvision's MNIST + ToTensor through an
 # unshuffled DataLoader) and its evaluation. "as-written" above is the study's *settings* on the spec CNN through
 # the suite's trainers; this is the study's *code*.
 STUDY_CODE = "study-code"

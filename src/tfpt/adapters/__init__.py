@@ -1,6 +1,7 @@
-"""The framework boundary: every module in this folder may import TensorFlow/Keras or torch; nothing else in the
-library does (tests/test_boundary.py reads the imports to enforce it). Which module serves which framework is
-read from the one registry (tfpt.frameworks.registry), never from a comparison of names."""
+"""Framework code that still holds both frameworks and branches inside (benchmark bodies, exports, devices, steps):
+every module here may import TensorFlow/Keras or torch, as may each framework's folder (tfpt.frameworks.<name>);
+nothing else in the library does (tests/test_boundary.py reads the imports to enforce it). Which module serves which
+framework is read from the one registry (tfpt.frameworks.registry), never from a comparison of names."""
 from __future__ import annotations
 
 from tfpt.frameworks import registry

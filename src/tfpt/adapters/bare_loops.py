@@ -12,8 +12,8 @@ from tfpt.settings import STUDY
 def bare_torch(ds, seed):
     import torch
 
-    from tfpt.adapters.study_torch import build
-    from tfpt.adapters.torch_train import make_loss, make_optimizer, native_loader, to_tensors
+    from tfpt.frameworks.torch.study import build
+    from tfpt.frameworks.torch.train import make_loss, make_optimizer, native_loader, to_tensors
     x, y = to_tensors(ds.x_train, ds.y_train, STUDY)
     torch.manual_seed(seed)
     model = build()
@@ -29,8 +29,8 @@ def bare_torch(ds, seed):
 
 
 def bare_tf(ds, seed):
-    from tfpt.adapters.keras_train import make_loss, make_optimizer
-    from tfpt.adapters.study_keras import build, keras
+    from tfpt.frameworks.keras.study import build, keras
+    from tfpt.frameworks.keras.train import make_loss, make_optimizer
     keras.utils.set_random_seed(seed)
     model = build()
     model.compile(optimizer=make_optimizer(STUDY), loss=make_loss(STUDY, "logits"), metrics=["accuracy"])

@@ -16,10 +16,10 @@ class KerasSide:
 
     @staticmethod
     def load_framework():
-        return frameworks.keras()
+        return frameworks.import_keras()
 
     def __init__(self, pair, weights: str, seed: int):
-        keras = self.keras = frameworks.keras()
+        keras = self.keras = frameworks.import_keras()
         keras.utils.set_random_seed(seed)
         self.model = pair.keras()
         if not getattr(self.model, "built", False) or not getattr(self.model, "inputs", None):
@@ -32,7 +32,7 @@ class KerasSide:
         return np.asarray(ops.convert_to_numpy(out) if ops is not None else out)
 
     def step_fn(self, x, y, head: str):
-        from tfpt.adapters import keras_train
+        from tfpt.frameworks.keras import train as keras_train
         self.model.compile(optimizer=keras_train.make_optimizer(STUDY), loss=keras_train.make_loss(STUDY, head),
                            jit_compile=False)
         return lambda: self.model.train_on_batch(x, y)
@@ -61,7 +61,7 @@ class TorchSide:
             return self.model(self.torch.from_numpy(x)).numpy()
 
     def step_fn(self, x, y, head: str):
-        from tfpt.adapters import torch_train
+        from tfpt.frameworks.torch import train as torch_train
         torch, model = self.torch, self.model
         model.train()
         opt, loss_fn = torch_train.make_optimizer(STUDY, model.parameters()), torch_train.make_loss(STUDY, head)

@@ -62,8 +62,8 @@ def _keras_body(quantity: str, ds, device: str, seed: int, batch: int):
     """Keras on torch, as a user calls it: train_on_batch (which returns the loss as numpy: a device sync) and the
     model's plain call, on inputs already on the device."""
     torch = frameworks.import_torch()
-    from tfpt.adapters import study_keras
-    from tfpt.adapters.keras_train import compile_study_settings
+    from tfpt.frameworks.keras import study as study_keras
+    from tfpt.frameworks.keras.train import compile_study_settings
     keras = study_keras.keras
     place = "cuda" if device == "gpu" else "cpu"
     with keras.device(place):

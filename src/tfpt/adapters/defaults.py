@@ -58,7 +58,7 @@ def _f32(x) -> float:
 
 
 def _tf_defaults() -> dict:
-    k = frameworks.keras()
+    k = frameworks.import_keras()
     adam = k.optimizers.Adam().get_config()
     conv, dense = k.layers.Conv2D(1, 2).get_config(), k.layers.Dense(1).get_config()
     bn = k.layers.BatchNormalization().get_config()

@@ -33,9 +33,9 @@ def flops(quantity: str, batch: int = BATCH, samples: int = 60000) -> float:
 def torch_step(ds, device: str, seed: int, precision: str = "float32"):
     import torch
 
-    from tfpt.adapters import study_torch as torch_models
     from tfpt.adapters.devices import torch_device
-    from tfpt.adapters.torch_train import autocast, make_loss, make_optimizer, to_tensors
+    from tfpt.frameworks.torch import study as torch_models
+    from tfpt.frameworks.torch.train import autocast, make_loss, make_optimizer, to_tensors
     dev = torch_device(device)
     torch.manual_seed(seed)
     model = torch_models.build(CNN).to(dev).train()
@@ -88,8 +88,8 @@ def test_batch(x_test_uint8: np.ndarray, batch: int) -> np.ndarray:
 def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
     import torch
 
-    from tfpt.adapters import study_torch as torch_models
     from tfpt.adapters.devices import torch_device
+    from tfpt.frameworks.torch import study as torch_models
     opts = TORCH_INFER_MODES[mode] if options is None else options
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -120,9 +120,9 @@ def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written"
 # ---------------------------------------------------------------------------------------- TensorFlow
 
 def tf_step(ds, device: str, seed: int, precision: str = "float32"):
-    from tfpt.adapters import study_keras as keras_models
     from tfpt.adapters.devices import tf_device
-    from tfpt.adapters.keras_train import compile_study_settings
+    from tfpt.frameworks.keras import study as keras_models
+    from tfpt.frameworks.keras.train import compile_study_settings
     keras_models.keras.utils.set_random_seed(seed)
     with keras_models.tf.device(tf_device(device)), keras_models.precision(precision):
         model = keras_models.build(CNN)
@@ -137,8 +137,8 @@ def tf_step(ds, device: str, seed: int, precision: str = "float32"):
 
 
 def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
-    from tfpt.adapters import study_keras as keras_models
     from tfpt.adapters.devices import tf_device
+    from tfpt.frameworks.keras import study as keras_models
     tf = keras_models.tf
     opts = TF_INFER_MODES[mode] if options is None else options
     keras_models.keras.utils.set_random_seed(seed)

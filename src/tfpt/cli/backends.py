@@ -123,7 +123,7 @@ def _run(fws: list[str], names: list[str]) -> int:
             (_, l1, d1, v1), (_, l2, d2, v2) = r.rows()
             bad += (v1 != "ok") + (v2 != "ok")
             print(f"| {pair.name} | {fw} | {d1:.2g} | {l1} | {d2:.2g} | {l2} |")
-    keras = frameworks.keras()
+    keras = frameworks.import_keras()
     print("\n| layer case | " + " | ".join(fws) + " |\n|---|" + "---|" * len(fws))
     for case in layer_sweep.CASES:
         cells = []

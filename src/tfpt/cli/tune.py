@@ -1,5 +1,5 @@
 """Measure each tuning option on its own, each configuration in a fresh worker process, full MNIST epochs:
-the evidence behind the TUNED tables of the two trainers (tfpt.adapters.torch_train, tfpt.adapters.keras_train).
+the evidence behind the TUNED tables of the two trainers (tfpt.frameworks.torch.train, tfpt.frameworks.keras.train).
 
     python -m tfpt.cli.tune [--epochs 2] [--frameworks tf,torch]
     python -m tfpt.cli.tune --inference [--rounds 7]      # the inference candidates (tfpt.adapters.workloads)

@@ -1,5 +1,5 @@
 """Keras MultiHeadAttention <-> PyTorch attention: nn.MultiheadAttention (packed in_proj_weight) and a module of
-separate q/k/v/output Linears (tfpt.adapters.torch_blocks.QKVAttention, or any such module under its own class
+separate q/k/v/output Linears (tfpt.frameworks.torch.blocks.QKVAttention, or any such module under its own class
 name, see `AttentionLinearsConverter`). Numpy only; every conversion is a reshape and a transpose, exact both ways.
 
 Layouts, d = model width, h heads of width hd (PyTorch needs h * hd == d for nn.MultiheadAttention):

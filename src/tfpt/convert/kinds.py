@@ -1,9 +1,9 @@
 """Layer kinds: what a Keras layer, a PyTorch module or a PyTorch functional op computes, named once.
 
-`Kind` is the one vocabulary the two tracers (tfpt.adapters.keras_pair / torch_pair), the matcher (tfpt.match)
-and the converters (`PARAMETRIC_KINDS`: the kinds that hold weights and so need one) share. It is a `str`-valued
-Enum: `Kind.CONV == "conv"`, so a kind compares, hashes and prints as its plain name. `kind_of` maps a class or op name
-of either framework to its kind. Pure Python.
+`Kind` is the one vocabulary the two tracers (tfpt.frameworks.keras.pair / tfpt.frameworks.torch.pair), the matcher
+(tfpt.match) and the converters (`PARAMETRIC_KINDS`: the kinds that hold weights and so need one) share. It is a
+`str`-valued Enum: `Kind.CONV == "conv"`, so a kind compares, hashes and prints as its plain name. `kind_of` maps a
+class or op name of either framework to its kind. Pure Python.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SeparableConv2D/SeparableConv1D <-> a torch depthwise + pointwise pair (tfpt.adapters.torch_blocks.
+"""SeparableConv2D/SeparableConv1D <-> a torch depthwise + pointwise pair (tfpt.frameworks.torch.blocks.
 SeparableConv2d, or timm's / your own module of that class name: two convs, the depthwise one registered first).
 Numpy only; exact both ways.
 

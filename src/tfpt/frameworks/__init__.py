@@ -255,7 +255,7 @@ def keras_dtype_name(dtype) -> str:
     return str(getattr(dtype, "name", dtype))
 
 
-def keras():
+def import_keras():
     """The Keras that goes with the installed TensorFlow: Keras 3 (TF >= 2.16) or tf.keras (Keras 2, TF <= 2.15).
     On another backend (a Keras-on-torch or -JAX worker), Keras 3 alone: TensorFlow is not imported."""
     if not keras_on_tf():

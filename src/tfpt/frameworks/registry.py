@@ -3,29 +3,29 @@
 TensorFlow and PyTorch run in the suite's own process (imported in the safe order, tfpt.frameworks);
 Keras 3 on its torch and JAX backends each runs in a worker process (tfpt.frameworks.keras_backend), because a
 Keras backend is fixed per process. A new Keras backend is one line here; a new framework one record plus its
-adapter modules.
+folder (tfpt.frameworks.keras, tfpt.frameworks.torch, tfpt.frameworks.flax: the same module names in each).
 """
 from __future__ import annotations
 
 from tfpt.frameworks.base import KERAS_SIDE, TORCH_SIDE, Framework
 
-_A = "tfpt.adapters."
+_K, _T = "tfpt.frameworks.keras.", "tfpt.frameworks.torch."
 _KB = "tfpt.frameworks.keras_backend"
 
 TF = Framework("tf", "TensorFlow", KERAS_SIDE, ("tensorflow", "keras"), ("tensorflow", "keras"),
-               aliases=("tensorflow",), adapter=_A + "keras_pair", trainer=_A + "keras_train", cnn=_A + "study_keras",
-               study_code=_A + "study_code_keras", formats=("savedmodel", "keras", "tflite", "onnx-tf"),
+               aliases=("tensorflow",), adapter=_K + "pair", trainer=_K + "train", cnn=_K + "study",
+               study_code=_K + "study_code", formats=("savedmodel", "keras", "tflite", "onnx-tf"),
                seed_bits=32, hides=("keras",))
 TORCH = Framework("torch", "PyTorch", TORCH_SIDE, ("torch",), ("torch", "torchvision"),
-                  aliases=("pytorch",), adapter=_A + "torch_pair", trainer=_A + "torch_train", cnn=_A + "study_torch",
-                  study_code=_A + "study_code_torch", formats=("torchscript", "exported-program", "onnx-torch"),
+                  aliases=("pytorch",), adapter=_T + "pair", trainer=_T + "train", cnn=_T + "study",
+                  study_code=_T + "study_code", formats=("torchscript", "exported-program", "onnx-torch"),
                   hides=("torchvision",))
 KERAS_TORCH = Framework("keras-torch", "Keras on PyTorch", KERAS_SIDE, ("keras", "torch"), ("keras", "torch"),
-                        keras_backend="torch", adapter=_KB, trainer=_A + "keras_train",
-                        cnn=_A + "study_keras", seed_bits=32)
+                        keras_backend="torch", adapter=_KB, trainer=_K + "train",
+                        cnn=_K + "study", seed_bits=32)
 KERAS_JAX = Framework("keras-jax", "Keras on JAX", KERAS_SIDE, ("keras", "jax"), ("keras", "jax", "jaxlib"),
-                      keras_backend="jax", adapter=_KB, trainer=_A + "keras_train",
-                      cnn=_A + "study_keras", seed_bits=32)
+                      keras_backend="jax", adapter=_KB, trainer=_K + "train",
+                      cnn=_K + "study", seed_bits=32)
 
 FLAX = Framework("flax", "Flax NNX", KERAS_SIDE, ("flax", "jax", "optax"), ("flax", "jax", "jaxlib", "optax"),
                  own_process=True, adapter="tfpt.frameworks.flax", trainer="tfpt.frameworks.flax.train",

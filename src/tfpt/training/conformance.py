@@ -1,4 +1,4 @@
-"""Trainer conformance: a framework's real training path (tfpt.adapters.<fw>_train.train, the code the
+"""Trainer conformance: a framework's real training path (tfpt.frameworks.<folder>.train.train, the code the
 comparison runs) for a few steps, against the NumPy reference of the declared settings (tfpt.training.reference).
 
     report = check_trainer("torch", ds, initial_weights, steps=5)      # STUDY settings, shared order

@@ -12,7 +12,7 @@ modules hidden), so the peak RSS here is this framework's alone.
 Order: import -> load (build, weights) -> forward check (the loaded model's output on the check batch against the
 parent's output of the same side, at the pair's forward tolerance: a worker that did not load the same function,
 or a Keras backend that computes another, measures nothing and says so) -> step (Adam with the study's settings,
-tfpt.settings.STUDY, through tfpt.adapters.<side>_train's make_optimizer / make_loss; Keras: `train_on_batch` after
+tfpt.settings.STUDY, through tfpt.frameworks.<folder>.train's make_optimizer / make_loss; Keras: `train_on_batch` after
 `compile(jit_compile=False)`, the study's as-written mode, on every backend; PyTorch: zero_grad, loss, backward,
 step) -> latency (the plain call at batch 1: Keras `model(x, training=False)`, PyTorch the module under
 inference_mode, as tfpt.training.serving times the study's) -> throughput (the same call at the large batch).

@@ -188,7 +188,7 @@ def serve(a, proto) -> int:
     say({"ready": True, "pid": os.getpid(), **_foreign(a.framework)})
     requests = (line.strip() for line in sys.stdin)
     # A trainer whose framework has set-up or teardown around each training call serves all epochs in one call
-    # (Keras: one model.fit, tfpt.adapters.keras_train.serve_epochs); the others one `epoch` call per request.
+    # (Keras: one model.fit, tfpt.frameworks.keras.train.serve_epochs); the others one `epoch` call per request.
     last = trainer.serve_epochs(state, requests, say) if hasattr(trainer, "serve_epochs") else "per-epoch"
     if last == "per-epoch":
         last = None

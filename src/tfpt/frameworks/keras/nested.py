@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 
-from tfpt.frameworks import keras as _keras
+from tfpt.frameworks import import_keras as _keras
 
 keras = _keras()  # through the import guard: TensorFlow after torch's safe import (a segfault otherwise)
 

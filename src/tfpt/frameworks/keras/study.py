@@ -10,7 +10,7 @@ from collections import OrderedDict
 import numpy as np
 
 from tfpt.convert.kinds import Kind
-from tfpt.frameworks import import_tf, keras as _keras, keras_on_tf
+from tfpt.frameworks import import_keras as _keras, import_tf, keras_on_tf
 from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec, param_layers
 
 tf = import_tf() if keras_on_tf() else None  # None in a Keras-on-torch or -JAX worker: Keras alone is imported

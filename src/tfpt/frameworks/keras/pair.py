@@ -6,11 +6,11 @@ from collections import OrderedDict
 
 import numpy as np
 
-from tfpt.adapters import keras_nested
-from tfpt.adapters.keras_layers import keras_record, set_keras_weights, weight_names
 from tfpt.convert import Kind, kind_for
 from tfpt.convert.functions import keras_function
-from tfpt.frameworks import import_tf, keras as _keras
+from tfpt.frameworks import import_keras as _keras, import_tf
+from tfpt.frameworks.keras import nested as keras_nested
+from tfpt.frameworks.keras.layers import keras_record, set_keras_weights, weight_names
 from tfpt.match import Event
 from tfpt.pair import Batch, ModelPair, PairError
 

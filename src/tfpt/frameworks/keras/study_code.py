@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 
-from tfpt.adapters import study_keras as keras_models
-from tfpt.adapters.keras_train import _EpochClock
 from tfpt.data import datasets
 from tfpt.data.datasets import Dataset
-from tfpt.frameworks import keras as _keras
+from tfpt.frameworks import import_keras as _keras
+from tfpt.frameworks.keras import study as keras_models
+from tfpt.frameworks.keras.train import _EpochClock
 from tfpt.study.spec import STUDY_KERAS
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, RunResult

@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from tfpt import frameworks
-from tfpt.adapters import study_keras as keras_models
 from tfpt.data.datasets import Dataset
-from tfpt.frameworks import import_tf, keras as _keras
+from tfpt.frameworks import import_keras as _keras, import_tf
+from tfpt.frameworks.keras import study as keras_models
 from tfpt.settings import EVAL_BATCH, STUDY, TrainSettings
 from tfpt.study.spec import CNN
 from tfpt.training.clock import Stamp, describe as clock_describe

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfpt.adapters import study_torch as torch_models
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_torch
+from tfpt.frameworks.torch import study as torch_models
 from tfpt.settings import EVAL_BATCH, STUDY, TrainSettings
 from tfpt.study.spec import CNN
 from tfpt.training.clock import Stamp, describe as clock_describe

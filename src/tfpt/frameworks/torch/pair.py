@@ -8,12 +8,12 @@ from collections import OrderedDict
 
 import numpy as np
 
-from tfpt.adapters.torch_layers import bare_parameter, set_torch_weights, torch_record, weight_count
 from tfpt.convert import claims, kind_for, kind_of
 from tfpt.convert.bare import bare_class
 from tfpt.convert.functions import torch_function
 from tfpt.convert.registry import torch_layout_for
 from tfpt.frameworks import import_torch
+from tfpt.frameworks.torch.layers import bare_parameter, set_torch_weights, torch_record, weight_count
 from tfpt.match import Event
 from tfpt.pair import ModelPair
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
-from tfpt.adapters.study_torch import StudyNet
 from tfpt.data import datasets
 from tfpt.frameworks import import_torch
+from tfpt.frameworks.torch.study import StudyNet
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, RunResult
 
