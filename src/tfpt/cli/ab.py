@@ -21,7 +21,7 @@ line the run's smallest and largest. --target 5% keeps adding pairs (after --pro
 see 5 %, or --budget (default 10 min) leaves no time for another pair; the table says whether it was reached,
 which is no error (a progress line per pair on stderr; json `run`: pairs, target, reached, seconds).
 
-Spread controls, on by default (measured on the 2-core box, 3 processes each, with 2-4 other test processes
+Spread controls, on by default (docs/measurements/2026-12-06-ab-spread-controls.md: 3 processes each, 2-4 others
 running: the max / min of PyTorch's process medians): every framework's thread pools at --threads 1 (OMP, MKL,
 TF intra/inter-op through their environment variables, so any version of a side obeys), each process pinned to
 one CPU (--pin), each round timed in the process's CPU time (--timer cpu). A training step's process medians
