@@ -1,4 +1,5 @@
 """Benchmark fixtures: what every saved run carries (framework versions, device, dataset, FLOPs)."""
+import os
 import time
 
 import pytest
@@ -41,14 +42,15 @@ def worker_limit(benchmark):
 def timed(benchmark):
     """`benchmark.pedantic` with the matmul yardstick timed between rounds (untimed setup), about 20 samples per
     benchmark, saved in `extra_info` so the report gates each round as its ratio to the machine speed of its
-    own seconds. With timing disabled (plain pytest) the body just runs once."""
+    own seconds. With timing disabled (plain pytest) the body just runs once; with TFPT_BENCH_YARDSTICK=0 (tfpt-ab's
+    processes, which compare process medians and never read it) the rounds run back to back, no multiply between."""
     def run(body, rounds: int, warmup_rounds: int = 0, device: str = "cpu", settle: int = 0):
         """settle: untimed calls of `body` after each yardstick sample, for sub-ms bodies (Yardstick.settled).
         The planted slowdowns (`slowed`): --bench-sleep S makes every timed call S seconds longer, --bench-slower F
         (TFPT_BENCH_SLOWER) F slower, busy; an epoch worker's client plants F itself, beside the worker's figures."""
         body = slowed(body, proportional=not isinstance(getattr(body, "__self__", None), EpochWorker),
                       clock=getattr(benchmark, "_timer", time.perf_counter))  # the clock its rounds are timed in
-        if benchmark.disabled:
+        if benchmark.disabled or os.environ.get("TFPT_BENCH_YARDSTICK") == "0":  # tfpt-ab reads no yardstick
             return benchmark.pedantic(body, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
         stick = Yardstick(device, every=max(1, rounds // 20), warmup_rounds=warmup_rounds)
         setup = stick.settled(body, settle) if settle else stick.sample

@@ -53,6 +53,10 @@ MIN_EFFECT = 0.02  # a resolved change smaller than this is reported, not called
 POWER = 0.9  # "could see": the slowdown called in this fraction of runs like this one (stats.mde)
 DEFAULT_BUDGET = 600  # seconds of adding pairs with --target and no --budget
 THREADS, TIMER = 1, "cpu"  # the spread controls by default: see the module's docstring
+# The benchmarks' matmul yardstick between rounds (benchmarks/conftest.py) is for the report's gate; tfpt-ab compares
+# process medians and never reads it: without it a process of PyTorch's latency and step skips about 45 multiplies
+# (1024^3, ~13 ms each at 1 thread), and the rounds after each (3x the median of a batch-1 call) need no settling.
+NO_YARDSTICK = {"TFPT_BENCH_YARDSTICK": "0"}
 
 
 class Side:
@@ -86,7 +90,7 @@ class Side:
 def one_process(side: Side, args, tmp: Path, i: int) -> tuple[dict, dict]:
     """({benchmark name: median seconds}, {benchmark name: rounds flagged idle, where any}) of one fresh pytest
     process of `side`, run with the spread controls (`controls`)."""
-    env = {**side.env(args), **processes.thread_env(args.threads)}
+    env = {**side.env(args), **processes.thread_env(args.threads), **NO_YARDSTICK}
     print(f"== {side.label} process {i}: {side.python}", file=sys.stderr, flush=True)
     doc = run_one(side.python, args.tests, args.k, tmp / f"{side.label}-{i}.json", cwd=side.cwd, env=env,
                   pytest_args=[*timer_args(args.timer), *args.pytest_args], cpus=args.cpus,

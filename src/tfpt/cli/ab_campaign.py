@@ -59,7 +59,7 @@ def spread(args, side: ab.Side, tmp: Path, say) -> dict:
     for i in range(1, args.spread_processes + 1):
         for name, (threads, pin, timer) in CONFIGS.items():
             cpus = processes.pinned_cpus(threads) if pin else None
-            env = {**side.env(args.ab), **processes.thread_env(threads)}
+            env = {**side.env(args.ab), **processes.thread_env(threads), **ab.NO_YARDSTICK}
             say(f"spread: {name}, process {i}/{args.spread_processes}")
             doc = processes.run_one(side.python, args.tests, args.k, tmp / "spread.json", cwd=side.cwd, env=env,
                                     pytest_args=ab.timer_args(timer), cpus=cpus, label=f"spread {name}, {i}")
