@@ -29,7 +29,7 @@ KERAS_JAX = Framework("keras-jax", "Keras on JAX", KERAS_SIDE, ("keras", "jax"),
 
 FLAX = Framework("flax", "Flax NNX", KERAS_SIDE, ("flax", "jax", "optax"), ("flax", "jax", "jaxlib", "optax"),
                  own_process=True, adapter="tfpt.frameworks.flax", trainer="tfpt.frameworks.flax.train",
-                 cnn="tfpt.frameworks.flax.cnn", seed_bits=32)
+                 cnn="tfpt.frameworks.flax.study", seed_bits=32)
 
 REGISTRY: dict[str, Framework] = {fw.id: fw for fw in (TF, TORCH, KERAS_TORCH, KERAS_JAX, FLAX)}
 

@@ -16,7 +16,7 @@ import numpy as np
 from flax import nnx
 
 from tfpt.data.datasets import Dataset
-from tfpt.frameworks.flax import cnn as flax_models
+from tfpt.frameworks.flax import study as flax_models
 from tfpt.settings import EVAL_BATCH, STUDY, TrainSettings
 from tfpt.study.spec import CNN
 from tfpt.training.clock import Stamp, describe as clock_describe

@@ -33,7 +33,7 @@ def answer(req: dict) -> dict:
     from flax import nnx
 
     from tfpt.frameworks.base import KERAS_SIDE
-    from tfpt.frameworks.flax import cnn
+    from tfpt.frameworks.flax import study as cnn
     from tfpt.settings import STUDY, AdamSettings
     from tfpt.study.spec import MODELS, param_layers
 
