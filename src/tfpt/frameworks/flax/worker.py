@@ -4,9 +4,9 @@ that holds TensorFlow and PyTorch.
 Reads one JSON request a line on stdin: {"op": "forward" | "grads" | "step", "pair": "spec" | "study", "in": an
 .npz holding the weights in Keras' layout ("conv1.kernel", "conv1.bias", ...), "x" (NHWC float32) and "y"
 (labels, for grads and step), "out": where to write, "adam": the Adam settings of a step}; builds Flax's model of
-the pair, gives it the weights and writes: forward, every layer's output by name; grads, "loss" and the gradient of
-every weight; step, the weights after one Optax Adam step. Answers one JSON line: {"ok": true} or {"error": one
-line}. Its first line gives the installed versions.
+the pair, gives it the weights and writes: forward, every layer's output by name; grads, "loss" and the gradient
+of every weight; step, the weights after one call of the trainer's jitted train step (Optax Adam). Answers one
+JSON line: {"ok": true} or {"error": one line}. Its first line gives the installed versions.
 """
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ def answer(req: dict) -> dict:
             out[f"{layer.name}.bias"] = np.asarray(grads[layer.name]["bias"][...])
         return out
     if req["op"] == "step":
+        from tfpt.frameworks.flax.train import make_step
         optimizer = nnx.Optimizer(model, cnn.make_optimizer(settings), wrt=nnx.Param)
-        optimizer.update(model, nnx.grad(loss_of)(model))
+        make_step(loss_fn)(model, optimizer, x, arrays["y"])  # the trainer's own jitted step
         return OrderedDict((f"{name}.{part}", w) for name, ws in cnn.get_weights(model).items()
                            for part, w in zip(("kernel", "bias"), ws, strict=True))
     raise ValueError(f"unknown op {req['op']!r}; expected forward, grads or step")
