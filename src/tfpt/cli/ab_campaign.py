@@ -1,6 +1,6 @@
 """tfpt-ab's measuring campaign: process spread per spread control, a --target A/B, unchanged and planted A/Bs counted.
 
-    python -m tfpt.cli.ab_campaign reports/ab-campaign             # the full campaign, about 33 min at most
+    python -m tfpt.cli.ab_campaign reports/ab-campaign             # the full campaign, 35 min at most
     python -m tfpt.cli.ab_campaign /tmp/dry --abs 2 --target-budget 1m --ab-budget 30s --spread-processes 2
 
 Run on a quiet machine from the checkout (both sides are this checkout's Python; side B gets TFPT_BENCH_SLOWER=F
@@ -51,6 +51,8 @@ CONFIGS = {  # name: (threads, pin, timer)
     "all off": (0, False, "wall"),
 }
 KINDS = {"unchanged": 0.0, "planted 10 %": 0.10, "planted 5 %": 0.05}
+AB_BUDGET_MAX = 50.0
+MARGIN = 30.0  # seconds kept for what an A/B's budget does not cover: its last pair past it, the summary
 
 
 def spread(args, side: ab.Side, tmp: Path, say) -> dict:
@@ -177,7 +179,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--spread-processes", type=int_at_least(0), default=3, help="processes per configuration")
     p.add_argument("--target-budget", type=duration_or_0, default=600.0, help="budget of part (b); 0 skips it")
     p.add_argument("--abs", type=int_at_least(0), default=10, help="A/Bs of each kind in part (c)")
-    p.add_argument("--ab-budget", type=ab.duration, default=42.0, help="budget of each A/B in part (c)")
+    p.add_argument("--ab-budget", type=ab.duration, default=None,
+                   help=f"budget of each A/B in part (c); default: what --total leaves after parts (a) and (b), "
+                   f"shared by the A/Bs, at most {AB_BUDGET_MAX:.0f} s (30 in 25 min)")
     p.add_argument("--ab-target", type=ab.fraction, default=0.05, help="target of each A/B in part (c)")
     p.add_argument("--total", type=ab.duration, default=35 * 60.0,
                    help="no A/B is started that could end past this (from the start)")
@@ -211,13 +215,17 @@ def run(args, say) -> dict:
         if args.spread_processes:
             doc["spread"] = spread_rows(spread(args, side, tmp, say))
             save(args.out, doc)
-        if args.target_budget and left() > args.target_budget + 30:
+        if args.target_budget and left() > args.target_budget + MARGIN:
             say("target: one A/B of unchanged code, --target 5%")
             doc["target"] = one_ab(args, "unchanged", 0.0, args.target_budget, 0.05, tmp)
             save(args.out, doc)
+        if args.ab_budget is None:  # part (c) shares what is left; an A/B overruns its budget by up to a pair
+            args.ab_budget = max(20.0, min(AB_BUDGET_MAX, (left() - MARGIN) / max(1, args.abs * len(KINDS)) - 5))
+        doc["ab_budget_s"] = args.ab_budget
+        say(f"abs: {args.abs * len(KINDS)} A/Bs of at most {args.ab_budget:.0f} s each")
         for i in range(args.abs):
             for kind, slower in KINDS.items():
-                if left() < args.ab_budget + 30:
+                if left() < args.ab_budget + MARGIN:
                     doc["stopped"] = f"--total reached before {kind} A/B {i + 1}"
                     break
                 say(f"abs: {kind} A/B {i + 1}/{args.abs}")
