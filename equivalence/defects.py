@@ -9,7 +9,7 @@ import dataclasses
 
 from tfpt import convert
 from tfpt.convert.layers import ConvConverter, DenseConverter
-from tfpt.study.spec import CNN, Layer, ModelSpec
+from tfpt.spec import CNN, Layer, ModelSpec
 
 
 class ForgetsFlattenPermutation(DenseConverter):
@@ -56,5 +56,5 @@ CNN_WITHOUT_CONV2_RELU = without_relu(CNN, "conv2")
 
 def torch_without_conv2_relu():
     """The spec pair's PyTorch side built without conv2's ReLU (the Keras side keeps it)."""
-    from tfpt.frameworks.torch.study import SpecNet
+    from tfpt.frameworks.torch.cnn import SpecNet
     return SpecNet(CNN_WITHOUT_CONV2_RELU)

@@ -7,7 +7,7 @@ import pytest
 from tfpt.adapters import cnn
 from tfpt.compare import assert_close, compare
 from tfpt.frameworks.registry import TF, TORCH
-from tfpt.study.spec import CNN
+from tfpt.spec import CNN
 from tfpt.tolerances import tol
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]

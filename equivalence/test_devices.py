@@ -5,7 +5,7 @@ import pytest
 from fixtures.params import fw_device_params
 from tfpt.adapters import cnn
 from tfpt.compare import assert_close
-from tfpt.study.spec import CNN
+from tfpt.spec import CNN
 from tfpt.tolerances import tol
 
 

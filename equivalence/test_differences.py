@@ -8,7 +8,7 @@ from tfpt.arrays import softmax
 from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
 from tfpt.pair import get
-from tfpt.study.spec import MODELS, model_spec
+from tfpt.spec import MODELS, model_spec
 from tfpt.tolerances import tol
 
 PROOFS = {}

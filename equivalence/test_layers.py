@@ -4,7 +4,7 @@ import pytest
 
 from tfpt.adapters import cnn
 from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, native
-from tfpt.study.spec import CNN, MODELS, layer_table, model_spec, total_params
+from tfpt.spec import CNN, MODELS, layer_table, model_spec, total_params
 
 
 def _layer_cases():

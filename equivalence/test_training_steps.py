@@ -38,7 +38,7 @@ def run_both(mnist, steps, optimizers, matched=False):
 def sgd():
     import torch
 
-    from tfpt.frameworks.keras.study import keras
+    from tfpt.frameworks.keras.cnn import keras
     return lambda: keras.optimizers.SGD(learning_rate=0.01), lambda p: torch.optim.SGD(p, lr=0.01)
 
 

@@ -35,24 +35,24 @@ def _torch():
 # --------------------------------------------------------------------------------- the study's CNN
 
 def spec_keras():
-    from tfpt.frameworks.keras import study as keras_models
-    from tfpt.study.spec import CNN
+    from tfpt.frameworks.keras import cnn as keras_models
+    from tfpt.spec import CNN
     return keras_models.build_spec(CNN)
 
 
 def spec_torch():
-    from tfpt.frameworks.torch import study as torch_models
-    from tfpt.study.spec import CNN
+    from tfpt.frameworks.torch import cnn as torch_models
+    from tfpt.spec import CNN
     return torch_models.SpecNet(CNN)
 
 
 def study_keras():
-    from tfpt.frameworks.keras import study as keras_models
+    from tfpt.frameworks.keras import cnn as keras_models
     return keras_models.study_model()
 
 
 def study_torch():
-    from tfpt.frameworks.torch import study as torch_models
+    from tfpt.frameworks.torch import cnn as torch_models
     return torch_models.StudyNet()
 
 

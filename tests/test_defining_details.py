@@ -47,7 +47,7 @@ def raises_or_false(check, *args) -> bool:
 def run_keras_study_code(monkeypatch, module, epochs=3) -> dict:
     """Run study_code_keras.run with a fake model (records compile, fit, evaluate) on 64 uint8 images."""
     from tfpt.data import datasets
-    from tfpt.frameworks.keras import study as study_keras
+    from tfpt.frameworks.keras import cnn as study_keras
     calls: dict = {"fit": [], "epochs": 0}
 
     class Model:

@@ -72,7 +72,7 @@ def test_one_adam_step_matches_keras(keras_side, flax, adam, same):
 def test_the_study_model_as_written_matches_keras(keras_side, flax):
     """The study's softmax-headed CNN, written out in nnx, gives Keras' probabilities from Keras' weights."""
     from tfpt.adapters import cnn
-    from tfpt.study.spec import STUDY_KERAS
+    from tfpt.spec import STUDY_KERAS
     _, _, x, _ = keras_side
     study = cnn("tf").build(STUDY_KERAS, seed=0)
     got = flax.request("forward", flat(cnn("tf").get_weights(study)), x, pair="study")

@@ -166,8 +166,8 @@ def test_flop_formula_matches_torch_flop_counter():
     from torch.utils.flop_counter import FlopCounterMode
 
     from tfpt.adapters.workloads import flops, train_flops_per_image
-    from tfpt.frameworks.torch import study as study_torch
-    from tfpt.study.spec import CNN, forward_macs
+    from tfpt.frameworks.torch import cnn as study_torch
+    from tfpt.spec import CNN, forward_macs
     model = study_torch.build(CNN)
     x, y = torch.rand(4, 1, 28, 28), torch.randint(0, 10, (4,))
     with FlopCounterMode(display=False) as fwd:

@@ -30,7 +30,7 @@ CASES = [pytest.param("tf", "spec", marks=pytest.mark.tf, id="tf-spec"),
 def start(fw: str, pair: str, seed: int):
     """(spec, initial canonical weights) of `fw`'s model of `pair`, built with `seed`."""
     from tfpt.adapters import cnn
-    from tfpt.study.spec import model_spec
+    from tfpt.spec import model_spec
     spec = model_spec(pair, fw)
     return spec, cnn(fw).get_weights(cnn(fw).build(spec, seed=seed))
 

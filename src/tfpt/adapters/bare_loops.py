@@ -12,7 +12,7 @@ from tfpt.settings import STUDY
 def bare_torch(ds, seed):
     import torch
 
-    from tfpt.frameworks.torch.study import build
+    from tfpt.frameworks.torch.cnn import build
     from tfpt.frameworks.torch.train import make_loss, make_optimizer, native_loader, to_tensors
     x, y = to_tensors(ds.x_train, ds.y_train, STUDY)
     torch.manual_seed(seed)
@@ -29,7 +29,7 @@ def bare_torch(ds, seed):
 
 
 def bare_tf(ds, seed):
-    from tfpt.frameworks.keras.study import build, keras
+    from tfpt.frameworks.keras.cnn import build, keras
     from tfpt.frameworks.keras.train import make_loss, make_optimizer
     keras.utils.set_random_seed(seed)
     model = build()

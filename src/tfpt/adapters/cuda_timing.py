@@ -19,7 +19,7 @@ import numpy as np
 from tfpt import frameworks
 from tfpt.adapters import workloads
 from tfpt.settings import STUDY
-from tfpt.study.spec import CNN
+from tfpt.spec import CNN
 
 SUPPORTED = ("torch", "keras-torch")  # the frameworks that run on torch's CUDA (one allocator, one synchronize)
 QUANTITIES = ("step", "latency", "throughput")
@@ -62,7 +62,7 @@ def _keras_body(quantity: str, ds, device: str, seed: int, batch: int):
     """Keras on torch, as a user calls it: train_on_batch (which returns the loss as numpy: a device sync) and the
     model's plain call, on inputs already on the device."""
     torch = frameworks.import_torch()
-    from tfpt.frameworks.keras import study as study_keras
+    from tfpt.frameworks.keras import cnn as study_keras
     from tfpt.frameworks.keras.train import compile_study_settings
     keras = study_keras.keras
     place = "cuda" if device == "gpu" else "cpu"

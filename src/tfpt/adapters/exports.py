@@ -162,7 +162,7 @@ def build_for_export(fw: str, seed: int) -> tuple[object, np.ndarray]:
     """(model, example) for `export(fw, ...)`: the study's spec CNN built by `fw` from `seed` (untrained), and a
     batch of two zero images in the layout its artifacts declare."""
     from tfpt.adapters import cnn
-    from tfpt.study.spec import CNN
+    from tfpt.spec import CNN
     return cnn(fw).build(CNN, seed), to_layout(np.zeros((2, *CNN.input_shape), np.float32), image_layout(fw))
 
 

@@ -3,7 +3,7 @@
 Each `*_step` / `*_infer` returns the body `benchmark.pedantic` times, its state built outside the timing. The epoch
 is timed in a worker process holding one framework (tfpt.bench.epoch_worker), through the trainer's `epoch` call:
 the same measurement tfpt-compare reports; the machine's speed beside them is tfpt.adapters.yardstick. FLOP counts
-come from the spec (tfpt.study.spec), so the report can turn times into GFLOP/s.
+come from the spec (tfpt.spec), so the report can turn times into GFLOP/s.
 Optimizer, loss, input scaling and batch size come from the study's settings (tfpt.settings.STUDY) through the
 trainers' make_optimizer / make_loss, as in training.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfpt.settings import STUDY
-from tfpt.study.spec import CNN, forward_macs, layer_macs, train_flops_per_image  # noqa: F401  (re-exported)
+from tfpt.spec import CNN, forward_macs, layer_macs, train_flops_per_image  # noqa: F401  (re-exported)
 
 BATCH = STUDY.batch_size
 LATENCY_BATCH = 1
@@ -34,7 +34,7 @@ def torch_step(ds, device: str, seed: int, precision: str = "float32"):
     import torch
 
     from tfpt.adapters.devices import torch_device
-    from tfpt.frameworks.torch import study as torch_models
+    from tfpt.frameworks.torch import cnn as torch_models
     from tfpt.frameworks.torch.train import autocast, make_loss, make_optimizer, to_tensors
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -89,7 +89,7 @@ def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written"
     import torch
 
     from tfpt.adapters.devices import torch_device
-    from tfpt.frameworks.torch import study as torch_models
+    from tfpt.frameworks.torch import cnn as torch_models
     opts = TORCH_INFER_MODES[mode] if options is None else options
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -121,7 +121,7 @@ def torch_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written"
 
 def tf_step(ds, device: str, seed: int, precision: str = "float32"):
     from tfpt.adapters.devices import tf_device
-    from tfpt.frameworks.keras import study as keras_models
+    from tfpt.frameworks.keras import cnn as keras_models
     from tfpt.frameworks.keras.train import compile_study_settings
     keras_models.keras.utils.set_random_seed(seed)
     with keras_models.tf.device(tf_device(device)), keras_models.precision(precision):
@@ -138,7 +138,7 @@ def tf_step(ds, device: str, seed: int, precision: str = "float32"):
 
 def tf_infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
     from tfpt.adapters.devices import tf_device
-    from tfpt.frameworks.keras import study as keras_models
+    from tfpt.frameworks.keras import cnn as keras_models
     tf = keras_models.tf
     opts = TF_INFER_MODES[mode] if options is None else options
     keras_models.keras.utils.set_random_seed(seed)

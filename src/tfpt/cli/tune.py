@@ -27,7 +27,7 @@ from tfpt.cli.args import framework_list, int_at_least
 from tfpt.cli.exitcodes import INTERRUPTED, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.frameworks.registry import TF, TORCH
 from tfpt.procs import child_env
-from tfpt.study.spec import CNN, train_flops_per_image
+from tfpt.spec import CNN, train_flops_per_image
 
 CANDIDATES = {
     TORCH.id: {

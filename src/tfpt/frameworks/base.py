@@ -32,6 +32,7 @@ class Framework:
     seed_bits: int = 64                    # the widest seed its RNG takes
     hides: tuple[str, ...] = field(default=())  # extra modules hidden with it (torchvision beside torch)
     own_process: bool = False              # a native framework run in worker processes only (Flax: JAX)
+    folder: str | None = None              # its package, the same module names in each (tfpt.frameworks.keras)
 
     @property
     def in_process(self) -> bool:
@@ -50,6 +51,13 @@ class Framework:
         if path is None:
             raise ValueError(f"{self.name} has no {role.replace('_', ' ')} in this suite")
         return importlib.import_module(path)
+
+    def part(self, name: str):
+        """Import the module `name` of its folder (tfpt.frameworks.<folder>.<name>: every folder uses the same
+        names); imports the framework."""
+        if self.folder is None:
+            raise ValueError(f"{self.name} has no folder of modules in this suite")
+        return importlib.import_module(f"{self.folder}.{name}")
 
     def model(self, pair_models):
         """Its model of a built pair (tfpt.checks.pairs.PairModels)."""

@@ -13,23 +13,23 @@ _K, _T = "tfpt.frameworks.keras.", "tfpt.frameworks.torch."
 _KB = "tfpt.frameworks.keras_backend"
 
 TF = Framework("tf", "TensorFlow", KERAS_SIDE, ("tensorflow", "keras"), ("tensorflow", "keras"),
-               aliases=("tensorflow",), adapter=_K + "pair", trainer=_K + "train", cnn=_K + "study",
+               aliases=("tensorflow",), adapter=_K + "pair", trainer=_K + "train", cnn=_K + "cnn",
                study_code=_K + "study_code", formats=("savedmodel", "keras", "tflite", "onnx-tf"),
-               seed_bits=32, hides=("keras",))
+               seed_bits=32, hides=("keras",), folder=_K[:-1])
 TORCH = Framework("torch", "PyTorch", TORCH_SIDE, ("torch",), ("torch", "torchvision"),
-                  aliases=("pytorch",), adapter=_T + "pair", trainer=_T + "train", cnn=_T + "study",
+                  aliases=("pytorch",), adapter=_T + "pair", trainer=_T + "train", cnn=_T + "cnn",
                   study_code=_T + "study_code", formats=("torchscript", "exported-program", "onnx-torch"),
-                  hides=("torchvision",))
+                  hides=("torchvision",), folder=_T[:-1])
 KERAS_TORCH = Framework("keras-torch", "Keras on PyTorch", KERAS_SIDE, ("keras", "torch"), ("keras", "torch"),
                         keras_backend="torch", adapter=_KB, trainer=_K + "train",
-                        cnn=_K + "study", seed_bits=32)
+                        cnn=_K + "cnn", seed_bits=32, folder=_K[:-1])
 KERAS_JAX = Framework("keras-jax", "Keras on JAX", KERAS_SIDE, ("keras", "jax"), ("keras", "jax", "jaxlib"),
                       keras_backend="jax", adapter=_KB, trainer=_K + "train",
-                      cnn=_K + "study", seed_bits=32)
+                      cnn=_K + "cnn", seed_bits=32, folder=_K[:-1])
 
 FLAX = Framework("flax", "Flax NNX", KERAS_SIDE, ("flax", "jax", "optax"), ("flax", "jax", "jaxlib", "optax"),
                  own_process=True, adapter="tfpt.frameworks.flax", trainer="tfpt.frameworks.flax.train",
-                 cnn="tfpt.frameworks.flax.study", seed_bits=32)
+                 cnn="tfpt.frameworks.flax.cnn", seed_bits=32, folder="tfpt.frameworks.flax")
 
 REGISTRY: dict[str, Framework] = {fw.id: fw for fw in (TF, TORCH, KERAS_TORCH, KERAS_JAX, FLAX)}
 

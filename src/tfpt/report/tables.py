@@ -7,8 +7,8 @@ from pathlib import Path
 from tfpt import frameworks
 from tfpt.report.regressions import default_factors
 from tfpt.report.storage import variant
+from tfpt.spec import CNN, total_params
 from tfpt.stats import Estimate, bootstrap, verdict
-from tfpt.study.spec import CNN, total_params
 
 # The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
 STUDY = {"tf": {"acc": 99.14, "epoch_s": 11.19, "ram_gb": 1.7}, "torch": {"acc": 98.95, "epoch_s": 7.67, "ram_gb": 3.5}}

@@ -144,7 +144,7 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
     shared, from `initial_weights` (canonical, by layer), with `trainer_settings` (default: `settings`), and
     compare it with the reference of `settings`."""
     from tfpt.adapters import cnn, steps as fw_steps, trainer as _trainer
-    from tfpt.study.spec import CNN
+    from tfpt.spec import CNN
 
     settings = settings.changed(order="shared")
     trainer_settings = (trainer_settings or settings).changed(order="shared")

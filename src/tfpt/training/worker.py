@@ -38,7 +38,7 @@ from tfpt import frameworks
 from tfpt.adapters import devices
 from tfpt.data import datasets
 from tfpt.settings import EVAL_BATCH, RUN_MODES, STUDY_CODE
-from tfpt.study.spec import MODELS, model_spec, total_params
+from tfpt.spec import MODELS, model_spec, total_params
 from tfpt.training import serving
 
 PHASES = ("import", "data", "model", "train", "eval")  # the order a run passes them

@@ -1,5 +1,5 @@
 """Flax NNX, a native framework run in worker processes of its own (JAX never loads beside TensorFlow and PyTorch):
-its record's pieces live in this folder, `study.py` (the spec CNN and the study's CNN in nnx, loss, Optax Adam),
+its record's pieces live in this folder, `cnn.py` (the spec CNN and the study's CNN in nnx, loss, Optax Adam),
 `train.py` (the trainer tfpt-compare's worker runs) and `worker.py` (the check worker). This module imports no
 framework: `worker()` starts one check worker per process, which takes arrays in (weights in Keras' layout, a
 batch) and gives arrays back (every layer's output, the loss's gradients, the weights after one Adam step).

@@ -16,9 +16,9 @@ import numpy as np
 from flax import nnx
 
 from tfpt.data.datasets import Dataset
-from tfpt.frameworks.flax import study as flax_models
+from tfpt.frameworks.flax import cnn as flax_models
 from tfpt.settings import EVAL_BATCH, STUDY, TrainSettings
-from tfpt.study.spec import CNN
+from tfpt.spec import CNN
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order

@@ -33,9 +33,9 @@ def answer(req: dict) -> dict:
     from flax import nnx
 
     from tfpt.frameworks.base import KERAS_SIDE
-    from tfpt.frameworks.flax import study as cnn
+    from tfpt.frameworks.flax import cnn as cnn
     from tfpt.settings import STUDY, AdamSettings
-    from tfpt.study.spec import MODELS, param_layers
+    from tfpt.spec import MODELS, param_layers
 
     spec = MODELS[req.get("pair", "spec")][KERAS_SIDE]
     with np.load(req["in"]) as f:

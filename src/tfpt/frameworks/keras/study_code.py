@@ -13,9 +13,9 @@ import math
 from tfpt.data import datasets
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_keras as _keras
-from tfpt.frameworks.keras import study as keras_models
+from tfpt.frameworks.keras import cnn as keras_models
 from tfpt.frameworks.keras.train import _EpochClock
-from tfpt.study.spec import STUDY_KERAS
+from tfpt.spec import STUDY_KERAS
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, RunResult
 

@@ -19,9 +19,9 @@ import numpy as np
 from tfpt import frameworks
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_keras as _keras, import_tf
-from tfpt.frameworks.keras import study as keras_models
+from tfpt.frameworks.keras import cnn as keras_models
 from tfpt.settings import EVAL_BATCH, STUDY, TrainSettings
-from tfpt.study.spec import CNN
+from tfpt.spec import CNN
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order

@@ -13,7 +13,7 @@ import math
 
 from tfpt.data import datasets
 from tfpt.frameworks import import_torch
-from tfpt.frameworks.torch.study import StudyNet
+from tfpt.frameworks.torch.cnn import StudyNet
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, RunResult
 

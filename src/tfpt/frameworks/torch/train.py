@@ -11,9 +11,9 @@ import numpy as np
 
 from tfpt.data.datasets import Dataset
 from tfpt.frameworks import import_torch
-from tfpt.frameworks.torch import study as torch_models
+from tfpt.frameworks.torch import cnn as torch_models
 from tfpt.settings import EVAL_BATCH, STUDY, TrainSettings
-from tfpt.study.spec import CNN
+from tfpt.spec import CNN
 from tfpt.training.clock import Stamp, describe as clock_describe
 from tfpt.training.history import EpochLog, Progress, RunResult
 from tfpt.training.order import shared_order

@@ -1,4 +1,4 @@
-"""Keras side: the spec CNN built from `tfpt.study.spec`, the study's `Sequential` as written, and layer taps.
+"""Keras side: the spec CNN built from `tfpt.spec`, the study's `Sequential` as written, and layer taps.
 
 Works with Keras 3 (TF >= 2.16) and with tf.keras of Keras 2 (TF <= 2.15): only APIs common to both are used.
 """
@@ -11,7 +11,7 @@ import numpy as np
 
 from tfpt.convert.kinds import Kind
 from tfpt.frameworks import import_keras as _keras, import_tf, keras_on_tf
-from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec, param_layers
+from tfpt.spec import CNN, STUDY_KERAS, ModelSpec, param_layers
 
 tf = import_tf() if keras_on_tf() else None  # None in a Keras-on-torch or -JAX worker: Keras alone is imported
 keras = _keras()

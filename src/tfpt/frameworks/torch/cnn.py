@@ -1,4 +1,4 @@
-"""PyTorch side: the spec CNN built from `tfpt.study.spec`, the study's `nn.Module` as written, and layer taps.
+"""PyTorch side: the spec CNN built from `tfpt.spec`, the study's `nn.Module` as written, and layer taps.
 
 `layer_outputs` returns every spec layer's activation converted to the suite's one layout, channels-last
 (N, H, W, C) and Flatten in H, W, C order, so it compares directly with Keras.
@@ -12,7 +12,7 @@ import numpy as np
 from tfpt.convert.kinds import Kind
 from tfpt.convert.layers import conv_kernel_to_keras, conv_kernel_to_torch, dense_kernel_to_keras, dense_kernel_to_torch
 from tfpt.frameworks import import_torch
-from tfpt.study.spec import CNN, STUDY_TORCH, ModelSpec, flatten_source_shape, input_shape_of, param_layers
+from tfpt.spec import CNN, STUDY_TORCH, ModelSpec, flatten_source_shape, input_shape_of, param_layers
 
 torch = import_torch()
 nn = torch.nn

@@ -1,4 +1,4 @@
-"""Flax NNX side: the spec CNN built from `tfpt.study.spec`, the study's CNN as written in `nnx`, layer taps, the
+"""Flax NNX side: the spec CNN built from `tfpt.spec`, the study's CNN as written in `nnx`, layer taps, the
 loss and Adam of the study's settings, and weights in the canonical (Keras) layout. Imports JAX: only a Flax
 worker process loads this module.
 
@@ -20,7 +20,7 @@ from flax import nnx
 
 from tfpt.convert.kinds import Kind
 from tfpt.settings import STUDY, AdamSettings, TrainSettings
-from tfpt.study.spec import CNN, STUDY_KERAS, ModelSpec, input_shape_of, param_layers
+from tfpt.spec import CNN, STUDY_KERAS, ModelSpec, input_shape_of, param_layers
 
 FRAMEWORK = "flax"
 PROBABILITY_CLIP = 1e-7  # Keras' cross-entropy on probabilities clips them to [1e-7, 1 - 1e-7] before the log
@@ -34,7 +34,7 @@ def _activation(name: str | None):
 
 
 class SpecCNN(nnx.Module):
-    """Any spec of tfpt.study.spec as nnx layers, one attribute per parameter layer under its spec name."""
+    """Any spec of tfpt.spec as nnx layers, one attribute per parameter layer under its spec name."""
 
     def __init__(self, spec: ModelSpec, rngs: nnx.Rngs, dtype=None):
         _SPECS[spec.name] = spec
