@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tfpt.frameworks import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "tfpt"
 FRAMEWORKS = {"tensorflow", "keras", "tf_keras", "torch", "torchvision"}
@@ -16,20 +18,16 @@ MAY_IMPORT_FRAMEWORKS = ("adapters/", "frameworks/", "deploy.py")
 # Where a framework's name may be compared (`fw == "tf"`): the adapters and the framework records. Everywhere else
 # code asks the registry (tfpt.frameworks.registry) what a framework does instead of naming it.
 MAY_NAME_FRAMEWORKS = ("adapters/", "frameworks/")
-FRAMEWORK_NAMES = {"tf", "tensorflow", "torch", "pytorch", "keras-torch", "keras-jax", "jax"}
+# Every name a registered framework goes by (ids, aliases, Keras backends: tf, tensorflow, torch, pytorch,
+# keras-torch, keras-jax, jax, flax, and any framework registered later), read from the registry.
+FRAMEWORK_NAMES = registry.names()
 # Where a framework's name may be written as data (`for fw in ("tf", "torch")`, `("tf", "tuned")`, `{"torch": ...}`):
 # the framework code. Everywhere else the names come from the registry (`native()`, `REGISTRY`, `keras_backends()`,
 # `on_side`, `other`, a record's `id`). convert/ is framework code for now (its records say which side they are).
 FRAMEWORK_CODE = ("adapters/", "frameworks/", "convert/")
-# Files that still write framework names as data, with how many each may hold (the count may only fall). The first
-# three were being edited by other changes as this list was written: move their names to the registry, then drop
-# the entry.
-NAME_DATA_ALLOWED = {
-    "cli/compare.py": 2,     # STUDY: the study's published accuracies, keyed "tf" / "torch"
-    "report/tables.py": 12,  # STUDY's published figures, loops over ("tf", "torch"), a column's {"tensorflow": ...}
-    "report/html.py": 2,     # a loop over ("tf", "torch", "ratio"): the page's columns
-    "deploy.py": 1,          # PIP_NAME["tensorflow"]: pip's name of a runtime module (tensorflow-cpu), not an id
-}
+# Files that still write framework names as data, with how many each may hold (the count may only fall; none now:
+# the study's published figures, the report's columns and version labels come from the records).
+NAME_DATA_ALLOWED: dict[str, int] = {}
 # The repository's folders held to the same rule as the package: benchmarks, checks, pairs and their fixtures
 # iterate the registry too (the suite's own tests in tests/ may still name a framework).
 NAME_FREE_FOLDERS = ("benchmarks", "equivalence", "models", "fixtures")

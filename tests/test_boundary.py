@@ -2,6 +2,7 @@
 TensorFlow, Keras or torch; nothing in it imports this repository's folders; no import circle, whether the imports
 are at the top of a module or inside its functions."""
 from tests.boundary import (
+    FRAMEWORK_NAMES,
     NAME_DATA_ALLOWED,
     NAME_FREE_FOLDERS,
     boundary_violations,
@@ -98,3 +99,20 @@ def test_checker_catches_framework_names_written_as_data():
         "adapters/d.py": "X = ('tf', 'torch')\n", "convert/e.py": "Y = {'torch': 1}\n",
         "benchmarks/f.py": "@pytest.mark.parametrize('fw', ['tf', 'torch'])\ndef test(fw): pass\n"})
     assert found == {"cli/a.py": [1, 1, 3], "report/b.py": [1, 1, 2], "benchmarks/f.py": [1, 1]}
+
+
+def test_the_names_checked_are_the_registrys():
+    """Every id, alias and Keras backend of a registered framework is a name the checks look for (flax too), read
+    from the registry, so a framework registered later is covered without an edit here; a planted `"flax"` key and
+    a comparison with an alias are caught."""
+    from tfpt.frameworks import REGISTRY
+    assert {n for fw in REGISTRY.values() for n in (fw.id, *fw.aliases)} <= FRAMEWORK_NAMES
+    assert {"flax", "jax", "tensorflow", "pytorch"} <= FRAMEWORK_NAMES and "keras" not in FRAMEWORK_NAMES
+    assert name_data_outside_framework_code({"report/x.py": "COLUMNS = {'flax': 1}\n"}) == {"report/x.py": [1]}
+    assert name_branches({"cli/y.py": "ok = name != 'pytorch'\n"}) == ["cli/y.py:1"]
+
+
+def test_no_file_may_write_framework_names_as_data_any_more():
+    """The allow-list is empty: the study's figures, the report's columns and the version labels come from the
+    framework records."""
+    assert NAME_DATA_ALLOWED == {}

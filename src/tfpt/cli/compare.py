@@ -54,7 +54,6 @@ from tfpt.procs import child_env, thread_env
 from tfpt.settings import RUN_MODES, STUDY_CODE
 from tfpt.training.worker import PHASE_NAMES
 
-STUDY = {"tf": {"test_acc": 0.9914}, "torch": {"test_acc": 0.9895}}  # the study's published 5-epoch figures
 PAIR_NAMES = {"spec": "spec CNN", "study": "study as written"}
 
 
@@ -295,10 +294,10 @@ def table(runs: dict) -> str:
         row("parameters", lambda k: f"{first[k]['params']:,}"),
         row("version", lambda k: registry.get(first[k]["framework"]).versions(first[k]["versions"])),
     ]
-    if any(first[k]["framework"] in STUDY for k in keys):  # the study measured TensorFlow and PyTorch only
+    published = {k: registry.get(first[k]["framework"]).study("acc") for k in keys}  # its 5-epoch accuracy, %
+    if any(v is not None for v in published.values()):  # the study measured TensorFlow and PyTorch only
         lines.append(row("the study (5 epochs, its machine)",
-                         lambda k: f"{100 * STUDY[first[k]['framework']]['test_acc']:.2f} %"
-                         if first[k]["framework"] in STUDY else "-"))
+                         lambda k: f"{published[k]:.2f} %" if published[k] is not None else "-"))
     if summary["ratios"]:
         multi = len(pairs) > 1
         lines += ["", "| ratio of medians | " + ("pair | " if multi else "") + "figure | A / B [95 % CI] | verdict |",

@@ -4,7 +4,9 @@ which side of a ModelPair it runs (the Keras model or the PyTorch module) and ho
 or in a worker process of its own: a Keras backend is fixed per process).
 
 Nothing here imports a framework: checks, commands and report tables read these records instead of comparing a
-framework's name. Adding a framework is one record in tfpt.frameworks.registry (plus its adapter modules).
+framework's name. Adding a framework is one record in a `record.py` of its folder (tfpt.frameworks.<folder>.record,
+found by tfpt.frameworks.registry) or in the entry-point group `tfpt.frameworks` of another distribution; the
+modules of its folder follow the protocols of tfpt.frameworks.api.
 """
 from __future__ import annotations
 
@@ -33,6 +35,19 @@ class Framework:
     hides: tuple[str, ...] = field(default=())  # extra modules hidden with it (torchvision beside torch)
     own_process: bool = False              # a native framework run in worker processes only (Flax: JAX)
     folder: str | None = None              # its package, the same module names in each (tfpt.frameworks.keras)
+    short: str = ""                        # what a version label calls it ("TF 2.21.0 / torch 2.14.1"): name if ""
+    published: tuple[tuple[str, float], ...] = ()  # the study's published figures: ("acc", 99.14) in %, s, GB
+    rank: int = 100                        # its place in the registry's order (outside frameworks keep 100)
+
+    @property
+    def label(self) -> str:
+        """Its short name ("TF", "torch"), else its name."""
+        return self.short or self.name
+
+    def study(self, key: str) -> float | None:
+        """One of the study's published figures of it ("acc" %, "epoch_s" s, "ram_gb" GB), None where the study
+        did not measure it."""
+        return dict(self.published).get(key)
 
     @property
     def in_process(self) -> bool:

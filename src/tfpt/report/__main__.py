@@ -196,8 +196,8 @@ def main(argv=None) -> int:
           *gate_markdown(comparisons, a.factor, a.alpha, a.rss_bound),
           "\n## History (one series per version pair; x: the run's datetime)\n",
           *([f"![{t}]({name})" for t, name in zip(svgs, files, strict=True)] or ["(no runs to plot)"]),
-          "\n## Versions\n\nEach metric per TensorFlow / PyTorch combination (tox envs and plain runs); defaults "
-          "that differ between versions are listed.\n", version_table(runs, Path("reports")),
+          "\n## Versions\n\nEach metric per combination of framework versions (tox envs and plain runs); "
+          "defaults that differ between versions are listed.\n", version_table(runs, Path("reports")),
           measurements_section(Path("reports"))]
     page = html.page("Benchmark report", [
         ("TF vs PyTorch, and regressions", html.answers_html(fig, study, comparisons)

@@ -7,8 +7,22 @@ import math
 from datetime import datetime
 from html import escape
 
+from tfpt.frameworks import registry
 from tfpt.report.storage import variant
-from tfpt.report.tables import BASES_NOTE, NAMES, STUDY_ROWS, could_see, headline_verdicts, mde_span, regression_summary
+from tfpt.report.tables import (
+    BASES_NOTE,
+    NAMES,
+    STUDY_ROWS,
+    all_frameworks,
+    columns,
+    compared,
+    could_see,
+    headline_verdicts,
+    mde_span,
+    published_cells,
+    ratio_label,
+    regression_summary,
+)
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
@@ -50,13 +64,16 @@ def answers_html(fig: Figures, study: dict, comparisons) -> str:
     items = []
     for h in headline_verdicts(study):
         k, unit = f"study.{h['key']}", h["unit"]
-        ratio = (f"; TF / PyTorch {fig(k + '.ratio', study[k + '.ratio'], '{:.3g}')}"
+        ratio = (f"; {escape(ratio_label())} {fig(k + '.ratio', study[k + '.ratio'], '{:.3g}')}"
                  f"{_interval(fig, k + '.ratio', study)}" if k + ".ratio" in study else "")
-        items.append(f"<li><b>{escape(h['what'])}</b>: TensorFlow {fig(k + '.tf', study[k + '.tf'])} {unit}"
-                     f"{_interval(fig, k + '.tf', study)}, PyTorch {fig(k + '.torch', study[k + '.torch'])} {unit}"
-                     f"{_interval(fig, k + '.torch', study)}{ratio}: <b>{escape(h['verdict'])}</b></li>")
+        keys = [(fw, f"{k}.{fw.id}") for fw in all_frameworks() if f"{k}.{fw.id}" in study]
+        each = ", ".join(f"{escape(fw.name)} {fig(key, study[key])} {unit}{_interval(fig, key, study)}"
+                         for fw, key in keys)
+        items.append(f"<li><b>{escape(h['what'])}</b>: {each}{ratio}: <b>{escape(h['verdict'])}</b></li>")
     if not items:
-        items.append("<li><b>TF vs PyTorch</b>: no training or memory benchmark of both frameworks in these runs</li>")
+        a, b = compared()
+        items.append(f"<li><b>{escape(a.label)} vs {escape(b.name)}</b>: no training or memory benchmark of both "
+                     "frameworks in these runs</li>")
     said, worst, n = regression_summary(comparisons)
     if said == "not gated":
         items.append("<li><b>regressions: not gated</b>: only one run of each machine, versions and env so far</li>")
@@ -79,22 +96,25 @@ def _interval(fig: Figures, key: str, study: dict) -> str:
 
 
 def study_html(fig: Figures, study: dict) -> str:
-    rows = ["<tr><th></th><th>TensorFlow</th><th>PyTorch</th><th>TF / PyTorch</th><th>study: TF</th>"
-            "<th>study: PyTorch</th></tr>"]
-    for key, label, unit, s_tf, s_pt in STUDY_ROWS:
-        if f"study.{key}.tf" not in study and f"study.{key}.torch" not in study:
+    """The study's table: a column per framework measured (and each the study measured), the A / B ratio, the
+    study's published figures."""
+    shown = columns(study)
+    head = [fw.name for fw in shown] + [ratio_label()] + [f"study: {fw.name}" for fw in registry.studied()]
+    rows = ["<tr><th></th>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
+    for key, label, unit, published in STUDY_ROWS:
+        if not any(f"study.{key}.{fw.id}" in study for fw in shown):
             continue  # not measured in these runs: left out
         cells = []
-        for fw in ("tf", "torch", "ratio"):
-            k = f"study.{key}.{fw}"
-            if fw == "ratio" and key == "acc":
+        for col in [fw.id for fw in shown] + [None]:  # None: the ratio
+            k = f"study.{key}.{col or 'ratio'}"
+            if col is None and key == "acc":
                 cells.append("–")
             elif k in study:
-                cells.append(fig(k, study[k]) + (f" {unit}" if fw != "ratio" else "") + _interval(fig, k, study))
+                cells.append(fig(k, study[k]) + (f" {unit}" if col else "") + _interval(fig, k, study))
             else:
                 cells.append("not measured")
         rows.append(f"<tr><td>{escape(label)}</td>" + "".join(f"<td>{c}</td>" for c in cells)
-                    + f"<td>{escape(s_tf)}</td><td>{escape(s_pt)}</td></tr>")
+                    + "".join(f"<td>{escape(c)}</td>" for c in published_cells(published)) + "</tr>")
     if len(rows) == 1:
         return "<p>No training or memory benchmark in these runs: the study's table has nothing to show.</p>"
     return "<table>" + "".join(rows) + "</table>"

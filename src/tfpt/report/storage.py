@@ -24,9 +24,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tfpt.frameworks import registry
+
 
 def _str_or_none(value) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def version_label(versions: dict) -> str:
+    """'TF 2.21.0 / Keras 3.15.1 / torch 2.14.1': a version of every registered framework, in the registry's order
+    (tfpt.frameworks.registry.version_dists); the in-process frameworks' shown as '-' where unknown, the others
+    only where known."""
+    always = {fw.version_dist for fw in registry.native()}
+    return " / ".join(f"{label} {versions.get(d) or '-'}" for d, label in registry.version_dists()
+                      if d in always or versions.get(d))
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,10 @@ class Run:
 
     @property
     def versions(self) -> tuple:
+        """The version of each registered framework (registry.version_dists: TensorFlow, Keras, PyTorch, Flax), None
+        where the run did not save it."""
         info = self.info
-        return info.version("tensorflow"), info.version("torch")
+        return tuple(info.version(d) for d, _ in registry.version_dists())
 
     @property
     def machine_known(self) -> bool:
@@ -98,9 +111,9 @@ class Run:
 
     @property
     def pair_label(self) -> str:
-        tf, torch = self.versions
+        """'TF 2.21.0 / Keras 3.15.1 / torch 2.14.1 (env)': the run's framework versions and tox env."""
         env = self.info.tox_env
-        return f"TF {tf or '-'} / torch {torch or '-'}" + (f" ({env})" if env else "")
+        return version_label(dict(self.info.frameworks)) + (f" ({env})" if env else "")
 
     @property
     def label(self) -> str:

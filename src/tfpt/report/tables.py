@@ -5,14 +5,39 @@ import json
 from pathlib import Path
 
 from tfpt import frameworks
+from tfpt.frameworks import registry
 from tfpt.report.regressions import default_factors
-from tfpt.report.storage import variant
+from tfpt.report.storage import variant, version_label
 from tfpt.spec import CNN, total_params
 from tfpt.stats import Estimate, bootstrap, verdict
 
-# The study's published figures; the epoch time and RAM are from the paper it cites, on that paper's machine.
-STUDY = {"tf": {"acc": 99.14, "epoch_s": 11.19, "ram_gb": 1.7}, "torch": {"acc": 98.95, "epoch_s": 7.67, "ram_gb": 3.5}}
 NAMES = frameworks.NAMES
+
+
+def all_frameworks():
+    """Every registered framework, in the registry's order: the report has a column (or a row) for each it
+    measured."""
+    return tuple(registry.REGISTRY.values())
+
+
+def compared():
+    """The two frameworks of the headline ratio (A / B): the first two the study measured, TensorFlow and PyTorch
+    (their records hold its published figures; the epoch time and RAM are from the paper it cites, on that paper's
+    machine)."""
+    a, b = registry.studied()[:2]
+    return a, b
+
+
+def ratio_label() -> str:
+    """'TF / PyTorch'."""
+    a, b = compared()
+    return f"{a.label} / {b.name}"
+
+
+def columns(study: dict) -> list:
+    """The frameworks the study's table shows: those the study measured, and every other one these runs did."""
+    return [fw for fw in all_frameworks()
+            if fw.published or any(k.startswith("study.") and k.split(".")[2] == fw.id for k in study)]
 
 
 def _find(runs, quantity, fw, device="cpu", mode="as-written"):
@@ -47,7 +72,7 @@ def study_figures(runs) -> dict:
     out: dict = {}
     for row, q, mode in (("epoch_s", "epoch", "as-written"), ("tuned_epoch_s", "epoch", "tuned"),
                          ("bf16_epoch_s", "epoch", "tuned-bf16")):
-        bench = {fw: find(q, fw, mode) for fw in ("tf", "torch")}
+        bench = {fw.id: find(q, fw.id, mode) for fw in all_frameworks()}
         for fw, b in bench.items():
             if b:
                 out[f"study.{row}.{fw}"] = b["stats"]["median"]
@@ -58,18 +83,20 @@ def study_figures(runs) -> dict:
                 ci = bootstrap(b["stats"].get("data"))
                 if ci:
                     out[f"study.{row}.{fw}.lo"], out[f"study.{row}.{fw}.hi"] = ci
-        if bench["tf"] and bench["torch"]:
-            out[f"study.{row}.ratio"] = bench["tf"]["stats"]["median"] / bench["torch"]["stats"]["median"]
-            ci = bootstrap(bench["tf"]["stats"].get("data"), bench["torch"]["stats"].get("data"))
+        top, bottom = (bench[fw.id] for fw in compared())
+        if top and bottom:
+            out[f"study.{row}.ratio"] = top["stats"]["median"] / bottom["stats"]["median"]
+            ci = bootstrap(top["stats"].get("data"), bottom["stats"].get("data"))
             if ci:
                 out[f"study.{row}.ratio.lo"], out[f"study.{row}.ratio.hi"] = ci
-    mem = {fw: find("memory", fw) for fw in ("tf", "torch")}
+    mem = {fw.id: find("memory", fw.id) for fw in all_frameworks()}
     for fw, b in mem.items():
         if b:
             out[f"study.rss_gb.{fw}"] = b["extra_info"]["peak_rss_mb"] / 1024
-    if mem["tf"] and mem["torch"]:
-        out["study.rss_gb.ratio"] = out["study.rss_gb.tf"] / out["study.rss_gb.torch"]
-    for fw in ("tf", "torch"):
+    a, b_ = compared()
+    if mem[a.id] and mem[b_.id]:
+        out["study.rss_gb.ratio"] = out[f"study.rss_gb.{a.id}"] / out[f"study.rss_gb.{b_.id}"]
+    for fw in mem:
         bf16, f32 = find("epoch", fw, "tuned-bf16"), find("epoch", fw, "tuned")
         if bf16 and f32 and f32["stats"]["median"] > 0:  # bf16 against float32, same run where both are
             out[f"study.bf16_speedup.{fw}"] = f32["stats"]["median"] / bf16["stats"]["median"]
@@ -80,22 +107,37 @@ def study_figures(runs) -> dict:
     return out
 
 
-STUDY_ROWS = (  # (row key, label, unit, study TF, study PyTorch)
-    ("acc", "test accuracy after 1 epoch", "%", "99.14 % (5 ep.)", "98.95 % (5 ep.)"),
-    ("epoch_s", "median seconds per epoch", "s", "11.19 s", "7.67 s (ratio 1.46)"),
-    ("tuned_epoch_s", "median seconds per epoch, tuned mode", "s", "", ""),
-    ("bf16_epoch_s", "median seconds per epoch, tuned, bfloat16 mixed precision", "s", "", ""),
-    ("bf16_speedup", "bfloat16 speed-up (tuned float32 epoch ÷ bf16 epoch)", "×", "", ""),
-    ("rss_gb", "peak RSS (own process)", "GB", "1.7 GB", "3.5 GB (ratio 0.49)"),
+STUDY_ROWS = (  # (row key, label, unit, the study's published figure: (its key in the records, format, ratio?))
+    ("acc", "test accuracy after 1 epoch", "%", ("acc", "{:.2f} % (5 ep.)", False)),
+    ("epoch_s", "median seconds per epoch", "s", ("epoch_s", "{:.2f} s", True)),
+    ("tuned_epoch_s", "median seconds per epoch, tuned mode", "s", None),
+    ("bf16_epoch_s", "median seconds per epoch, tuned, bfloat16 mixed precision", "s", None),
+    ("bf16_speedup", "bfloat16 speed-up (tuned float32 epoch ÷ bf16 epoch)", "×", None),
+    ("rss_gb", "peak RSS (own process)", "GB", ("ram_gb", "{:.1f} GB", True)),
 )
 
 
-# The headline figures a report answers first: (row key, what, TF / PyTorch above 1 means, below 1 means).
+def published_cells(published) -> list[str]:
+    """The study's figure of a STUDY_ROWS row for each framework it measured ("11.19 s", "7.67 s (ratio 1.46)":
+    the ratio A / B on B's cell), "" where it published none."""
+    studied = registry.studied()
+    if published is None:
+        return ["" for _ in studied]
+    key, fmt, with_ratio = published
+    values = [fw.study(key) for fw in studied]
+    cells = [fmt.format(v) if v is not None else "" for v in values]
+    if with_ratio and len(values) > 1 and values[0] and values[1]:
+        cells[1] += f" (ratio {values[0] / values[1]:.2f})"
+    return cells
+
+
+# The headline figures a report answers first: (row key, what, the word for the better one: a ratio A / B above 1
+# (TensorFlow / PyTorch) says B is it, below 1 says A is).
 HEADLINES = (
-    ("epoch_s", "epoch time, as written", "PyTorch faster", "TensorFlow faster"),
-    ("tuned_epoch_s", "epoch time, tuned", "PyTorch faster", "TensorFlow faster"),
-    ("bf16_epoch_s", "epoch time, tuned bfloat16", "PyTorch faster", "TensorFlow faster"),
-    ("rss_gb", "peak RSS", "PyTorch smaller", "TensorFlow smaller"),
+    ("epoch_s", "epoch time, as written", "faster"),
+    ("tuned_epoch_s", "epoch time, tuned", "faster"),
+    ("bf16_epoch_s", "epoch time, tuned bfloat16", "faster"),
+    ("rss_gb", "peak RSS", "smaller"),
 )
 UNITS = {"epoch_s": "s", "tuned_epoch_s": "s", "bf16_epoch_s": "s", "rss_gb": "GB", "acc": "%"}
 
@@ -105,17 +147,19 @@ def headline_verdicts(study: dict) -> list[dict]:
     keys of its TF, PyTorch and ratio figures (`study.<key>.tf` ...), the verdict called only where the ratio's
     bootstrap interval excludes 1; accuracy is stated, with no verdict (one evaluation per framework)."""
     out = []
-    for key, what, above, below in HEADLINES:
+    a, b = compared()
+    for key, what, word in HEADLINES:
+        above, below = f"{b.name} {word}", f"{a.name} {word}"
         ratio = study.get(f"study.{key}.ratio")
         if ratio is None:
             continue
         est = Estimate(ratio, study.get(f"study.{key}.ratio.lo"), study.get(f"study.{key}.ratio.hi"), 0)
-        flags = [f"{NAMES[fw]}: {study[f'study.{key}.{fw}.idle']} of {study[f'study.{key}.{fw}.rounds']} rounds "
-                 "idle" for fw in ("tf", "torch") if f"study.{key}.{fw}.idle" in study]
+        flags = [f"{fw.name}: {study[f'study.{key}.{fw.id}.idle']} of {study[f'study.{key}.{fw.id}.rounds']} "
+                 "rounds idle" for fw in compared() if f"study.{key}.{fw.id}.idle" in study]
         said = verdict(est, above, below, flags) if key != "rss_gb" else \
             (verdict(est, above, below) if est.lo is not None else "one sample per framework, no interval")
         out.append({"key": key, "what": what, "unit": UNITS[key], "verdict": said})
-    if "study.acc.tf" in study and "study.acc.torch" in study:
+    if all(f"study.acc.{fw.id}" in study for fw in compared()):
         out.append({"key": "acc", "what": "test accuracy", "unit": "%",
                     "verdict": "one evaluation per framework, no interval"})
     return out
@@ -144,11 +188,13 @@ def answers_markdown(study: dict, comparisons) -> str:
     lines = []
     for h in headline_verdicts(study):
         k, unit = f"study.{h['key']}", h["unit"]
-        ratio = f"; TF / PyTorch {_value(study, k + '.ratio', '')}" if k + ".ratio" in study else ""
-        lines.append(f"- **{h['what']}**: TensorFlow {_value(study, k + '.tf', unit)}, PyTorch "
-                     f"{_value(study, k + '.torch', unit)}{ratio}: {h['verdict']}")
+        ratio = f"; {ratio_label()} {_value(study, k + '.ratio', '')}" if k + ".ratio" in study else ""
+        each = ", ".join(f"{fw.name} {_value(study, f'{k}.{fw.id}', unit)}" for fw in all_frameworks()
+                         if f"{k}.{fw.id}" in study)
+        lines.append(f"- **{h['what']}**: {each}{ratio}: {h['verdict']}")
     if not lines:
-        lines.append("- **TF vs PyTorch**: no training or memory benchmark of both frameworks in these runs "
+        a, b = compared()
+        lines.append(f"- **{a.label} vs {b.name}**: no training or memory benchmark of both frameworks in these runs "
                      "(`pytest benchmarks -k \"epoch or memory\" --benchmark-autosave` adds them)")
     said, worst, n = regression_summary(comparisons)
     if said == "not gated":
@@ -177,17 +223,21 @@ def study_table(runs) -> str:
             return "not measured" if unit else "-"
         ci = f" [{f[key + '.lo']:.4g}, {f[key + '.hi']:.4g}]" if key + ".lo" in f else ""
         return f"{f[key]:.4g}{' ' + unit if unit else ''}{ci}"
-    rows = ["| | TensorFlow | PyTorch | TF / PyTorch | study: TF | study: PyTorch |", "|---|---|---|---|---|---|"]
-    for key, label, unit, s_tf, s_pt in STUDY_ROWS:
-        if f"study.{key}.tf" not in f and f"study.{key}.torch" not in f:
+    shown, studied = columns(f), registry.studied()
+    head = [fw.name for fw in shown] + [ratio_label()] + [f"study: {fw.name}" for fw in studied]
+    rows = ["| | " + " | ".join(head) + " |", "|---|" + "---|" * len(head)]
+    for key, label, unit, published in STUDY_ROWS:
+        if not any(f"study.{key}.{fw.id}" in f for fw in shown):
             continue
         ratio = cell(f"study.{key}.ratio") if key != "acc" else "-"
-        rows.append(f"| {label} | {cell(f'study.{key}.tf', unit)} | {cell(f'study.{key}.torch', unit)} | {ratio} "
-                    f"| {s_tf} | {s_pt} |")
-    rows.append(f"| parameters | {total_params(CNN):,} | {total_params(CNN):,} | 1.00 | | |")
-    tf, torch = runs[-1].versions
-    keras = runs[-1].info.version("keras") or "?"
-    rows.append(f"| version | TF {tf or '?'} / Keras {keras} | torch {torch or '?'} | | | |")
+        rows.append(f"| {label} | " + " | ".join([*(cell(f"study.{key}.{fw.id}", unit) for fw in shown), ratio,
+                                                  *published_cells(published)]) + " |")
+    blank = [""] * len(studied)
+    rows.append("| parameters | " + " | ".join([*(f"{total_params(CNN):,}" for _ in shown), "1.00", *blank]) + " |")
+    installed = dict(runs[-1].info.frameworks)
+    rows.append("| version | " + " | ".join([*(" / ".join(f"{lb} {installed.get(d) or '?'}" for d, lb
+                                                           in registry.version_dists() if d in fw.distributions)
+                                               for fw in shown), "", *blank]) + " |")
     return "\n".join(rows) + "\n\nIntervals: bootstrap 95 % of the median from the saved rounds (3 or more)."
 
 
@@ -295,7 +345,7 @@ def _figure_rows() -> list[tuple]:
             rows.append((f"forward max abs diff, spec, {backend.name} {against}",
                          f"keras backend {backend.id} pair spec forward max |Δ|",
                          lambda f, a=against: f"{f[a]:.2g}", f"an object with a number under {against!r}"))
-    for fw in frameworks.FRAMEWORKS:
+    for fw in frameworks.ALL:
         rows.append((f"MNIST 1 epoch {NAMES[fw]}", f"mnist 1 epoch {fw}", lambda f: f"{100 * f['test_acc']:.2f} %",
                      "an object with test_acc, a number"))
     return rows
@@ -379,16 +429,14 @@ def measurements_section(folder: Path) -> str:
     from tfpt.adapters.defaults import KEYS
     d = _defaults(figures)
     if d:
-        order = [f for f in frameworks.FRAMEWORKS if f in d]
+        order = [f for f in frameworks.ALL if f in d]
         lines += ["\n### Defaults audit\n", "| default | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
         lines += [f"| {k} | " + " | ".join(str(d[f].get(k)) for f in order) + " |" for k in KEYS]
     return "\n".join(lines)
 
 
 def _label(versions: dict, env: str | None) -> str:
-    keras = f" / Keras {versions['keras']}" if versions.get("keras") else ""
-    return (f"TF {versions.get('tensorflow', '-')}{keras} / torch {versions.get('torch', '-')}"
-            + (f" ({env})" if env else ""))
+    return version_label(versions) + (f" ({env})" if env else "")
 
 
 def version_table(runs, folder: Path) -> str:
@@ -406,16 +454,16 @@ def version_table(runs, folder: Path) -> str:
                     and variant(e) == "as-written"):
                 value = e["peak_rss_mb"] if e["quantity"] == "memory" else b["stats"]["median"]
                 cols[key]["bench"][(e["quantity"], e["framework"])] = value
+    dists = [d for d, _ in registry.version_dists()]
     for env, doc in load_measurements(folder).items():
         v = doc["versions"]
-        key = (v.get("tensorflow"), v.get("torch"))
+        key = tuple(v.get(d) for d in dists)
         col = cols.setdefault(key, {"env": env if env != "main" else None, "bench": {}, "fig": {}})
-        col["fig"], col["keras"] = doc["figures"], v.get("keras")
+        col["fig"] = doc["figures"]
     if not cols:
         return "No runs."
-    keys = sorted(cols, key=lambda k: (str(k[0]), str(k[1])))
-    head = "| metric | " + " | ".join(_label({"tensorflow": k[0], "torch": k[1], "keras": cols[k].get("keras")},
-                                             cols[k]["env"]) for k in keys) + " |"
+    keys = sorted(cols, key=lambda k: tuple(map(str, k)))
+    head = "| metric | " + " | ".join(_label(dict(zip(dists, k, strict=True)), cols[k]["env"]) for k in keys) + " |"
     rows = [head, "|---|" + "---|" * len(keys)]
     peaks = [cols[k]["bench"].get(("peak", "machine")) for k in keys]
     if any(v is not None for v in peaks):
@@ -424,7 +472,7 @@ def version_table(runs, folder: Path) -> str:
     units = {"epoch": ("s", 1), "step": ("ms", 1e3), "latency": ("ms", 1e3), "throughput": ("ms", 1e3),
              "memory": ("MiB", 1)}
     for q, (unit, scale) in units.items():
-        for fw in frameworks.FRAMEWORKS:
+        for fw in frameworks.ALL:
             vals = [cols[k]["bench"].get((q, fw)) for k in keys]
             if any(v is not None for v in vals):
                 cells = [f"{v * scale:.{4 if unit == 'MiB' else 3}g}" if v is not None else "-" for v in vals]
@@ -437,7 +485,7 @@ def version_table(runs, folder: Path) -> str:
         rows.append(f"| {label} | " + " | ".join(fig(k, name, cell) for k in keys) + " |")
     rows = [r for r in rows if set(r.strip("|").split("|")[1:]) != {" - "}]  # not measured in any run: left out
     from tfpt.adapters.defaults import KEYS
-    for fw in frameworks.FRAMEWORKS:
+    for fw in frameworks.ALL:
         per = [_defaults(cols[k]["fig"]).get(fw) for k in keys]
         known = [p for p in per if p]
         for name in KEYS:
