@@ -7,8 +7,10 @@ the framework is not installed.
     train.py       Trainer       the study's training: prepare, one timed epoch, evaluation, the serving call
     cnn.py         CNNBuilders   the spec CNN and the study's CNN as written: build, weights, per-layer outputs
     study_code.py  StudyCode     the study's own code, as written
-    bench.py, export.py, formats.py, steps.py, devices.py, loops.py, order.py, cuda.py, weight_files.py:
-                   BenchBodies, Exporter, Formats, Steps, Devices, BareLoop, NativeOrder, CudaBodies, WeightFiles
+    bench.py, export.py, formats.py, steps.py, devices.py, loops.py, order.py, cuda.py, weight_files.py,
+    defaults.py:
+                   BenchBodies, Exporter, Formats, Steps, Devices, BareLoop, NativeOrder, CudaBodies, WeightFiles,
+                   Defaults
 
 A folder need not have every module (Flax: train.py and cnn.py); each module it has, and each its record names,
 must follow its protocol. `conformance(fw)` lists what does not, one line each naming the module and the function.
@@ -162,6 +164,16 @@ class CudaBodies(Protocol):
     def body(self, quantity: str, ds: Any, device: str, seed: int, batch: int) -> Any: ...
 
 
+class Defaults(Protocol):
+    """defaults.py: its defaults for the defaults audit (tfpt.checks.defaults): what it pins, read live."""
+
+    PINNED: dict
+
+    def header(self, versions: dict) -> str: ...
+
+    def defaults(self) -> dict: ...
+
+
 class WeightFiles(Protocol):
     """weight_files.py: a model's weights read from and written to the framework's own weights file."""
 
@@ -174,7 +186,7 @@ class WeightFiles(Protocol):
 PROTOCOLS: dict[str, type] = {"pair": PairAdapter, "train": Trainer, "cnn": CNNBuilders, "study_code": StudyCode,
                               "bench": BenchBodies, "export": Exporter, "formats": Formats, "steps": Steps,
                               "devices": Devices, "loops": BareLoop, "order": NativeOrder, "cuda": CudaBodies,
-                              "weight_files": WeightFiles}
+                              "weight_files": WeightFiles, "defaults": Defaults}
 ROLES = {"adapter": "pair", "trainer": "train", "cnn": "cnn", "study_code": "study_code"}
 
 
