@@ -6,9 +6,9 @@ import pytest
 
 from fixtures.machine import images
 from tfpt import frameworks
-from tfpt.adapters.yardstick import Yardstick
 from tfpt.bench.epoch_worker import EpochWorker
 from tfpt.bench.planted import slowed
+from tfpt.bench.yardstick import Yardstick
 
 
 @pytest.fixture

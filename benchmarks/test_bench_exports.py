@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tfpt import deploy
-from tfpt.adapters import exports, workloads
+from tfpt.adapters import exports
+from tfpt.bench import workloads
 
 pytestmark = pytest.mark.benchmark
 QUANTITIES = {"export-latency": (workloads.LATENCY_BATCH, 200, workloads.LATENCY_SETTLE),

@@ -3,8 +3,8 @@ import pytest
 
 from fixtures.machine import accuracy_bound
 from fixtures.params import fw_device_params
-from tfpt.adapters import workloads
-from tfpt.bench import planted
+from tfpt import frameworks
+from tfpt.bench import planted, workloads
 from tfpt.bench.epoch_worker import EpochWorker
 from tfpt.training import clock
 
@@ -50,7 +50,7 @@ def test_epoch(fw, device, mode, benchmark, timed, describe, seed, pytestconfig,
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 @pytest.mark.parametrize("fw, device", fw_device_params())
 def test_step(fw, device, dtype, timed, describe, mnist, seed):
-    body = workloads.STEP[fw](mnist, device, seed, dtype)
+    body = frameworks.get(fw).part("bench").step(mnist, device, seed, dtype)
     body()  # first call builds graphs / allocates; not what a step costs
     timed(body, rounds=50, warmup_rounds=5, device=device)
     describe(fw, device, "step", workloads.flops("step"), batch=workloads.BATCH, dtype=dtype)

@@ -97,8 +97,9 @@ def test_adam_default_epsilons_differ():
 @pytest.mark.tf
 @pytest.mark.torch
 def test_native_shuffles_differ():
-    from tfpt.adapters.native_order import native_first_batch
-    assert not np.array_equal(native_first_batch("tf", seed=0), native_first_batch("torch", seed=0))
+    from tfpt import frameworks
+    tf_order, torch_order = frameworks.get("tf").part("order"), frameworks.get("torch").part("order")
+    assert not np.array_equal(tf_order.first_batch(seed=0), torch_order.first_batch(seed=0))
 
 
 def test_every_difference_has_a_proof():

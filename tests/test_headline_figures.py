@@ -165,7 +165,7 @@ def test_flop_formula_matches_torch_flop_counter():
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from tfpt.adapters.workloads import flops, train_flops_per_image
+    from tfpt.bench.workloads import flops, train_flops_per_image
     from tfpt.frameworks.torch import cnn as study_torch
     from tfpt.spec import CNN, forward_macs
     model = study_torch.build(CNN)

@@ -3,7 +3,7 @@ forward tolerance (the benchmarks time both; a faster path that changed the math
 import numpy as np
 import pytest
 
-from tfpt.adapters import workloads
+from tfpt import frameworks
 from tfpt.compare import assert_close
 from tfpt.tolerances import tol
 
@@ -11,7 +11,7 @@ FRAMEWORKS = [pytest.param("tf", marks=pytest.mark.tf), pytest.param("torch", ma
 
 
 def _outputs(fw, mnist, mode, options=None, batch=7):
-    return np.asarray(workloads.INFER[fw](mnist, "cpu", 3, batch, mode, options)())
+    return np.asarray(frameworks.get(fw).part("bench").infer(mnist, "cpu", 3, batch, mode, options)())
 
 
 @pytest.mark.parametrize("batch", [1, 7])  # TensorFlow's tuned call compiles with XLA at batch 1 only
@@ -26,5 +26,5 @@ def test_tuned_inference_matches_as_written(fw, batch, mnist, measurements):
 def test_tuned_inference_check_catches_other_weights(fw, mnist):
     """Negative control: a model built from another seed is far outside the tolerance."""
     plain = _outputs(fw, mnist, "as-written")
-    other = np.asarray(workloads.INFER[fw](mnist, "cpu", 4, 7, "tuned")())
+    other = np.asarray(frameworks.get(fw).part("bench").infer(mnist, "cpu", 4, 7, "tuned")())
     assert np.abs(plain - other).max() > 100 * tol("forward").atol

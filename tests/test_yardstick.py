@@ -1,6 +1,6 @@
 """The benchmarks' drift clock: sampled every `every`-th timed round, and for sub-millisecond bodies followed by
 untimed calls that put the next round back on the steady state."""
-from tfpt.adapters.yardstick import Yardstick
+from tfpt.bench.yardstick import Yardstick
 
 
 def test_settled_setup_samples_every_nth_round_and_runs_the_body_after_each_sample_only():

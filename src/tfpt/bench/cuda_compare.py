@@ -1,5 +1,5 @@
 """The spec CNN on CUDA beside the CPU, one process per framework and device: training step, batch-1 latency and
-large-batch throughput with synchronised timing and peak device memory (tfpt.adapters.cuda_timing), as a table and
+large-batch throughput with synchronised timing and peak device memory (tfpt.frameworks.torch.cuda), as a table and
 a JSON; what `scripts/gpu-check` runs on a lent GPU machine.
 
 `python -m tfpt.bench.cuda_compare --out DIR [--frameworks torch,keras-torch] [--devices gpu,cpu] [--quick]`
@@ -33,8 +33,9 @@ def side_name(fw: str, device: str) -> str:
 
 def worker_main(fw: str, device: str, out: Path, quick: bool, seed: int) -> int:
     """In the worker process: measure and write the JSON (the answer's one file)."""
-    from tfpt.adapters import cuda_timing
-    result = cuda_timing.measure(fw, device, cuda_timing.QUICK if quick else cuda_timing.Plan(), seed)
+    from tfpt.bench import cuda_timing
+    from tfpt.frameworks.torch.cuda import measure  # every side runs on torch's CUDA; its bodies are fw's folder's
+    result = measure(fw, device, cuda_timing.QUICK if quick else cuda_timing.Plan(), seed)
     out.write_text(json.dumps(result))
     return OK
 
@@ -129,7 +130,7 @@ def compare(fws: list[str], devices: list[str], quick: bool, seed: int, timeout:
 
 
 def parser() -> Parser:
-    from tfpt.adapters.cuda_timing import SUPPORTED
+    from tfpt.frameworks.torch.cuda import SUPPORTED
     p = Parser(prog=PROG, description=__doc__, formatter_class=Formatter, epilog=epilog(OK, USAGE, RUNTIME))
     p.add_argument("--out", type=Path, help="folder for cuda-compare.json (created; an existing file there is "
                    "refused, never overwritten)")
@@ -146,7 +147,7 @@ def parser() -> Parser:
 
 @procs.interruptible(PROG)
 def main(argv=None) -> int:
-    from tfpt.adapters.cuda_timing import SUPPORTED
+    from tfpt.frameworks.torch.cuda import SUPPORTED
     a = parser().parse_args(argv)
     if a.worker:
         return worker_main(a.worker[0], a.worker[1], a.json, a.quick, a.seed)

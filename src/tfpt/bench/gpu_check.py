@@ -158,7 +158,7 @@ def _write(path: Path, text: str) -> None:
 def main(argv=None) -> int:
     a = parser().parse_args(argv)
     if a.what == "device":
-        from tfpt.adapters.cuda_timing import device_info
+        from tfpt.frameworks.torch.cuda import device_info
         _write(a.json, json.dumps(device_info(), indent=1))
         return OK
     if a.what == "carry-data":

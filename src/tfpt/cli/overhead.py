@@ -17,7 +17,6 @@ import sys
 import time
 
 from tfpt import frameworks, procs
-from tfpt.adapters.bare_loops import bare_loop
 from tfpt.cli.args import int_at_least
 from tfpt.cli.exitcodes import OK, RUNTIME, USAGE, Formatter, Parser, epilog
 from tfpt.data import datasets
@@ -36,7 +35,7 @@ def main(argv=None) -> int:
     p.add_argument("--framework", choices=frameworks.FRAMEWORKS, required=True, help="which framework's loop")
     p.add_argument("--repeats", type=int_at_least(1), default=2, help="interleaved repeats of each loop")
     a = p.parse_args(argv)
-    bare = bare_loop(a.framework)
+    bare = frameworks.get(a.framework).part("loops").bare  # PyTorch's imports torch first (tfpt.frameworks)
     ds = datasets.load("mnist")
     bare(ds, 0)  # warm-up: one-time kernel and graph set-up
     runs = {"bare": lambda i: bare(ds, i), "as-written": lambda i: suite(a.framework, ds, i),

@@ -2,7 +2,7 @@
 the evidence behind the TUNED tables of the two trainers (tfpt.frameworks.torch.train, tfpt.frameworks.keras.train).
 
     python -m tfpt.cli.tune [--epochs 2] [--frameworks tf,torch]
-    python -m tfpt.cli.tune --inference [--rounds 7]      # the inference candidates (tfpt.adapters.workloads)
+    python -m tfpt.cli.tune --inference [--rounds 7]      # the inference candidates (tfpt.frameworks.<folder>.bench)
 
 Prints per configuration the seconds of each epoch (the first includes one-time tracing/compilation), the
 achieved GFLOP/s of the last epoch and its % of a float32 matmul peak measured in this process just before.
@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 
 from tfpt import frameworks, procs
-from tfpt.adapters.workloads import TF_INFER_MODES, XLA_ALWAYS
 from tfpt.cli.args import framework_list, int_at_least
 from tfpt.cli.exitcodes import INTERRUPTED, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
 from tfpt.frameworks.registry import TF, TORCH
 from tfpt.procs import child_env
 from tfpt.spec import CNN, train_flops_per_image
+
+TF_BENCH = TF.part("bench")  # TensorFlow's inference modes (tfpt.frameworks.keras.bench; imports no framework)
 
 CANDIDATES = {
     TORCH.id: {
@@ -54,10 +55,10 @@ INFERENCE = {
               "freeze + channels_last": {"freeze": True, "channels_last": True},
               "torch.compile": {"compile": True}},
     TF.id: {"as-written (eager)": {}, "tf.function": {"function": True},
-           "tf.function + XLA": {"function": True, "xla_max_batch": XLA_ALWAYS},
+           "tf.function + XLA": {"function": True, "xla_max_batch": TF_BENCH.XLA_ALWAYS},
            "concrete function": {"function": True, "concrete": True},
-           "concrete function + XLA": {"function": True, "concrete": True, "xla_max_batch": XLA_ALWAYS},
-           "the suite's tuned mode": TF_INFER_MODES["tuned"]},  # PyTorch's is "TorchScript trace + freeze"
+           "concrete function + XLA": {"function": True, "concrete": True, "xla_max_batch": TF_BENCH.XLA_ALWAYS},
+           "the suite's tuned mode": TF_BENCH.INFER_MODES["tuned"]},  # PyTorch's is "TorchScript trace + freeze"
 }
 
 
@@ -67,12 +68,13 @@ def inference_rounds(fw: str, rounds: int, only: list | None = None) -> list[dic
 
     from tfpt import frameworks
     frameworks.torch_first()  # the yardstick is torch's multiply; torch before TensorFlow (tfpt.frameworks)
-    from tfpt.adapters.workloads import INFER, flops
-    from tfpt.adapters.yardstick import matmul_peak
+    from tfpt.bench.workloads import flops
+    from tfpt.bench.yardstick import matmul_peak
     from tfpt.data.datasets import synthetic
+    infer = frameworks.get(fw).part("bench").infer
     ds, out, (peak_body, peak_flop) = synthetic(n_train=64, n_test=1024, seed=0), [], matmul_peak()
     for batch, calls in ((1, 200), (1024, 2)):
-        bodies = {label: INFER[fw](ds, "cpu", 0, batch, "as-written", opts) for label, opts in INFERENCE[fw].items()
+        bodies = {label: infer(ds, "cpu", 0, batch, "as-written", opts) for label, opts in INFERENCE[fw].items()
                   if not only or label in only}
         for body in bodies.values():
             body(), body()  # first trace / compile / allocation
@@ -132,7 +134,7 @@ def inference(frameworks, rounds: int, only: list | None = None) -> int:
 
 def matmul_gflops(reps: int = 10) -> float:
     """The same float32 2048^3 multiply the benchmarks' `peak` group times (torch if installed, else numpy)."""
-    from tfpt.adapters.yardstick import matmul_peak
+    from tfpt.bench.yardstick import matmul_peak
     body, flop = matmul_peak()
     body()
     t0 = time.perf_counter()

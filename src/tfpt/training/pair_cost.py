@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 
 from tfpt import frameworks
-from tfpt.adapters import cost_sides
 from tfpt.cli.exitcodes import BAD_INPUT
 from tfpt.data.datasets import atomic_write
 from tfpt.training.clock import Stamp, describe
@@ -88,7 +87,7 @@ def run(job: dict) -> dict:
     alone)."""
     fw = frameworks.get(job["framework"])
     phases = Phases()
-    side_cls = cost_sides.SIDES[fw.side]
+    side_cls = fw.part("bench").Side  # its folder's side (Keras on any backend: the keras folder)
     side_cls.load_framework()
     phases.mark("import")
     pair = load_pair(job["ref"])

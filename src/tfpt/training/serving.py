@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from tfpt.adapters.workloads import LATENCY_BATCH, THROUGHPUT_BATCH, test_batch
+from tfpt.bench.workloads import LATENCY_BATCH, THROUGHPUT_BATCH, test_batch
 
 LATENCY_CALLS, THROUGHPUT_CALLS = 200, 10  # timed calls per process (batch 1: ~1-6 ms each here)
 WARMUP_CALLS = 5

@@ -1,5 +1,6 @@
 """The machine's speed beside the benchmarks: the matmul peak (a float32 2048^3 multiply, the practical GEMM
-limit) and the Yardstick (a 1024^3 multiply timed between a benchmark's rounds), in torch where installed."""
+limit) and the Yardstick (a 1024^3 multiply timed between a benchmark's rounds), in torch where installed
+(tfpt.frameworks.torch.bench.matmul), else in numpy."""
 from __future__ import annotations
 
 import time
@@ -7,15 +8,22 @@ import time
 import numpy as np
 
 
+def _torch_matmul(n: int, device: str = "cpu"):
+    """torch's multiply body (imports torch), or None where torch cannot be imported."""
+    from tfpt.frameworks.torch.bench import matmul
+    try:
+        return matmul(n, device)
+    except ImportError:
+        return None
+
+
 def matmul_peak(n: int = 2048):
     """float32 n x n matrix multiply in torch if present (else numpy): the machine's practical GEMM peak."""
-    try:
-        import torch
-        a, b = torch.rand(n, n), torch.rand(n, n)
-        return lambda: torch.mm(a, b), 2.0 * n ** 3
-    except ImportError:
-        a, b = np.random.rand(n, n).astype(np.float32), np.random.rand(n, n).astype(np.float32)
-        return lambda: a @ b, 2.0 * n ** 3
+    body = _torch_matmul(n)
+    if body is not None:
+        return body, 2.0 * n ** 3
+    a, b = np.random.rand(n, n).astype(np.float32), np.random.rand(n, n).astype(np.float32)
+    return lambda: a @ b, 2.0 * n ** 3
 
 
 class Yardstick:
@@ -29,13 +37,10 @@ class Yardstick:
 
     def __init__(self, device: str = "cpu", every: int = 1, warmup_rounds: int = 0):
         self.every, self.skip, self.calls, self.seconds = max(1, every), warmup_rounds, 0, []
-        try:
-            import torch
-            dev = "cuda" if device == "gpu" else "cpu"
-            a, b = torch.rand(self.N, self.N, device=dev), torch.rand(self.N, self.N, device=dev)
-            sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-            self._body = lambda: (torch.mm(a, b), sync())
-        except ImportError:
+        body = _torch_matmul(self.N, device)
+        if body is not None:
+            self._body = body
+        else:
             a, b = (np.random.rand(self.N, self.N).astype(np.float32) for _ in range(2))
             self._body = lambda: a @ b
         self._body()  # first call allocates
