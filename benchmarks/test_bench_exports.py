@@ -5,8 +5,7 @@ figures are the `latency` and `throughput` groups; the report sets them side by 
 import numpy as np
 import pytest
 
-from tfpt import deploy
-from tfpt.adapters import exports
+from tfpt import deploy, exports
 from tfpt.bench import workloads
 
 pytestmark = pytest.mark.benchmark

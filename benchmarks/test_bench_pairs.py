@@ -5,7 +5,6 @@ import pytest
 
 from fixtures.params import FRAMEWORKS
 from tfpt import frameworks
-from tfpt.adapters import get
 from tfpt.checks import pairs as P
 
 pytestmark = pytest.mark.benchmark
@@ -20,7 +19,7 @@ def _inputs(pair, fw, n):
 @pytest.mark.parametrize("quantity", list(QUANTITIES))
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_pair_cost(model_pair, fw, quantity, benchmark, timed):
-    adapter, n = get(fw), QUANTITIES[quantity]
+    adapter, n = frameworks.get(fw).module("adapter"), QUANTITIES[quantity]
     model = adapter.build(model_pair, 0)
     x, y = _inputs(model_pair, fw, n)
     head = frameworks.get(fw).head(model_pair)

@@ -4,7 +4,6 @@ Each framework's bf16 logits against its own float32 ones are recorded beside (t
 import numpy as np
 import pytest
 
-from tfpt.adapters import cnn
 from tfpt.compare import assert_close, compare
 from tfpt.frameworks.registry import TF, TORCH
 from tfpt.spec import CNN
@@ -16,7 +15,7 @@ pytestmark = [pytest.mark.tf, pytest.mark.torch]
 def logits(mnist_batch, seed=0, perturb=0.0):
     """{framework: {precision: logits}} from one seeded set of weights (optionally perturbed on PyTorch's side)."""
     import torch
-    tfa, pta = cnn(TF.id), cnn(TORCH.id)
+    tfa, pta = TF.module("cnn"), TORCH.module("cnn")
     with tfa.precision("bfloat16"):
         k16 = tfa.build(CNN, seed)
     k32, tm = tfa.build(CNN, seed), pta.build(CNN, seed)

@@ -3,7 +3,7 @@ import pytest
 
 from fixtures.params import FRAMEWORKS
 from tfpt import frameworks
-from tfpt.adapters.defaults import KEYS, defaults_table, pinned, render
+from tfpt.checks.defaults import KEYS, defaults_table, pinned, render
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from fixtures.params import fw_device_params
-from tfpt.adapters import cnn
+from tfpt import frameworks
 from tfpt.compare import assert_close
 from tfpt.spec import CNN
 from tfpt.tolerances import tol
@@ -11,7 +11,7 @@ from tfpt.tolerances import tol
 
 @pytest.mark.parametrize("fw, device", fw_device_params())
 def test_forward_on_device_matches_cpu(fw, device, mnist_batch, measurements):
-    fwa = cnn(fw)
+    fwa = frameworks.get(fw).module("cnn")
     model = fwa.build(CNN)
     reference = fwa.layer_outputs(model, mnist_batch)
     outputs = fwa.layer_outputs_on(model, mnist_batch, device)

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from models.differences import DIFFERENCES
-from tfpt.adapters import cnn
 from tfpt.arrays import softmax
 from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
@@ -12,6 +11,12 @@ from tfpt.spec import MODELS, model_spec
 from tfpt.tolerances import tol
 
 PROOFS = {}
+
+def cnn(fw: str):
+    """The study's CNN builders of framework `fw` (its record's "cnn" module)."""
+    return framework(fw).module("cnn")
+
+
 
 
 def proves(ident):
@@ -88,7 +93,7 @@ def test_initial_biases_differ():
 @pytest.mark.tf
 @pytest.mark.torch
 def test_adam_default_epsilons_differ():
-    from tfpt.adapters.defaults import defaults_table
+    from tfpt.checks.defaults import defaults_table
     table = defaults_table()
     assert table["tf"]["adam.epsilon"] == 1e-7 and table["torch"]["adam.epsilon"] == 1e-8
 

@@ -10,11 +10,10 @@ import pytest
 
 from fixtures.trained import trained
 from tfpt import deploy
-from tfpt.adapters import cnn
-from tfpt.adapters.exports import NEEDS, TF_FORMATS, export, export_tf, export_torch, image_layout, to_layout
 from tfpt.compare import assert_close
 from tfpt.data.datasets import as_float
-from tfpt.frameworks import native, other
+from tfpt.exports import NEEDS, export, image_layout, to_layout
+from tfpt.frameworks import get as framework, native, other
 from tfpt.procs import child_env
 from tfpt.tolerances import tol
 
@@ -63,7 +62,7 @@ def test_reloads_in_fresh_process_and_agrees(fw, fmt, artifacts, mnist, tmp_path
     foreign = other(fw).modules[0]  # the other side's framework: torch beside TensorFlow, tensorflow beside torch
     assert foreign not in info["loaded"], f"the {fmt} deployer loaded {info['loaded']}"
     got = np.load(tmp_path / "out.npz")
-    expected = cnn(fw).predict(model, x)
+    expected = framework(fw).module("cnn").predict(model, x)
     tolerance = tol("export-tflite" if fmt == "tflite" else "export")
     result = assert_close({f"b{n}": expected[:n] for n in BATCHES}, {f"b{n}": got[f"b{n}"] for n in BATCHES},
                           tolerance, what="batch")
@@ -74,7 +73,7 @@ def test_reloads_in_fresh_process_and_agrees(fw, fmt, artifacts, mnist, tmp_path
 @pytest.mark.parametrize("fw, fmt", CASES)
 @pytest.mark.parametrize("bad", ["wrong-layout", "wrong-dtype", "wrong-shape"])
 def test_bad_input_is_a_clear_error(fw, fmt, bad):
-    layout = "NHWC" if fmt in TF_FORMATS else "NCHW"
+    layout = image_layout(fw)
     image = {"NHWC": (28, 28, 1), "NCHW": (1, 28, 28)}
     declared = deploy.Declared("input", image[layout], "float32", "this test", layout)
     good = np.zeros((2, *image[layout]), np.float32)
@@ -89,7 +88,7 @@ def test_bad_input_is_a_clear_error(fw, fmt, bad):
 def test_bad_input_end_to_end_exit_code(tmp_path):
     """The deployer as a process: NHWC into an NCHW model exits 3 with the fix on stderr, writes no output; the
     artifact's sidecar declares the input, so this is refused before any runtime loads the (unloadable) file."""
-    from tfpt.adapters.exports import Artifact
+    from tfpt.exports import Artifact
     artifact = Artifact("onnx-torch", tmp_path / "never-loaded.onnx", "NCHW")
     artifact.path.write_bytes(b"not an onnx file: the input check comes first")
     Path(str(artifact.path) + ".input.json").write_text(
@@ -108,11 +107,12 @@ def test_both_onnx_files_agree_on_all_test_images(mnist, tmp_path, pytestconfig,
     import onnx
     import onnxruntime as ort
     keras_model, _ = trained("tf", mnist, 1, pytestconfig.getoption("seed"))
-    tha = cnn("torch")
-    torch_model = tha.set_weights(tha.build(tha.spec_of(tha.build())), cnn("tf").get_weights(keras_model))
-    tf_onnx = export_tf(keras_model, "onnx-tf", tmp_path / "tf")
-    torch_onnx = export_torch(torch_model, "onnx-torch", tmp_path / "torch",
-                              to_layout(as_float(mnist.x_test[:2]), "NCHW"))
+    tha = framework("torch").module("cnn")
+    keras_weights = framework("tf").module("cnn").get_weights(keras_model)
+    torch_model = tha.set_weights(tha.build(tha.spec_of(tha.build())), keras_weights)
+    tf_onnx = export("tf", keras_model, "onnx-tf", tmp_path / "tf", as_float(mnist.x_test[:2]))
+    torch_onnx = export("torch", torch_model, "onnx-torch", tmp_path / "torch",
+                        to_layout(as_float(mnist.x_test[:2]), "NCHW"))
     outs = {}
     for art in (tf_onnx, torch_onnx):
         onnx.checker.check_model(str(art.path), full_check=True)

@@ -2,8 +2,7 @@
 figures derived from the framework-neutral spec (so the two frameworks equal each other)."""
 import pytest
 
-from tfpt.adapters import cnn
-from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, native
+from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, get, native
 from tfpt.spec import CNN, MODELS, layer_table, model_spec, total_params
 
 
@@ -22,20 +21,20 @@ PAIR_FW = [pytest.param(p, fw.id, marks=getattr(pytest.mark, fw.id), id=f"{p}-{f
 
 @pytest.mark.parametrize("pair, fw, layer, shape, params", LAYER_CASES)
 def test_layer_output_shape(pair, fw, layer, shape, params, mnist_batch):
-    fwa = cnn(fw)
+    fwa = get(fw).module("cnn")
     outputs = fwa.layer_outputs(fwa.build(model_spec(pair, fw)), mnist_batch[:4])
     assert outputs[layer].shape == (4, *shape)
 
 
 @pytest.mark.parametrize("pair, fw, layer, shape, params", LAYER_CASES)
 def test_layer_param_count(pair, fw, layer, shape, params):
-    fwa = cnn(fw)
+    fwa = get(fw).module("cnn")
     assert fwa.layer_params(fwa.build(model_spec(pair, fw)), layer) == params
 
 
 @pytest.mark.parametrize("pair, fw", PAIR_FW)
 def test_total_param_count(pair, fw):
-    fwa, spec = cnn(fw), model_spec(pair, fw)
+    fwa, spec = get(fw).module("cnn"), model_spec(pair, fw)
     model = fwa.build(spec)
     assert sum(fwa.layer_params(model, name) for name in spec.names) == total_params(spec)
 

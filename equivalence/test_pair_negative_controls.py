@@ -47,9 +47,10 @@ def test_export_check_fails_when_an_exporter_ships_other_weights(monkeypatch, tm
     correctly in the same batch, must still pass."""
     import numpy as np
 
-    from tfpt.adapters import exports, get
+    from tfpt import exports, frameworks
     from tfpt.testing import sessions as S
-    real = exports.export_torch
+    torch_export = frameworks.get("torch").part("export")
+    real = torch_export.export
 
     def wrong(model, fmt, folder, example):
         import copy
@@ -60,14 +61,15 @@ def test_export_check_fails_when_an_exporter_ships_other_weights(monkeypatch, tm
             next(off.parameters()).mul_(1.05)
         return real(off, fmt, folder, example)
 
-    monkeypatch.setattr(exports, "export_torch", wrong)
+    monkeypatch.setattr(torch_export, "export", wrong)
     done = S.deployed.__wrapped__(pairs.SPEC, str(tmp_path))  # not the session's cached (correct) batch
     pm = S.models(pairs.SPEC)
     for fmt, model, fails in (("torchscript", pm.torch_model, True), ("keras", pm.keras_model, False)):
         fw = exports.framework_of(fmt)
         _, x, result, _, out = done[fmt]
         assert result["code"] == 0, result["stderr"][-2000:]
-        ok = compare({"b7": get(fw).predict(model, x)}, {"b7": np.load(out)["b7"]}, tol("export")).ok
+        expected = frameworks.get(fw).module("adapter").predict(model, x)
+        ok = compare({"b7": expected}, {"b7": np.load(out)["b7"]}, tol("export")).ok
         assert ok != fails, f"{fmt}: the export check {'passed' if ok else 'failed'}"
 
 

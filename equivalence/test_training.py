@@ -8,8 +8,8 @@ import pytest
 from fixtures.params import FRAMEWORK_IDS, FRAMEWORKS
 from fixtures.trained import trained
 from models.thresholds import threshold
-from tfpt.adapters import trainer
-from tfpt.adapters.devices import cpu_bf16_native
+from tfpt.frameworks import get
+from tfpt.frameworks.devices import cpu_bf16_native
 
 # Where bf16 is emulated (no AVX512_BF16/AMX) one tuned-bf16 epoch takes minutes (about 230 s against 35 s in
 # float32 here), so its training check is `slow` there: `-m slow` runs it. Its forward checks stay in the default run.
@@ -32,8 +32,8 @@ def test_one_epoch_threshold(fw, dataset, request, measurements):
 def test_tuned_mode_passes_the_same_threshold(fw, mode, mnist, request, measurements):
     """The tuned mode changes how work is fed and run, not the math: it must train as well; in bfloat16 mixed
     precision too (bf16 compute, float32 weights), the same threshold."""
-    _, result = trainer(fw).train(mnist, epochs=1, seed=request.config.getoption("seed"), mode=mode,
-                                  progress=False)
+    _, result = get(fw).module("trainer").train(mnist, epochs=1, seed=request.config.getoption("seed"), mode=mode,
+                                                progress=False)
     measurements[f"mnist 1 epoch {fw} {mode}"] = dataclasses.asdict(result.epochs[-1])
     assert result.epochs[-1].test_acc >= threshold("mnist", 1)
 
@@ -55,11 +55,11 @@ def test_mnist_best_of_3_epochs_threshold(fw, mnist, request, measurements):
 
 def first_steps(fw, mnist, seed, steps=100):
     """Weights after `steps` training steps on the first steps*32 real training images, canonical layout."""
-    from tfpt.adapters import cnn
     small = dataclasses.replace(mnist, x_train=mnist.x_train[:steps * 32], y_train=mnist.y_train[:steps * 32],
                                 x_test=mnist.x_test[:100], y_test=mnist.y_test[:100])
-    model, _ = trainer(fw).train(small, epochs=1, seed=seed, progress=False, evaluate_epochs=False)  # weights only
-    return cnn(fw).get_weights(model)
+    trainer = get(fw).module("trainer")
+    model, _ = trainer.train(small, epochs=1, seed=seed, progress=False, evaluate_epochs=False)  # weights only
+    return get(fw).module("cnn").get_weights(model)
 
 
 @pytest.mark.long  # three 100-step trainer runs per framework

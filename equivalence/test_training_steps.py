@@ -9,9 +9,10 @@ drift to ~1e-2 (see tfpt.tolerances).
 """
 import pytest
 
-from tfpt.adapters.steps import keras_epsilon_hat, keras_steps, torch_steps
 from tfpt.checks import pairs as P
 from tfpt.compare import assert_close, compare
+from tfpt.frameworks.keras.steps import steps as keras_steps
+from tfpt.frameworks.torch.steps import keras_epsilon_hat, steps as torch_steps
 from tfpt.pair import get
 from tfpt.settings import STUDY
 from tfpt.tolerances import tol

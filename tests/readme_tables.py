@@ -1,6 +1,6 @@
 """The README's reference tables, generated from the code they describe: the pytest plugin's options (its
 pytest_addoption), its markers (tfpt.plugin.markers.MARKERS), every command's exit codes (tfpt.cli.exitcodes.TABLE)
-and the export formats (tfpt.adapters.exports, tfpt.deploy). Each lives in README.md between
+and the export formats (tfpt.exports, tfpt.deploy). Each lives in README.md between
 `<!-- generated: NAME -->` and `<!-- end generated -->`; tests/test_readme.py fails when one differs from the code.
 After changing the code, rewrite them with `python -m tests.readme_tables`."""
 from __future__ import annotations
@@ -60,8 +60,8 @@ def exit_codes() -> str:
 
 
 def formats() -> str:
-    from tfpt.adapters.exports import FORMATS, NEEDS, framework_of
     from tfpt.deploy import RUNTIME_OF
+    from tfpt.exports import FORMATS, NEEDS, framework_of
     names = {"tf": "TensorFlow", "torch": "PyTorch"}
     return _table(("format", "from", "reloaded by the deployer with", "needs beyond the framework"),
                   [(f"`{f}`", names[framework_of(f)], f"`{RUNTIME_OF[f]}`", ", ".join(NEEDS.get(f, ())) or "-")

@@ -41,7 +41,7 @@ def artifacts(tmp_path_factory):
     from tfpt import frameworks
     out = _Artifacts()
     root = tmp_path_factory.mktemp("artifacts")
-    from tfpt.adapters import exports
+    from tfpt import exports
     for fw in frameworks.native():
         if frameworks.installed(fw.id):
             model, example = exports.build_for_export(fw.id, seed=0)

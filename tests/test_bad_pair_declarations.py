@@ -99,10 +99,9 @@ def test_builder_returning_the_wrong_thing_is_named_with_pair_and_side(side, ret
     fw = "tf" if side == "keras" else "torch"
     if not frameworks.installed(fw):
         pytest.skip(frameworks.missing_reason(fw))
-    from tfpt.adapters import get
     p = ModelPair("wrong-builder", returns, returns, InputSpec(shape=(4,)))
     with pytest.raises(PairError) as exc:
-        get(fw).build(p, 0)
+        frameworks.get(fw).module("adapter").build(p, 0)
     assert re.search(rf"pair wrong-builder: its {side} builder {says}; expected a "
                      rf"{'keras' if side == 'keras' else 'torch'}\.\w+; fix:", str(exc.value)), str(exc.value)
 
@@ -113,11 +112,10 @@ def test_a_builder_returning_the_other_frameworks_model_is_named():
     frameworks.torch_first()
     import torch
 
-    from tfpt.adapters import get
     p = ModelPair("swapped", lambda: torch.nn.Linear(4, 2), lambda: torch.nn.Linear(4, 2), InputSpec(shape=(4,)))
     with pytest.raises(PairError, match=r"pair swapped: its keras builder returned torch\.nn\.modules\.linear\.Linear; "
                                         r"expected a keras\.Model"):
-        get("tf").build(p, 0)
+        frameworks.get("tf").module("adapter").build(p, 0)
 
 
 def _dense_pair(name: str, width: int = 10, **kwargs) -> ModelPair:

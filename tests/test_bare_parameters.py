@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from tests.layout_pairs import keras_layer_scale, pair, torch
-from tfpt.adapters import get as adapter
 from tfpt.checks import pairs as P
+from tfpt.frameworks import get
 from tfpt.match import MatchError
 
 pytestmark = [pytest.mark.tf, pytest.mark.torch]
@@ -44,7 +44,7 @@ def test_a_bare_scale_parameter_is_traced_and_matched_to_keras_layer_scale():
 
 def test_records_and_set_weights_read_and_write_the_models_own_parameter():
     pm = P.build(bare_pair())
-    torch_side = adapter("torch")
+    torch_side = get("torch").module("adapter")
     torch_side.set_weights(pm.torch_model, {"0.gamma": {"gamma": np.arange(4, dtype=np.float32).reshape(4, 1, 1)}})
     record = torch_side.records(pm.torch_model, ["0.gamma"])["0.gamma"]
     assert record.cls == "ScaleParameter" and record.weights["gamma"].ravel().tolist() == [0, 1, 2, 3]

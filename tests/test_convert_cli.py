@@ -24,7 +24,7 @@ def save_seeded_torch(pair, path: Path, seed: int = 3) -> dict:
     from tfpt.adapters import get
     from tfpt.frameworks import import_torch
     torch = import_torch()
-    state = get("torch").build(pair, seed).state_dict()
+    state = get("torch").module("adapter").build(pair, seed).state_dict()
     for key, value in state.items():
         if key.endswith("num_batches_tracked"):
             value.fill_(123)
@@ -166,8 +166,8 @@ def test_buffers_no_keras_layer_holds_survive_the_round_trip(user_folder, capsys
     the group it rides in gives a fresh model's 0, so the check sees a dropped buffer."""
     import h5py
 
-    from tfpt.adapters.weight_files import TORCH_ONLY_GROUP
-    argv = ["--pair", "mypairs:bn-cnn", "--samples", "2"]
+    from tfpt.frameworks.keras.weight_files import TORCH_ONLY_GROUP
+    argv = ["--pair", "mypairs:BN_CNN", "--samples", "2"]
     assert main([*argv, "bn.pt", "m.weights.h5"]) == exitcodes.OK
     assert "2 PyTorch state_dict entries no Keras layer holds, kept inside" in capsys.readouterr().out
     assert main([*argv, "m.weights.h5", "back.pt"]) == exitcodes.OK

@@ -1,7 +1,7 @@
 """Which CPUs count as computing bfloat16 in hardware (the tuned-bf16 training check is `slow` on the others)."""
 import pytest
 
-from tfpt.adapters.devices import cpu_bf16_native
+from tfpt.frameworks.devices import cpu_bf16_native
 
 EPYC_NO_BF16 = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw avx512_vnni\n"
 

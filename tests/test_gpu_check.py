@@ -21,7 +21,7 @@ def gpu_check_script(*args, out: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def dry_run(tmp_path_factory):
-    from tfpt.adapters import devices
+    from tfpt.frameworks import devices
     if devices.gpu_missing_reason("torch") is None:
         pytest.skip("a CUDA GPU is visible here: the run measures it (this test is for machines without one)")
     out = tmp_path_factory.mktemp("gpu") / "figures"

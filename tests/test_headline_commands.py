@@ -22,7 +22,7 @@ def run_pytest(*args, tmp_path):
 
 
 def test_gpu_autosave_without_a_gpu_exits_0_and_says_nothing_was_saved(tmp_path):
-    from tfpt.adapters import devices
+    from tfpt.frameworks import devices
     if devices.gpu_missing_reason("torch") is None:
         pytest.skip("a GPU is visible here: the gpu benchmarks run and save (this test is for machines without one)")
     proc = run_pytest("-m", "gpu", "--benchmark-autosave", tmp_path=tmp_path)

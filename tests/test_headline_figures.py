@@ -68,12 +68,12 @@ def test_epoch_worker_times_epochs_in_its_own_process():
 @pytest.mark.parametrize("fw", FRAMEWORKS)
 def test_warm_up_leaves_training_unchanged(fw, tiny):
     """prepare's warm-up (first trace / kernel set-up out of epoch 1's time) is undone: same weights after."""
-    from tfpt.adapters import cnn, trainer
-    t = trainer(fw)
+    from tfpt.frameworks import get
+    t, cnn = get(fw).module("trainer"), get(fw).module("cnn")
     weights = []
     for warm in (0, 10):
         model, _ = t.train(tiny, epochs=1, seed=3, progress=False, evaluate_epochs=False, warmup_steps=warm)
-        weights.append(cnn(fw).get_weights(model))
+        weights.append(cnn.get_weights(model))
     for name in weights[0]:
         for a, b in zip(weights[0][name], weights[1][name], strict=True):
             np.testing.assert_array_equal(a, b, err_msg=f"{fw} {name}: the warm-up changed training")

@@ -31,8 +31,8 @@ def torch_calls(state) -> list:
 
 
 def prepared(fw: str, **kwargs):
-    from tfpt.adapters import trainer
-    t = trainer(fw)
+    from tfpt.frameworks import get
+    t = get(fw).module("trainer")
     return t, t.prepare(datasets.synthetic(), epochs=1, progress=False, **kwargs)
 
 

@@ -68,14 +68,13 @@ def test_the_per_layer_batch_fits_the_recording_budget():
 
 @pytest.mark.tf
 def test_the_float64_scope_gives_keras_back_its_settings():
-    from tfpt.adapters import steps
-    from tfpt.frameworks import import_keras as keras
+    from tfpt.frameworks import get, import_keras as keras
     k = keras()
     before = k.config.floatx(), k.config.dtype_policy().name
     inside = []
 
     def fail_inside():
-        with steps.float64("tf"):
+        with get("tf").part("steps").float64():
             inside.append((k.config.floatx(), k.config.dtype_policy().name))
             raise RuntimeError("a check failed inside")
     with pytest.raises(RuntimeError):

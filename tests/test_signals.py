@@ -118,11 +118,12 @@ def _onnx_artifact(tmp_path) -> Path:
     frameworks.torch_first()
     import torch
 
-    from tfpt.adapters import exports
+    from tfpt import exports
     nn = torch.nn
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 2048), nn.ReLU(), nn.Linear(2048, 2048), nn.ReLU(),
                           nn.Linear(2048, 10)).eval()
-    return exports.export_torch(model, "onnx-torch", tmp_path / "art", np.zeros((2, 1, 28, 28), np.float32)).path
+    example = np.zeros((2, 1, 28, 28), np.float32)
+    return exports.export("torch", model, "onnx-torch", tmp_path / "art", example).path
 
 
 def _mapped(pid: int, library: bytes) -> bool:
@@ -299,7 +300,7 @@ def test_convert_interrupted_while_writing_leaves_no_temp_file(sig, tmp_path, mo
     from models.pairs import BN_CNN
     from tfpt.adapters import get as adapter
     from tfpt.cli import convert
-    adapter("tf").build(BN_CNN, 0).save_weights(str(tmp_path / "w.weights.h5"))
+    frameworks.get("tf").module("adapter").build(BN_CNN, 0).save_weights(str(tmp_path / "w.weights.h5"))
     source = (tmp_path / "w.weights.h5").read_bytes()
 
     def save(obj, f, *a, **k):

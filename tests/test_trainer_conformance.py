@@ -32,7 +32,8 @@ def start(fw: str, pair: str, seed: int):
     from tfpt.adapters import cnn
     from tfpt.spec import model_spec
     spec = model_spec(pair, fw)
-    return spec, cnn(fw).get_weights(cnn(fw).build(spec, seed=seed))
+    cnn = get(fw).module("cnn")
+    return spec, cnn.get_weights(cnn.build(spec, seed=seed))
 
 
 @pytest.mark.parametrize("fw, pair", CASES)

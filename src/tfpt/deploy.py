@@ -21,9 +21,11 @@ Every argument and input is checked before a runtime loads: a mistake is one lin
 left half-written: OUTPUT is written to a temp file in its folder and renamed. On success it prints one JSON
 line: load seconds, run seconds per batch size, the chunk used, and which frameworks the process loaded.
 This module imports only the standard library, numpy and tfpt's standard-library-only modules (exitcodes,
-frameworks, procs), so the process holds only the runtime it names. TFPT_HIDE_FRAMEWORKS is honoured by every
-format, checked once at start: a format whose runtime is a hidden framework (savedmodel and keras: TensorFlow;
-torchscript and exported-program: PyTorch) is refused; the ONNX and TFLite runtimes run without either.
+frameworks and the framework folders' format tables, procs), so the process holds only the runtime it names; what
+each format is (its runtime, its loader) comes from those tables (tfpt.frameworks.formats).
+TFPT_HIDE_FRAMEWORKS is honoured by every format, checked once at start: a format whose runtime is a hidden
+framework (savedmodel and keras: TensorFlow; torchscript and exported-program: PyTorch) is refused; the ONNX and
+TFLite runtimes run without either.
 
 OUTPUT never lands on an input: not the input batch, not the artifact, not its sidecar, not inside a SavedModel
 folder. A sidecar that records another format, or an input the artifact itself does not declare, is named before
@@ -47,18 +49,19 @@ import numpy as np
 
 from tfpt import frameworks, procs
 from tfpt.cli.exitcodes import BAD_INPUT, INTERRUPTED, OK, RUNTIME, USAGE, Formatter, Parser, UserError, epilog, report
+from tfpt.frameworks.formats import table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-FORMATS = frameworks.EXPORT_FORMATS
-DIRECTORY_FORMATS = ("savedmodel",)
-RUNTIME_OF = {"onnx-tf": "onnxruntime", "onnx-torch": "onnxruntime", "tflite": "ai_edge_litert",
-              "savedmodel": "tensorflow", "keras": "keras", "torchscript": "torch", "exported-program": "torch"}
+TABLE = table()  # what each format is, from the framework folders' tables (tfpt.frameworks.formats)
+FORMATS = tuple(TABLE)
+DIRECTORY_FORMATS = tuple(f for f, e in TABLE.items() if e.container == "folder")  # a SavedModel
+RUNTIME_OF = {f: e.runtime for f, e in TABLE.items()}
 RUNTIMES = tuple(dict.fromkeys(RUNTIME_OF.values()))  # the modules a format may load
-# pip's name for a runtime module where it is not the module's name; the module's own name otherwise
-PIP_NAME = {"ai_edge_litert": "ai-edge-litert", "tensorflow": "tensorflow-cpu"}
-ZIP_FORMATS = ("keras", "torchscript", "exported-program")  # all three are zip archives
-FRAMEWORK_OF = {"savedmodel": "tf", "keras": "tf", "torchscript": "torch", "exported-program": "torch"}  # runtime
-LAYOUTS = ("NHWC", "NCHW", "plain")  # plain: not an image, taken as it is (tfpt.adapters.exports)
+ZIP_FORMATS = tuple(f for f, e in TABLE.items() if e.container == "zip")
+# the format's runtime is a framework of its own (TensorFlow for savedmodel and keras, PyTorch for torchscript and
+# exported-program): hiding that framework refuses the format
+FRAMEWORK_OF = {f: fw.id for fw in frameworks.REGISTRY.values() for f in fw.formats if TABLE[f].runtime in fw.modules}
+LAYOUTS = ("NHWC", "NCHW", "plain")  # plain: not an image, taken as it is (tfpt.exports)
 DEFAULT_CHUNK = 1024
 
 
@@ -159,7 +162,7 @@ def parser() -> argparse.ArgumentParser:
 def check_artifact(fmt: str, path: Path) -> None:
     if not path.exists():
         raise BadInput(f"artifact {path}", f"an existing {fmt} artifact; nothing is there",
-                       "pass the path the exporter printed (tfpt.adapters.exports)")
+                       "pass the path the exporter printed (tfpt.exports)")
     if fmt in DIRECTORY_FORMATS:
         if not path.is_dir() or not (path / "saved_model.pb").is_file():
             raise BadInput(f"artifact {path}", "a SavedModel folder holding saved_model.pb",
@@ -349,88 +352,110 @@ def _import(fmt: str):
         return __import__(module)
     except ImportError as exc:
         raise RuntimeFailed(f"runtime {module}", f"installed, to run {fmt} artifacts ({_one_line(exc, 100)})",
-                            f"pip install {PIP_NAME.get(module, module)}") from None
+                            f"pip install {TABLE[fmt].pip}") from None
+
+
+def _load_onnx(path: Path, sidecar: Declared | None):
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    inputs = sess.get_inputs()
+    if len(inputs) != 1:
+        raise BadInput(f"artifact {path}", f"a model with one input, it declares {len(inputs)}", "export one input")
+    inp = inputs[0]
+    dtypes = {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(float16)": "float16",
+              "tensor(uint8)": "uint8", "tensor(int64)": "int64", "tensor(int32)": "int32"}
+    declared = Declared(inp.name, tuple(inp.shape[1:]), dtypes.get(inp.type, inp.type), f"{path}'s ONNX input",
+                        sidecar.layout if sidecar else None)
+    return (lambda x: sess.run(None, {inp.name: x})[0]), declared
+
+
+def _load_litert(path: Path, sidecar: Declared | None):
+    # LiteRT is TFLite's runtime without TensorFlow (tf.lite.Interpreter is deprecated in TF 2.21)
+    from ai_edge_litert.interpreter import Interpreter
+    interp = Interpreter(model_path=str(path))
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+    sig = [int(d) for d in inp.get("shape_signature", inp["shape"])]
+    declared = Declared(inp["name"], tuple(sig[1:]), str(np.dtype(inp["dtype"])), f"{path}'s LiteRT input",
+                        sidecar.layout if sidecar else None)
+    current = [None]
+
+    def run(x):
+        if current[0] != x.shape:
+            interp.resize_tensor_input(inp["index"], list(x.shape))
+            interp.allocate_tensors()
+            current[0] = x.shape
+        interp.set_tensor(inp["index"], x)
+        interp.invoke()
+        return interp.get_tensor(out["index"]).copy()
+    return run, declared
+
+
+def _load_savedmodel(path: Path, sidecar: Declared | None):
+    import tensorflow as tf
+    loaded = tf.saved_model.load(str(path))
+    if "serving_default" not in getattr(loaded, "signatures", {}):
+        raise BadInput(f"artifact {path}", "a SavedModel with a serving_default signature",
+                       "export it with model.export(path)")
+    fn = loaded.signatures["serving_default"]
+    (name, spec), = fn.structured_input_signature[1].items()
+    declared = Declared(name, tuple(spec.shape[1:]), spec.dtype.name, f"{path}'s serving_default signature",
+                        sidecar.layout if sidecar else None)
+    return (lambda x: next(iter(fn(**{name: tf.constant(x)}).values())).numpy()), declared
+
+
+def _load_keras(path: Path, sidecar: Declared | None):
+    import keras
+    model = keras.models.load_model(str(path))
+    inp = model.inputs[0]
+    from tfpt.frameworks import keras_dtype_name
+    declared = Declared(getattr(inp, "name", "input"), tuple(inp.shape[1:]), keras_dtype_name(inp.dtype),
+                        f"{path}'s Keras model input", sidecar.layout if sidecar else None)
+    return (lambda x: np.asarray(model(x, training=False))), declared
+
+
+def _torch_run(torch, module):
+    def run(x):
+        with torch.no_grad():
+            return module(torch.from_numpy(x)).numpy()
+    return run
+
+
+def _load_torchscript(path: Path, sidecar: Declared | None):
+    import warnings
+
+    import torch
+    with warnings.catch_warnings():  # torch 2.14 deprecates TorchScript; deployers still load it
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated")
+        module = torch.jit.load(str(path))
+    return _torch_run(torch, module), sidecar  # the sidecar was checked to exist before anything loaded
+
+
+def _load_exported_program(path: Path, sidecar: Declared | None):
+    import torch
+    program = _export_load(torch, path)
+    names = program.graph_signature.user_inputs
+    node = next(n for n in program.graph.nodes if n.op == "placeholder" and n.name == names[0])
+    val = node.meta["val"]
+    limit = None
+    batch = val.shape[0]
+    for sym, bounds in getattr(program, "range_constraints", {}).items():
+        if str(sym) == str(batch) and bounds.upper != int(sys.maxsize) and str(bounds.upper).isdigit():
+            limit = int(bounds.upper)
+    declared = Declared(names[0], tuple(int(d) for d in val.shape[1:]), str(val.dtype).replace("torch.", ""),
+                        f"{path}'s graph signature", sidecar.layout if sidecar else None, limit)
+    return _torch_run(torch, program.module()), declared
+
+
+# How each kind of artifact is read (a format's `loader`, tfpt.frameworks.formats): a new framework's format that
+# one of these runtimes reads needs no edit here.
+LOADERS = {"onnx": _load_onnx, "litert": _load_litert, "savedmodel": _load_savedmodel, "keras": _load_keras,
+           "torchscript": _load_torchscript, "exported-program": _load_exported_program}
 
 
 def load(fmt: str, path: Path, sidecar: Declared | None):
     """(run, Declared): a callable numpy batch -> numpy output, and the input the artifact declares."""
     _import(fmt)
-    where = str(path)
-    if fmt in ("onnx-tf", "onnx-torch"):
-        import onnxruntime as ort
-        sess = ort.InferenceSession(where, providers=["CPUExecutionProvider"])
-        inputs = sess.get_inputs()
-        if len(inputs) != 1:
-            raise BadInput(f"artifact {path}", f"a model with one input, it declares {len(inputs)}", "export one input")
-        inp = inputs[0]
-        dtypes = {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(float16)": "float16",
-                  "tensor(uint8)": "uint8", "tensor(int64)": "int64", "tensor(int32)": "int32"}
-        declared = Declared(inp.name, tuple(inp.shape[1:]), dtypes.get(inp.type, inp.type), f"{path}'s ONNX input",
-                            sidecar.layout if sidecar else None)
-        return (lambda x: sess.run(None, {inp.name: x})[0]), declared
-    if fmt == "tflite":
-        # LiteRT is TFLite's runtime without TensorFlow (tf.lite.Interpreter is deprecated in TF 2.21)
-        from ai_edge_litert.interpreter import Interpreter
-        interp = Interpreter(model_path=where)
-        inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
-        sig = [int(d) for d in inp.get("shape_signature", inp["shape"])]
-        declared = Declared(inp["name"], tuple(sig[1:]), str(np.dtype(inp["dtype"])), f"{path}'s LiteRT input",
-                            sidecar.layout if sidecar else None)
-        current = [None]
-
-        def run(x):
-            if current[0] != x.shape:
-                interp.resize_tensor_input(inp["index"], list(x.shape))
-                interp.allocate_tensors()
-                current[0] = x.shape
-            interp.set_tensor(inp["index"], x)
-            interp.invoke()
-            return interp.get_tensor(out["index"]).copy()
-        return run, declared
-    if fmt == "savedmodel":
-        import tensorflow as tf
-        loaded = tf.saved_model.load(where)
-        if "serving_default" not in getattr(loaded, "signatures", {}):
-            raise BadInput(f"artifact {path}", "a SavedModel with a serving_default signature",
-                           "export it with model.export(path)")
-        fn = loaded.signatures["serving_default"]
-        (name, spec), = fn.structured_input_signature[1].items()
-        declared = Declared(name, tuple(spec.shape[1:]), spec.dtype.name, f"{path}'s serving_default signature",
-                            sidecar.layout if sidecar else None)
-        return (lambda x: next(iter(fn(**{name: tf.constant(x)}).values())).numpy()), declared
-    if fmt == "keras":
-        import keras
-        model = keras.models.load_model(where)
-        inp = model.inputs[0]
-        from tfpt.frameworks import keras_dtype_name
-        declared = Declared(getattr(inp, "name", "input"), tuple(inp.shape[1:]), keras_dtype_name(inp.dtype),
-                            f"{path}'s Keras model input", sidecar.layout if sidecar else None)
-        return (lambda x: np.asarray(model(x, training=False))), declared
-    import torch
-    if fmt == "torchscript":
-        import warnings
-        with warnings.catch_warnings():  # torch 2.14 deprecates TorchScript; deployers still load it
-            warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated")
-            module = torch.jit.load(where)
-        declared = sidecar  # checked to exist before anything loaded
-    else:
-        program = _export_load(torch, path)
-        names = program.graph_signature.user_inputs
-        node = next(n for n in program.graph.nodes if n.op == "placeholder" and n.name == names[0])
-        val = node.meta["val"]
-        limit = None
-        batch = val.shape[0]
-        for sym, bounds in getattr(program, "range_constraints", {}).items():
-            if str(sym) == str(batch) and bounds.upper != int(sys.maxsize) and str(bounds.upper).isdigit():
-                limit = int(bounds.upper)
-        declared = Declared(names[0], tuple(int(d) for d in val.shape[1:]), str(val.dtype).replace("torch.", ""),
-                            f"{path}'s graph signature", sidecar.layout if sidecar else None, limit)
-        module = program.module()
-
-    def run(x):
-        with torch.no_grad():
-            return module(torch.from_numpy(x)).numpy()
-    return run, declared
+    return LOADERS[TABLE[fmt].loader](path, sidecar)
 
 
 def _export_load(torch, path: Path):
@@ -490,11 +515,13 @@ def deploy(args) -> int:
     sidecar = read_sidecar(args.artifact)
     if sidecar is not None:
         check_sidecar(fmt, sidecar)
-    if fmt == "torchscript" and sidecar is None:
+    if not TABLE[fmt].declares_input and sidecar is None:
+        side = next(fw.side for fw in frameworks.REGISTRY.values() if fmt in fw.formats)
         raise BadInput(f"artifact {args.artifact}", f"a sidecar {args.artifact}.input.json next to it "
-                       "(TorchScript declares no input of its own)",
-                       'export with tfpt.adapters.exports.export_torch, which writes it, or write {"shape": '
-                       '[null, ...], "dtype": "float32", "layout": "NCHW"} there')
+                       f"({TABLE[fmt].title} declares no input of its own)",
+                       'export with tfpt.exports.export, which writes it, or write {"shape": [null, ...], '
+                       f'"dtype": "float32", "layout": "{"NHWC" if side == frameworks.KERAS_SIDE else "NCHW"}"}} '
+                       'there')
     x = open_input(args.input)
     sizes = check_batches(args.batches, len(x))
     check_output(args.output, args.input, args.artifact)
@@ -523,7 +550,7 @@ def deploy(args) -> int:
             said = [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
             raise BadInput(f"sidecar {sidecar.source}", f"the input the {fmt} model takes; it failed on the "
                            f"declared {sidecar.describe()}: {_one_line(Exception(said[-1]), 200)}",
-                           "export the model again (tfpt.adapters.exports writes the sidecar), or correct it") from None
+                           "export the model again (tfpt.exports writes the sidecar), or correct it") from None
     try:
         outputs, run_s = run_batches(run, x, sizes, chunk)
     except Exception as exc:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from tfpt import frameworks
-from tfpt.adapters import devices
+from tfpt.frameworks import devices
 from tfpt.plugin import compat, env, markers, pairs, session as tfpt_session
 from tfpt.plugin.compat import NOTHING_SAVED
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfpt.adapters import get as adapter
 from tfpt.checks import pairs
 from tfpt.compare import Comparison, compare
 from tfpt.frameworks import get as framework
@@ -48,7 +47,7 @@ class BackendForward:
 
 def keras_layer_outputs(keras_model, x: np.ndarray) -> "OrderedDict[str, np.ndarray]":
     """{Keras layer name: output} of a Keras-on-TensorFlow model (a fused activation: the layer's output)."""
-    events, values = adapter("tf").trace(keras_model, x)
+    events, values = framework("tf").module("adapter").trace(keras_model, x)
     return OrderedDict((e.label or e.name, v) for e, v in zip(events, values, strict=True) if v is not None)
 
 

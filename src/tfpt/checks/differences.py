@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from tfpt.adapters import get as adapter
 from tfpt.checks import pairs as checks
 from tfpt.convert.kinds import Kind
 from tfpt.convert.named import activation_difference, preprocessing_difference, record, with_accepted
@@ -50,7 +49,7 @@ def named_differences(pm) -> tuple[list, list[str]]:
                                 (TORCH_SIDE, pm.match.only_torch, pm.torch_model)):
         pre = [e.name for e in events if e.kind == Kind.PREPROCESS]
         if pre:
-            for name, rec in adapter(on_side(side).id).records(model, pre).items():
+            for name, rec in on_side(side).module("adapter").records(model, pre).items():
                 out.append(preprocessing_difference(side, name, rec.cls, rec.config, dict(rec.weights)))
     counts = Counter(k.cls for k, _, _ in pm.match.params)
     out = [replace(d, of=counts.get(d.keras_class, 0)) for d in out]

@@ -1,10 +1,10 @@
 """The generic checks' machinery for any ModelPair: build both models, find the layer correspondence, move weights
 both ways through the converter registry, and compare outputs, gradients and steps in one layout (Keras').
 
-Framework-neutral: it talks to the two adapters (tfpt.adapters.get) and to numpy only.
+Framework-neutral: it talks to the two adapters (tfpt.frameworks.get(fw).module("adapter")) and to numpy only.
 
 Where a comparison fails the table's tolerance, `agree` measures each framework's own float32 error on the same
-pair and inputs (its float32 result against its own float64 twin, tfpt.adapters.steps.float64_twin) and passes
+pair and inputs (its float32 result against its own float64 twin, `float64_twin` of its folder's steps) and passes
 an entry whose cross-framework difference is within OWN_ERROR_FACTOR times the two own errors plus the table's
 tolerance (docs/pairs.md, "Tolerances"). The per-layer comparison records every output of both models at once, so
 its batch is capped to fit tfpt.tolerances.LAYER_RECORD_BYTES (`layer_batch`).
@@ -17,17 +17,21 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from tfpt.adapters import get as adapter
 from tfpt.arrays import flat, softmax
 from tfpt.compare import Comparison, assert_close, compare
 from tfpt.convert import Difference, Kind, find
-from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, on_side
+from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, get, on_side
 from tfpt.match import Event, Match, MatchError, match
 from tfpt.pair import ModelPair, PairError
 from tfpt.tolerances import LAYER_RECORD_BYTES, OWN_ERROR_FACTOR, ZERO_GRADIENT, Tol, tol
 
 DIRECTIONS = ("tf->torch", "torch->tf")
 TRACE_BATCH = 4
+
+
+def adapter(fw: str):
+    """The pair adapter of framework `fw`: its record's "adapter" module (imports that framework)."""
+    return get(fw).module("adapter")
 
 
 @dataclass
@@ -307,16 +311,14 @@ def wide(x: np.ndarray) -> np.ndarray:
 
 def float64_models(pm: PairModels, seed: int = 0) -> PairModels | None:
     """Both models' float64 twins holding their current weights, or None where a builder fixes its own dtype."""
-    from tfpt.adapters import steps
-    k, t = (steps.float64_twin("tf", pm.pair, pm.keras_model, seed),
-            steps.float64_twin("torch", pm.pair, pm.torch_model, seed))
+    k, t = (on_side(KERAS_SIDE).part("steps").float64_twin(pm.pair, pm.keras_model, seed),
+            on_side(TORCH_SIDE).part("steps").float64_twin(pm.pair, pm.torch_model, seed))
     return None if k is None or t is None else PairModels(pm.pair, k, t, pm.match, pm.record_bytes)
 
 
 def _in_float64(run):
     """run() with Keras' new losses, optimizers and models in float64 (the twins' own arithmetic)."""
-    from tfpt.adapters import steps
-    with steps.float64("tf"):
+    with on_side(KERAS_SIDE).part("steps").float64():
         return run()
 
 

@@ -13,7 +13,7 @@ channel in the batch), Keras moving_variance with the biased one; PyTorch's is b
 (from its own momentum and the shared start) before the comparison. Adam's moments are mapped with the converters'
 gradient layout (`grads_to_keras`: a linear map, so it holds for m and v as for gradients).
 
-Framework-neutral: it talks to the two adapters (tfpt.adapters.get) and to numpy only.
+Framework-neutral: it talks to the two adapters (tfpt.frameworks.get(fw).module("adapter")) and to numpy only.
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from tfpt.adapters import get as adapter
 from tfpt.checks import pairs as P
 from tfpt.compare import Comparison, compare, record
+from tfpt.frameworks import get
 from tfpt.pair import ModelPair
 from tfpt.settings import TrainSettings
 from tfpt.tolerances import Tol
@@ -168,12 +168,12 @@ def train_both(pm: P.PairModels, batches, variant: str = "matched") -> tuple[Ord
     k_names, t_names = pm.param_names
     start, _ = P.parameters(pm)
     k_out, t_out = pair.loss_output  # the output the loss reads, for a model with several
-    k_state = adapter("tf").train_steps(pm.keras_model, batches, pair.keras_head, asdict(keras_adam), k_names,
-                                        output=k_out)
-    t_state = adapter("torch").train_steps(pm.torch_model, [(pair.input.to_torch_layout(x), y) for x, y in batches],
-                                           pair.torch_head, asdict(torch_adam), t_names, output=t_out)
+    k_side, t_side = get("tf").module("adapter"), get("torch").module("adapter")
+    k_state = k_side.train_steps(pm.keras_model, batches, pair.keras_head, asdict(keras_adam), k_names, output=k_out)
+    t_state = t_side.train_steps(pm.torch_model, [(pair.input.to_torch_layout(x), y) for x, y in batches],
+                                 pair.torch_head, asdict(torch_adam), t_names, output=t_out)
     kw, tw = P.parameters(pm)
-    krec, trec = adapter("tf").records(pm.keras_model, k_names), adapter("torch").records(pm.torch_model, t_names)
+    krec, trec = k_side.records(pm.keras_model, k_names), t_side.records(pm.torch_model, t_names)
     steps, size = len(batches), len(batches[0][0]) if batches else 0
     for k, t, ctx in pm.match.params:
         key = f"{k.name}.moving_variance"

@@ -23,8 +23,8 @@ from tfpt.data import datasets
 
 
 def suite(fw, ds, seed, mode="as-written"):
-    from tfpt.adapters import trainer
-    _, result = trainer(fw).train(ds, epochs=1, seed=seed, progress=True, evaluate_epochs=False, mode=mode)
+    trainer = frameworks.get(fw).module("trainer")
+    _, result = trainer.train(ds, epochs=1, seed=seed, progress=True, evaluate_epochs=False, mode=mode)
     return result.epochs[-1].seconds
 
 

@@ -160,7 +160,6 @@ def prepare(sel: Selected, fws: list[str], seed: int, folder: Path, steps: int) 
     """Build the pair once (one set of weights), run the forward check, write weights, batches and a job per
     framework. Raises UserError where the pair cannot be built or matched (its own code, or the converters)."""
     frameworks.torch_first()
-    from tfpt.adapters import get as adapter, weight_files
     from tfpt.checks import pairs as P
     pair, prep = sel.pair, Prepared(sel)
     try:
@@ -184,8 +183,8 @@ def prepare(sel: Selected, fws: list[str], seed: int, folder: Path, steps: int) 
     keras_fw, torch_fw = frameworks.on_side(frameworks.KERAS_SIDE), frameworks.on_side(frameworks.TORCH_SIDE)
     sides = {frameworks.KERAS_SIDE: (keras_fw, pm.keras_model, folder / f"{pair.name}.weights.h5"),
              frameworks.TORCH_SIDE: (torch_fw, pm.torch_model, folder / f"{pair.name}.pt")}
-    weight_files.write_keras(pm.keras_model, sides[frameworks.KERAS_SIDE][2])
-    weight_files.write_torch(pm.torch_model, sides[frameworks.TORCH_SIDE][2])
+    for fw, model, path in sides.values():
+        fw.part("weight_files").write(model, path)
     batch = pair.batch or STEP_BATCH
     arrays = {"x_check": x, "x_step": pair.input.batch(batch, seed + 2), "x_one": pair.input.batch(1, seed + 3),
               "x_big": pair.input.batch(THROUGHPUT_BATCH, seed + 4)}
@@ -196,7 +195,8 @@ def prepare(sel: Selected, fws: list[str], seed: int, folder: Path, steps: int) 
             files[side][key] = folder / f"{pair.name}-{side}-{key}.npy"
             np.save(files[side][key], fw.inputs(pair, value))
         files[side]["expected"] = folder / f"{pair.name}-{side}-expected.npy"
-        np.save(files[side]["expected"], np.asarray(adapter(fw.id).predict(model, fw.inputs(pair, x)), np.float32))
+        expected = fw.module("adapter").predict(model, fw.inputs(pair, x))
+        np.save(files[side]["expected"], np.asarray(expected, np.float32))
         files[side]["y_step"] = folder / f"{pair.name}-{side}-y_step.npy"
         np.save(files[side]["y_step"], P.labels(pair, batch, seed))
     for fw_id in fws:

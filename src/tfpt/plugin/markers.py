@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 
 from tfpt import frameworks
-from tfpt.adapters import devices
+from tfpt.frameworks import devices
 
 MARKERS = {
     **{fw.id: f"needs {fw.name} (skipped with a reason where it is not installed)" for fw in frameworks.native()},

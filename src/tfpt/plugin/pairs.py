@@ -94,7 +94,7 @@ def selected(session) -> list:
 def parametrize(metafunc, pairs: list) -> None:
     """[pair], [pair-layer] or [pair-format] cases, by the fixtures the check asks for."""
     if "pair_format" in metafunc.fixturenames:
-        from tfpt.adapters.exports import FORMATS, NEEDS, framework_of
+        from tfpt.exports import FORMATS, NEEDS, framework_of
         cases = [pytest.param(p, f, id=f"{p.name}-{f}", marks=[
                     getattr(pytest.mark, framework_of(f)),
                     pytest.mark.needs_module(*NEEDS.get(f, ()), why=f"the {f} export cannot be checked"),

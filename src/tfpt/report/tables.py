@@ -426,7 +426,7 @@ def measurements_section(folder: Path) -> str:
     figures = envs[env]["figures"]
     lines = [f"\n## Conformance figures (test run: {env})\n"]
     lines += [f"- **{k}**: {json.dumps(v, default=float)}" for k, v in figures.items() if not k.startswith("defaults ")]
-    from tfpt.adapters.defaults import KEYS
+    from tfpt.checks.defaults import KEYS
     d = _defaults(figures)
     if d:
         order = [f for f in frameworks.ALL if f in d]
@@ -484,7 +484,7 @@ def version_table(runs, folder: Path) -> str:
     for label, name, cell, _ in _figure_rows():
         rows.append(f"| {label} | " + " | ".join(fig(k, name, cell) for k in keys) + " |")
     rows = [r for r in rows if set(r.strip("|").split("|")[1:]) != {" - "}]  # not measured in any run: left out
-    from tfpt.adapters.defaults import KEYS
+    from tfpt.checks.defaults import KEYS
     for fw in frameworks.ALL:
         per = [_defaults(cols[k]["fig"]).get(fw) for k in keys]
         known = [p for p in per if p]

@@ -186,8 +186,8 @@ def test_sgd_steps(model_pair, measurements):
 @pytest.mark.parametrize("fw", frameworks.FRAMEWORKS)
 def test_same_seed_same_model(model_pair, fw):
     S.skip_as_is(model_pair, "its builders return models with fixed weights, so seeds do not apply")
-    from tfpt.adapters import get
-    a, b, c = (get(fw).build(model_pair, s) for s in (S.SEED, S.SEED, S.SEED + 1))
+    adapter = frameworks.get(fw).module("adapter")
+    a, b, c = (adapter.build(model_pair, s) for s in (S.SEED, S.SEED, S.SEED + 1))
     x = S.batch(model_pair)[0][:4]
     x = frameworks.get(fw).inputs(model_pair, x)
     pa, pb, pc = (get(fw).predict(m, x) for m in (a, b, c))
@@ -200,7 +200,7 @@ def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path_facto
     """The untrained seeded model, exported and reloaded by the deployer in a process that imports only its own
     framework's runtimes (one such process per framework for all of a pair's formats), gives the in-memory
     model's outputs at batch 1 and 7."""
-    from tfpt.adapters import exports, get
+    from tfpt import exports
     fw, pm = exports.framework_of(pair_format), S.models(model_pair)
     done = S.deployed(model_pair, str(tmp_path_factory.getbasetemp() / f"exports-{model_pair.name}"))
     if isinstance(done[pair_format], str):
@@ -214,7 +214,7 @@ def test_export_reloads_in_fresh_process(model_pair, pair_format, tmp_path_facto
         f"{model_pair.name}: the {pair_format} deployer reported format {info['format']!r} and loaded {other} " \
         f"(it must import only its own runtime); loaded: {sorted(loaded)}"
     model = frameworks.get(fw).model(pm)
-    got, expected = np.load(out), get(fw).predict(model, x)
+    got, expected = np.load(out), frameworks.get(fw).module("adapter").predict(model, x)
     kind = "export-tflite" if pair_format == "tflite" else "export"
     result = assert_close({f"b{n}": expected[:n] for n in (1, 7)}, {f"b{n}": got[f"b{n}"] for n in (1, 7)},
                           model_pair.tolerance(kind),

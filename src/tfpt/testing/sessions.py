@@ -134,7 +134,7 @@ def deployed(pair: ModelPair, folder: str) -> dict:
 
     import numpy as np
 
-    from tfpt.adapters import exports
+    from tfpt import exports
     from tfpt.procs import child_env
     formats = pair.export_formats(exports.FORMATS)  # only what the pair declares: formats=() exports nothing
     if not formats:

@@ -143,20 +143,20 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
     """Run `fw`'s trainer one epoch over the first `steps * settings.batch_size` training images of `ds`, order
     shared, from `initial_weights` (canonical, by layer), with `trainer_settings` (default: `settings`), and
     compare it with the reference of `settings`."""
-    from tfpt.adapters import cnn, steps as fw_steps, trainer as _trainer
+    from tfpt.frameworks import get
     from tfpt.spec import CNN
 
     settings = settings.changed(order="shared")
     trainer_settings = (trainer_settings or settings).changed(order="shared")
-    ad = cnn(fw)
+    ad = get(fw).module("cnn")
     spec = spec or CNN
     n = steps * settings.batch_size
     small = dataclasses.replace(ds, x_train=ds.x_train[:n], y_train=ds.y_train[:n], x_test=ds.x_test[:32],
                                 y_test=ds.y_test[:32])
     model = ad.set_weights(ad.build(spec), initial_weights)
     rec = Recorder()
-    _trainer(fw).train(small, epochs=1, seed=seed, spec=spec, model=model, progress=False, evaluate_epochs=False,
-                       settings=trainer_settings, recorder=rec)
+    get(fw).module("trainer").train(small, epochs=1, seed=seed, spec=spec, model=model, progress=False,
+                                    evaluate_epochs=False, settings=trainer_settings, recorder=rec)
     head = ad.spec_of(model).head
     findings = config_findings(fw, rec.config, settings, head)
     expected = reference.expected_batches(small.x_train, small.y_train.astype(np.int64), settings, seed)
@@ -167,7 +167,7 @@ def check_trainer(fw: str, ds, initial_weights, steps: int = 5, seed: int = 0, s
 
     # Replay: each step from the trainer's own weights before it, with the reference's batch, loss and Adam.
     replay = ad.build(spec)
-    backward = fw_steps.forward_backward(fw)
+    backward = get(fw).part("steps").forward_backward
     form = settings.loss_for(head)
     adam = reference.Adam(fw, settings.adam(fw))
     weight_tol, loss_tol = tol("trainer_reference"), tol("trainer_loss")

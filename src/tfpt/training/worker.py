@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 
 from tfpt import frameworks
-from tfpt.adapters import devices
 from tfpt.data import datasets
+from tfpt.frameworks import devices
 from tfpt.settings import EVAL_BATCH, RUN_MODES, STUDY_CODE
 from tfpt.spec import MODELS, model_spec, total_params
 from tfpt.training import serving
@@ -105,8 +105,7 @@ def start(framework: str, dataset: str, epochs: int, seed: int, order: str, targ
         raise SystemExit(frameworks.missing_reason(framework))
     phases = phases or Phases()
     t0 = time.perf_counter()
-    from tfpt.adapters import trainer as _trainer
-    trainer = _trainer(framework)
+    trainer = frameworks.get(framework).module("trainer")
     phases.mark("import")
     ds = limited(datasets.load(dataset) if dataset != "synthetic" else datasets.synthetic(), limit)
     phases.mark("data")
@@ -147,13 +146,12 @@ def finish(framework: str, trainer, state, info: dict, phases: Phases, serve_fig
 
 def run_study_code(framework: str, dataset: str, epochs: int, seed: int, options: dict | None = None,
                    limit: int | None = None) -> dict:
-    """The study's own code of `framework` (tfpt.adapters.study_code_*), with the same phases and result."""
+    """The study's own code of `framework` (its folder's study_code module), with the same phases and result."""
     if not frameworks.installed(framework):
         raise SystemExit(frameworks.missing_reason(framework))
     phases = Phases()
     t0 = time.perf_counter()
-    from tfpt.adapters import study_code
-    module = study_code(framework)
+    module = frameworks.get(framework).module("study_code")
     phases.mark("import")
     result = module.run(dataset, epochs, seed, phases, options, limit)
     phases.mark("eval")

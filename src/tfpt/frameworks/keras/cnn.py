@@ -131,6 +131,6 @@ def layer_params(model, name: str) -> int:
 
 def layer_outputs_on(model, x_nhwc: np.ndarray, device: str) -> "OrderedDict[str, np.ndarray]":
     """layer_outputs computed on `device` ("cpu" or "gpu")."""
-    from tfpt.adapters.devices import tf_device
+    from tfpt.frameworks.keras.devices import device as tf_device
     with tf.device(tf_device(device)):
         return layer_outputs(model, x_nhwc)

@@ -94,7 +94,7 @@ def _need_tf(what: str) -> None:
 
 def placed(device: str):
     """Where the work runs: TensorFlow's device scope; on the other backends the CPU (a GPU is not offered)."""
-    from tfpt.adapters.devices import tf_device
+    from tfpt.frameworks.keras.devices import device as tf_device
     if tf is not None:
         return tf.device(tf_device(device))
     if device != "cpu":

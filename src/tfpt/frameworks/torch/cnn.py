@@ -152,7 +152,7 @@ def layer_outputs(model: nn.Module, x_nhwc: np.ndarray) -> "OrderedDict[str, np.
 
 def layer_outputs_on(model: nn.Module, x_nhwc: np.ndarray, device: str) -> "OrderedDict[str, np.ndarray]":
     """layer_outputs computed on `device` ("cpu" or "gpu", TF32 off); the model moves there."""
-    from tfpt.adapters.devices import torch_device
+    from tfpt.frameworks.torch.devices import device as torch_device
     dev = torch_device(device)
     model = model.to(dev).eval()
     with torch.no_grad():

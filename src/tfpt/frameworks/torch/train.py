@@ -32,7 +32,8 @@ def make_optimizer(settings: TrainSettings = STUDY, params=()):
     a = settings.adam("torch")
     if a.epsilon_placement != "after":
         raise ValueError(f"torch's Adam adds eps after bias correction ('after'); settings ask for "
-                         f"{a.epsilon_placement!r} (tfpt.adapters.steps.keras_epsilon_hat emulates 'hat' per step)")
+                         f"{a.epsilon_placement!r} (tfpt.frameworks.torch.steps.keras_epsilon_hat emulates 'hat' per "
+                         "step)")
     return torch.optim.Adam(params, lr=a.learning_rate, betas=(a.beta_1, a.beta_2), eps=a.epsilon)
 
 
@@ -168,7 +169,7 @@ def prepare(ds: Dataset, epochs: int = 1, seed: int = 0, order: str | None = Non
     """Everything before the first timed epoch: seed, build, optimizer, loss, the 60k images as tensors, and
     `warmup_steps` steps on a deep copy of the model with its own optimizer (the trained model, the global RNG
     and the data order are untouched; skipped with torch.compile, whose copy would compile apart)."""
-    from tfpt.adapters.devices import torch_device
+    from tfpt.frameworks.torch.devices import device as torch_device
     settings = settings.changed(**{k: v for k, v in (("order", order), ("batch_size", batch_size)) if v is not None})
     opts = {**MODES[mode], **(options or {})}
     dev = torch_device(device)

@@ -1,4 +1,5 @@
-"""Which devices each framework can use here, asked lazily (TensorFlow is only imported if it is needed)."""
+"""Which devices each framework can use here, asked lazily through its folder's `devices` module (a framework is
+only imported if it is needed), and whether this CPU computes bfloat16 in hardware."""
 from __future__ import annotations
 
 import functools
@@ -11,15 +12,7 @@ def gpu_missing_reason(fw: str) -> str | None:
     """None when `fw` sees a GPU, else a reason naming the missing device, for a skip."""
     if not frameworks.installed(fw):
         return frameworks.missing_reason(fw)
-    if fw == "torch":
-        torch = frameworks.import_torch()
-        if torch.cuda.is_available():
-            return None
-        return f"no CUDA GPU visible to torch {torch.__version__} (torch.cuda.is_available() is False)"
-    tf = frameworks.import_tf()
-    if tf.config.list_physical_devices("GPU"):
-        return None
-    return f"no GPU visible to TensorFlow {tf.__version__} (tf.config.list_physical_devices('GPU') is empty)"
+    return frameworks.get(fw).part("devices").gpu_missing_reason()
 
 
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # x86 flags of bfloat16 arithmetic in hardware
@@ -45,31 +38,12 @@ def describe() -> str:
     """For the report header, without importing TensorFlow: torch's view only if torch is already loaded."""
     import sys
     if "torch" in sys.modules:
-        torch = sys.modules["torch"]
-        return f"torch cuda={'yes: ' + torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no'}"
+        return frameworks.get("torch").part("devices").describe()
     return "cpu"
-
-
-def torch_device(dev: str):
-    torch = frameworks.import_torch()
-    if dev == "gpu":
-        # TF32 would change float32 matmul/conv results by ~1e-3; conformance compares true float32.
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
-def tf_device(dev: str) -> str:
-    return "/GPU:0" if dev == "gpu" else "/CPU:0"
 
 
 def peak_memory_mb(framework: str, device: str) -> float | None:
     """Peak accelerator memory from the framework's own counters (None on the CPU)."""
     if device != "gpu":
         return None
-    if framework == "torch":
-        import torch
-        return torch.cuda.max_memory_allocated() / 2**20
-    import tensorflow as tf
-    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+    return frameworks.get(framework).part("devices").peak_memory_mb()
