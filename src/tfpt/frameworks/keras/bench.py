@@ -12,8 +12,8 @@ from tfpt.spec import CNN
 
 
 def step(ds, device: str, seed: int, precision: str = "float32"):
-    from tfpt.adapters.devices import tf_device
     from tfpt.frameworks.keras import cnn as keras_models
+    from tfpt.frameworks.keras.devices import device as tf_device
     from tfpt.frameworks.keras.train import compile_study_settings
     keras_models.keras.utils.set_random_seed(seed)
     with keras_models.tf.device(tf_device(device)), keras_models.precision(precision):
@@ -47,8 +47,8 @@ INFER_MODES = {"as-written": {}, "tuned": {"function": True, "concrete": True, "
 
 
 def infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
-    from tfpt.adapters.devices import tf_device
     from tfpt.frameworks.keras import cnn as keras_models
+    from tfpt.frameworks.keras.devices import device as tf_device
     tf = keras_models.tf
     opts = INFER_MODES[mode] if options is None else options
     keras_models.keras.utils.set_random_seed(seed)

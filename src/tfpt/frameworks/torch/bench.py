@@ -14,8 +14,8 @@ from tfpt.spec import CNN
 def step(ds, device: str, seed: int, precision: str = "float32"):
     import torch
 
-    from tfpt.adapters.devices import torch_device
     from tfpt.frameworks.torch import cnn as torch_models
+    from tfpt.frameworks.torch.devices import device as torch_device
     from tfpt.frameworks.torch.train import autocast, make_loss, make_optimizer, to_tensors
     dev = torch_device(device)
     torch.manual_seed(seed)
@@ -51,8 +51,8 @@ INFER_MODES = {"as-written": {}, "tuned": {"freeze": True},
 def infer(ds, device: str, seed: int, batch: int, mode: str = "as-written", options: dict | None = None):
     import torch
 
-    from tfpt.adapters.devices import torch_device
     from tfpt.frameworks.torch import cnn as torch_models
+    from tfpt.frameworks.torch.devices import device as torch_device
     opts = INFER_MODES[mode] if options is None else options
     dev = torch_device(device)
     torch.manual_seed(seed)

@@ -3,7 +3,7 @@ starts one per framework and device): a training step, batch-1 latency and throu
 device memory and peak RSS per quantity; PyTorch's bodies, and the measurement of every framework on torch's CUDA.
 
 What is timed is what the gpu benchmarks time (tfpt.frameworks.torch.bench: the study's batch 32, Adam and loss;
-the plain inference call), float32 with TF32 off (tfpt.adapters.devices.torch_device), each call between two
+the plain inference call), float32 with TF32 off (tfpt.frameworks.torch.devices.device), each call between two
 `torch.cuda.synchronize()` so a figure holds the device's work, not its queueing. Native PyTorch and Keras on torch
 (KERAS_BACKEND=torch, its own process; its bodies in tfpt.frameworks.keras.cuda) allocate through torch's one CUDA
 allocator, so their `torch.cuda.max_memory_allocated` figures compare. Inputs are a seeded synthetic set with
@@ -38,8 +38,8 @@ def measure(fw: str, device: str, plan: Plan, seed: int = 0) -> dict:
     torch = frameworks.import_torch()
     if device == "gpu" and not torch.cuda.is_available():
         return {"skipped": f"no CUDA GPU visible to torch {torch.__version__} (torch.cuda.is_available() is False)"}
-    from tfpt.adapters.devices import torch_device
     from tfpt.data import datasets
+    from tfpt.frameworks.torch.devices import device as torch_device
     dev = torch_device(device)  # TF32 off on the GPU: true float32, as the conformance checks run
     cuda = dev.type == "cuda"
     bodies = frameworks.get(fw).part("cuda")
