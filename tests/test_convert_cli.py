@@ -21,8 +21,7 @@ PAIRS = [pytest.param(p, id=p.name, marks=[pytest.mark.long] if p.keras.__module
 def save_seeded_torch(pair, path: Path, seed: int = 3) -> dict:
     """A seeded state_dict as training leaves one: every BatchNorm has counted 123 batches (a fresh model's 0 would
     hide a counter the round trip drops)."""
-    from tfpt.adapters import get
-    from tfpt.frameworks import import_torch
+    from tfpt.frameworks import get, import_torch
     torch = import_torch()
     state = get("torch").module("adapter").build(pair, seed).state_dict()
     for key, value in state.items():

@@ -298,7 +298,6 @@ def test_convert_interrupted_while_writing_leaves_no_temp_file(sig, tmp_path, mo
     import torch
 
     from models.pairs import BN_CNN
-    from tfpt.adapters import get as adapter
     from tfpt.cli import convert
     frameworks.get("tf").module("adapter").build(BN_CNN, 0).save_weights(str(tmp_path / "w.weights.h5"))
     source = (tmp_path / "w.weights.h5").read_bytes()

@@ -29,7 +29,7 @@ CASES = [pytest.param("tf", "spec", marks=pytest.mark.tf, id="tf-spec"),
 
 def start(fw: str, pair: str, seed: int):
     """(spec, initial canonical weights) of `fw`'s model of `pair`, built with `seed`."""
-    from tfpt.adapters import cnn
+    from tfpt.frameworks import get
     from tfpt.spec import model_spec
     spec = model_spec(pair, fw)
     cnn = get(fw).module("cnn")
