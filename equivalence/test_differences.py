@@ -6,17 +6,18 @@ from models.differences import DIFFERENCES
 from tfpt.arrays import softmax
 from tfpt.checks import pairs as P
 from tfpt.compare import assert_close
+from tfpt.frameworks import get as framework
 from tfpt.pair import get
 from tfpt.spec import MODELS, model_spec
 from tfpt.tolerances import tol
 
-PROOFS = {}
 
 def cnn(fw: str):
     """The study's CNN builders of framework `fw` (its record's "cnn" module)."""
     return framework(fw).module("cnn")
 
 
+PROOFS = {}
 
 
 def proves(ident):
