@@ -12,19 +12,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "tfpt"
 FRAMEWORKS = {"tensorflow", "keras", "tf_keras", "torch", "torchvision"}
 REPOSITORY = {"models", "fixtures", "equivalence", "benchmarks", "tests"}
-# The framework boundary: the adapters, the import guard itself, and the deployer (which must stay pure: it
-# imports only the runtime of the format it runs, so it cannot go through the adapters).
-MAY_IMPORT_FRAMEWORKS = ("adapters/", "frameworks/", "deploy.py")
-# Where a framework's name may be compared (`fw == "tf"`): the adapters and the framework records. Everywhere else
+# The framework boundary: the framework folders with the import guard itself (frameworks/), and the deployer (which
+# must stay pure: it imports only the runtime of the format it runs, so it cannot go through the folders).
+MAY_IMPORT_FRAMEWORKS = ("frameworks/", "deploy.py")
+# Where a framework's name may be compared (`fw == "tf"`): the framework folders and records. Everywhere else
 # code asks the registry (tfpt.frameworks.registry) what a framework does instead of naming it.
-MAY_NAME_FRAMEWORKS = ("adapters/", "frameworks/")
+MAY_NAME_FRAMEWORKS = ("frameworks/",)
 # Every name a registered framework goes by (ids, aliases, Keras backends: tf, tensorflow, torch, pytorch,
 # keras-torch, keras-jax, jax, flax, and any framework registered later), read from the registry.
 FRAMEWORK_NAMES = registry.names()
 # Where a framework's name may be written as data (`for fw in ("tf", "torch")`, `("tf", "tuned")`, `{"torch": ...}`):
 # the framework code. Everywhere else the names come from the registry (`native()`, `REGISTRY`, `keras_backends()`,
 # `on_side`, `other`, a record's `id`). convert/ is framework code for now (its records say which side they are).
-FRAMEWORK_CODE = ("adapters/", "frameworks/", "convert/")
+FRAMEWORK_CODE = ("frameworks/", "convert/")
 # Files that still write framework names as data, with how many each may hold (the count may only fall; none now:
 # the study's published figures, the report's columns and version labels come from the records).
 NAME_DATA_ALLOWED: dict[str, int] = {}

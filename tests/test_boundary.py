@@ -1,6 +1,6 @@
-"""One framework boundary: inside the package only the adapters (plus the import guard and the deployer) import
-TensorFlow, Keras or torch; nothing in it imports this repository's folders; no import circle, whether the imports
-are at the top of a module or inside its functions."""
+"""One framework boundary: inside the package only the framework folders (plus the import guard and the deployer)
+import TensorFlow, Keras or torch; nothing in it imports this repository's folders; no import circle, whether the
+imports are at the top of a module or inside its functions."""
 from tests.boundary import (
     FRAMEWORK_NAMES,
     NAME_DATA_ALLOWED,
@@ -16,7 +16,7 @@ from tests.boundary import (
 )
 
 
-def test_only_the_adapters_import_a_framework():
+def test_only_the_framework_folders_import_a_framework():
     bad = boundary_violations(package_sources())
     assert not bad, "\n".join(bad)
 
@@ -46,11 +46,11 @@ def test_circle_reader_finds_circles_made_inside_functions(tmp_path):
                                                 "pkg.c -> pkg.d -> pkg.c"]
 
 
-def test_checker_catches_a_framework_import_outside_the_adapters():
+def test_checker_catches_a_framework_import_outside_the_framework_folders():
     """Negative control: a library module that imports torch, and one that imports the repository's models."""
     bad = boundary_violations({"checks/x.py": "def f():\n    import torch\n",
                                "report/y.py": "from models.pairs import SPEC\n",
-                               "adapters/z.py": "import tensorflow as tf\n"})
+                               "frameworks/z.py": "import tensorflow as tf\n"})
     assert [line.split(" ")[0] for line in bad] == ["checks/x.py", "report/y.py"]
 
 
@@ -58,10 +58,10 @@ def test_cycle_finder_finds_a_circle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_no_framework_name_is_compared_outside_the_adapters():
+def test_no_framework_name_is_compared_outside_the_framework_folders():
     """Checks, commands, tables and benchmarks ask the registry (tfpt.frameworks.registry) what a framework does."""
     found = name_branches(package_sources()) + name_branches(folder_sources())
-    assert not found, "framework-name comparisons outside the adapters: " + ", ".join(found)
+    assert not found, "framework-name comparisons outside the framework folders: " + ", ".join(found)
 
 
 def test_the_name_check_reads_every_listed_folder():
@@ -71,17 +71,17 @@ def test_the_name_check_reads_every_listed_folder():
 
 
 def test_checker_catches_a_framework_name_comparison():
-    """Negative control: each form of a name branch, one allowed inside the adapters, and look-alikes."""
+    """Negative control: each form of a name branch, one allowed inside the framework folders, and look-alikes."""
     found = name_branches({"checks/a.py": "x = 1 if fw == 'tf' else 2\n",
                            "report/b.py": "ok = fw in ('tf', 'torch')\nif 'torch' not in sys.modules: pass\n",
                            "cli/c.py": "fmt == 'keras' or name == 'tfx'\n",
-                           "adapters/d.py": "x = fw != 'torch'\n",
+                           "frameworks/d.py": "x = fw != 'torch'\n",
                            "benchmarks/e.py": "version = v['tensorflow' if fw == 'tf' else 'torch']\n"})
     assert found == ["checks/a.py:1", "report/b.py:1", "report/b.py:2", "benchmarks/e.py:1"]
 
 
 def test_no_framework_name_is_written_as_data_outside_framework_code():
-    """Loops, tuples, lists and dict keys outside adapters/, frameworks/ and convert/ take the names from the
+    """Loops, tuples, lists and dict keys outside frameworks/ and convert/ take the names from the
     registry; the files in NAME_DATA_ALLOWED may hold at most their listed count."""
     found = name_data_outside_framework_code({**package_sources(), **folder_sources()})
     over = {rel: lines for rel, lines in found.items() if len(lines) > NAME_DATA_ALLOWED.get(rel, 0)}
@@ -96,7 +96,7 @@ def test_checker_catches_framework_names_written_as_data():
         "cli/a.py": "for fw in ('tf', 'torch'):\n    pass\nX = [f(fw) for fw in ['jax']]\n",
         "report/b.py": "T = {'keras-torch': 1, ('tf', 'tuned'): 2}\nS = {'tensorflow'}\n",
         "training/c.py": "A = ('tfx', 'keras', 'torchvision')\nB = {'side': 'torch'}\nC = get('tf')\n",
-        "adapters/d.py": "X = ('tf', 'torch')\n", "convert/e.py": "Y = {'torch': 1}\n",
+        "frameworks/d.py": "X = ('tf', 'torch')\n", "convert/e.py": "Y = {'torch': 1}\n",
         "benchmarks/f.py": "@pytest.mark.parametrize('fw', ['tf', 'torch'])\ndef test(fw): pass\n"})
     assert found == {"cli/a.py": [1, 1, 3], "report/b.py": [1, 1, 2], "benchmarks/f.py": [1, 1]}
 
