@@ -3,6 +3,8 @@ models as the study wrote them) and pairs that exercise the other converters: Ba
 padding, an Embedding → LSTM/GRU text classifier, and an MLP with LayerNorm.
 
 Builders import their framework when called, so this module loads in an environment that has only one of them.
+The spec and study CNNs, bn-cnn and mlp-ln have a Flax NNX side too (`*_flax`: built in a Flax worker process,
+given Keras' weights and checked against Keras: tfpt.checks.sides); the text classifiers' LSTM and GRU have none.
 """
 from __future__ import annotations
 
@@ -56,9 +58,22 @@ def study_torch():
     return torch_models.StudyNet()
 
 
-SPEC = register(ModelPair("spec", spec_keras, spec_torch, MNIST,
+def spec_flax():
+    from tfpt.frameworks.flax import cnn as flax_models
+    from tfpt.spec import CNN
+    return flax_models.build(CNN)
+
+
+def study_flax():
+    from tfpt.frameworks.flax import cnn as flax_models
+    from tfpt.spec import STUDY_KERAS
+    return flax_models.build(STUDY_KERAS)
+
+
+SPEC = register(ModelPair("spec", dict(keras=spec_keras, torch=spec_torch, flax=spec_flax), MNIST,
                           description="the study's CNN as specified: logits head in both frameworks"))
-STUDY = register(ModelPair("study", study_keras, study_torch, MNIST, keras_head="softmax", torch_head="logits",
+STUDY = register(ModelPair("study", dict(keras=study_keras, torch=study_torch, flax=study_flax), MNIST,
+                           keras_head="softmax", torch_head="logits",
                            description="the study's two models as written: Keras softmax head, PyTorch extra ReLU"))
 
 
@@ -91,7 +106,33 @@ def bn_cnn_torch():
         nn.ReLU(), nn.Dropout(0.25), nn.Flatten(), nn.Linear(32 * 14 * 14, 10))
 
 
-BN_CNN = register(ModelPair("bn-cnn", bn_cnn_keras, bn_cnn_torch, MNIST,
+def bn_cnn_flax(epsilon: float = 1e-3):
+    """Keras' settings made explicit: BatchNorm epsilon 1e-3 (Flax's default 1e-5) and momentum 0.99 (Flax's own
+    default too); Flax's "SAME" pads a stride-2 conv as Keras' 'same' does (bottom/right)."""
+    from flax import nnx
+
+    class BnCnn(nnx.Module):
+        def __init__(self, rngs):
+            self.conv1 = nnx.Conv(1, 16, (3, 3), padding="SAME", use_bias=False, rngs=rngs)
+            self.bn1 = nnx.BatchNorm(16, epsilon=epsilon, momentum=0.99, use_fast_variance=False, rngs=rngs)
+            self.conv2 = nnx.Conv(16, 32, (3, 3), strides=(2, 2), padding="SAME", rngs=rngs)
+            self.bn2 = nnx.BatchNorm(32, epsilon=epsilon, momentum=0.99, use_fast_variance=False, rngs=rngs)
+            self.drop = nnx.Dropout(0.25, rngs=rngs)
+            self.head = nnx.Linear(32 * 14 * 14, 10, rngs=rngs)
+
+        def __call__(self, x):
+            x = nnx.relu(self.bn1(self.conv1(x)))
+            x = self.drop(nnx.relu(self.bn2(self.conv2(x))))
+            return self.head(x.reshape(x.shape[0], -1))
+    return BnCnn(nnx.Rngs(0))
+
+
+def bn_cnn_flax_default_epsilon():
+    """A negative control: bn_cnn_flax with Flax's default BatchNorm epsilon (1e-5, Keras' is 1e-3)."""
+    return bn_cnn_flax(epsilon=1e-5)
+
+
+BN_CNN = register(ModelPair("bn-cnn", dict(keras=bn_cnn_keras, torch=bn_cnn_torch, flax=bn_cnn_flax), MNIST,
                             description="Conv-BN-ReLU, stride-2 'same' conv, Dropout, Dense: BatchNorm and padding"))
 
 
@@ -167,5 +208,19 @@ def mlp_torch():
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.LayerNorm(128, eps=1e-3), nn.ReLU(), nn.Linear(128, 10))
 
 
-MLP_LN = register(ModelPair("mlp-ln", mlp_keras, mlp_torch, MNIST,
+def mlp_flax():
+    from flax import nnx
+
+    class Mlp(nnx.Module):
+        def __init__(self, rngs):
+            self.fc1 = nnx.Linear(784, 128, rngs=rngs)
+            self.norm = nnx.LayerNorm(128, epsilon=1e-3, use_fast_variance=False, rngs=rngs)  # Flax's default 1e-6
+            self.head = nnx.Linear(128, 10, rngs=rngs)
+
+        def __call__(self, x):
+            return self.head(nnx.relu(self.norm(self.fc1(x.reshape(x.shape[0], -1)))))
+    return Mlp(nnx.Rngs(0))
+
+
+MLP_LN = register(ModelPair("mlp-ln", dict(keras=mlp_keras, torch=mlp_torch, flax=mlp_flax), MNIST,
                             description="Flatten → Dense → LayerNorm → ReLU → Dense"))

@@ -107,7 +107,40 @@ def transformer_torch():
     return EncoderBlock()
 
 
+def transformer_flax():
+    """The block in Flax NNX, its attributes in Keras' layer order (the weights are mapped in that order): nnx.
+    MultiHeadAttention holds Keras' kernel layouts; GELU in its erf form (jax.nn.gelu's default is tanh's);
+    LayerNorm epsilon 1e-5 as Keras' here (Flax's default 1e-6)."""
+    import jax
+    from flax import nnx
+
+    class PositionEmbedding(nnx.Module):
+        def __init__(self, rngs):
+            self.embeddings = nnx.Param(jax.random.normal(rngs.params(), (SEQ, WIDTH)) * 0.05)
+
+        def __call__(self, x):
+            return x + self.embeddings[...]
+
+    class EncoderBlock(nnx.Module):
+        def __init__(self, rngs):
+            self.embed = nnx.Embed(VOCAB, WIDTH, rngs=rngs)
+            self.position = PositionEmbedding(rngs)
+            self.attention = nnx.MultiHeadAttention(HEADS, WIDTH, qkv_features=WIDTH, decode=False, rngs=rngs)
+            self.norm1 = nnx.LayerNorm(WIDTH, epsilon=1e-5, use_fast_variance=False, rngs=rngs)
+            self.ff1, self.ff2 = nnx.Linear(WIDTH, FF, rngs=rngs), nnx.Linear(FF, WIDTH, rngs=rngs)
+            self.norm2 = nnx.LayerNorm(WIDTH, epsilon=1e-5, use_fast_variance=False, rngs=rngs)
+            self.head = nnx.Linear(SEQ * WIDTH, CLASSES, rngs=rngs)
+
+        def __call__(self, tokens):
+            x = self.position(self.embed(tokens))
+            x = self.norm1(x + self.attention(x))
+            x = self.norm2(x + self.ff2(jax.nn.gelu(self.ff1(x), approximate=False)))
+            return self.head(x.reshape(x.shape[0], -1))
+    return EncoderBlock(nnx.Rngs(0))
+
+
 TRANSFORMER = register(ModelPair(
-    "transformer-block", transformer_keras, transformer_torch, TOKENS, num_classes=CLASSES, batch=32, formats=(),
+    "transformer-block", dict(keras=transformer_keras, torch=transformer_torch, flax=transformer_flax), TOKENS,
+    num_classes=CLASSES, batch=32, formats=(),
     description="embeddings + MultiHeadAttention + post-norm LayerNorm + GELU feed-forward: a transformer encoder "
                 "block against a hand-written PyTorch one"))

@@ -78,6 +78,20 @@ ROWS = [
     pair("keras-a-model-not-a-builder", r"pair p: keras='a model': expected a builder \(a function taking no "
          r"arguments that returns the keras model\)", keras="a model"),
     pair("torch-none", r"pair p: torch=None: expected a builder", torch=None),
+    pair("side-unknown", r"pair p: side 'jax': expected one of keras, torch, flax; fix: name each side by its "
+         r"framework", keras={"keras": builder, "torch": builder, "jax": builder}, torch=None),
+    pair("side-no-keras-reference", r"pair p: no 'keras' side: Keras is the reference every other side is checked "
+         r"against; fix: add 'keras'", keras={"torch": builder, "flax": builder}, torch=None),
+    pair("side-keras-none", r"pair p: no 'keras' side", keras={"keras": None, "torch": builder}, torch=None),
+    pair("side-no-torch", r"pair p: no 'torch' side: the generic checks compare PyTorch's model with Keras'",
+         keras={"keras": builder, "flax": builder}, torch=None),
+    pair("side-flax-a-lambda", r"pair p: flax=<function .*>: expected a module-level function \(or 'MODULE:ATTR'\) "
+         r"the flax worker process can import; fix: define the builder at module level",
+         keras={"keras": builder, "torch": builder, "flax": lambda: None}, torch=None),
+    pair("side-flax-a-ref-without-colon", r"pair p: flax='models\.pairs': expected a module-level function",
+         keras={"keras": builder, "torch": builder, "flax": "models.pairs"}, torch=None),
+    pair("sides-dict-and-torch", r"pair p: sides given as a dict and torch=<function builder .*> as well; expected "
+         r"the dict of sides, then the input", keras={"keras": builder, "torch": builder}),
     pair("input-a-tuple", r"pair p: input=\(28, 28, 1\): expected a tfpt\.InputSpec.*; fix: e\.g\. input=InputSpec",
          input=(28, 28, 1)),
     pair("input-a-dict", r"pair p: input=\{.*\}: expected a tfpt\.InputSpec", input={"shape": (28, 28, 1)}),

@@ -1,5 +1,5 @@
-"""A model kept in both frameworks, declared once: `ModelPair` (a Keras builder, a PyTorch builder, what input
-they take) and the registry every generic check runs over.
+"""A model kept in several frameworks, declared once: `ModelPair` (a builder per side, Keras the reference, what
+input they take) and the registry every generic check runs over.
 
 A user declares a pair in their own module and runs `pytest --pair mymodule:my_pair`; this repository registers
 its pairs in models/. Layer correspondence is not typed here: the adapters trace each model's dataflow graph
@@ -222,11 +222,37 @@ class Inputs:
         return {self.torch_names.get(name, name): spec.to_torch_layout(x[name]) for name, spec in self.specs.items()}
 
 
+def side_names() -> tuple[str, ...]:
+    """The sides a pair may have: Keras (the reference), PyTorch, and each framework run in worker processes of its
+    own (Flax NNX), by its record's id."""
+    from tfpt import frameworks
+    return (KERAS_SIDE, TORCH_SIDE, *(fw.id for fw in frameworks.REGISTRY.values() if fw.own_process))
+
+
+def builder_ref(value) -> str | None:
+    """'MODULE:ATTR' of a worker side's builder (a module-level function, or that string itself), or None where a
+    worker process could not import it (a lambda, a nested function, a function of __main__)."""
+    if isinstance(value, str):
+        where, sep, attr = value.partition(":")
+        ok = sep and all(p.isidentifier() for p in where.split(".")) and all(p.isidentifier() for p in attr.split("."))
+        return value if ok else None
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", "")
+    if not callable(value) or not module or module == "__main__" or not qualname or "<" in qualname:
+        return None
+    return f"{module}:{qualname}"
+
+
 @dataclass(frozen=True, eq=False)  # identity: a pair is one declaration
 class ModelPair:
-    """One model in both frameworks. Builders take no arguments (the suite seeds each framework before calling
-    them). `head`: what the models emit — "logits" or "softmax" probabilities, per side if they differ.
-    `layer_map` maps Keras layer names to PyTorch module names where automatic matching cannot decide.
+    """One model in several frameworks: `ModelPair(name, {"keras": k, "torch": t, "flax": f}, input, ...)`, sides
+    by name, Keras the reference every other side is checked against (its layout is the one the others are brought
+    to); `ModelPair(name, keras, torch, input, ...)` is the shortcut for the two in-process sides. A worker side
+    (Flax) is a module-level function its worker process imports by 'MODULE:ATTR' (or that string); `sides`
+    holds every side's builder, `pair.keras` / `pair.torch` the two in-process ones. Builders take no arguments
+    (the suite seeds each framework before calling them; a worker side's model is given Keras' weights).
+    `head`: what the models emit — "logits" or "softmax" probabilities, per side if they differ (a worker side
+    emits what the Keras side does). `layer_map` maps Keras layer names to PyTorch module names where automatic
+    matching cannot decide.
     `formats`: export formats to check (None: every format whose exporter is installed; (): none).
     `tolerances`: this pair's overrides of the tolerance table, {kind: {"atol": .., "rtol": .., "why": ..}} (or a
     tfpt.tolerances.Tol), kind as in the table ("forward", "gradient", ...; "bfloat16/forward" for another dtype);
@@ -243,9 +269,9 @@ class ModelPair:
     Every field is checked here, when the pair is declared, and each builder's result on every build
     (`check_built`), so a mistake is named where it was made, not deep inside a check."""
     name: str
-    keras: Callable[[], Any]
-    torch: Callable[[], Any]
-    input: InputSpec
+    keras: Callable[[], Any]  # or {side name: builder}: every side at once
+    torch: Callable[[], Any] | None = None
+    input: InputSpec = None  # type: ignore[assignment]  # required: refused at declaration where missing
     num_classes: int = CLASSES_DEFAULT
     keras_head: str = "logits"
     torch_head: str = "logits"
@@ -257,11 +283,13 @@ class ModelPair:
     accept: dict = field(default_factory=dict)
     as_is: bool = False
     outputs: dict = field(default_factory=dict)
+    sides: dict = field(default_factory=dict)  # {side name: builder}, Keras first: filled from keras/torch too
 
     @_at_declaration
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.replace("-", "").replace("_", "").isalnum():
             raise PairError(f"pair name {_show(self.name)}: expected letters, digits, '-' or '_'; fix: rename it")
+        self._take_sides()
         for side in ("keras_head", "torch_head"):
             if getattr(self, side) not in ("logits", "softmax"):
                 raise PairError(f"pair {self.name}: {side} must be 'logits' or 'softmax', got "
@@ -312,6 +340,55 @@ class ModelPair:
             raise PairError(f"pair {self.name}: as_is={_show(self.as_is)}: expected True (both builders return models "
                             f"holding their own weights: compared as they are) or False (seeded builders: the suite "
                             f"transfers weights); fix: as_is=True or leave it out")
+
+    def _take_sides(self) -> None:
+        """`sides` from a dict given in keras' place (then the next argument is the input) or from keras/torch
+        (plus any `sides` given by keyword, as dataclasses.replace passes them); each name known, Keras present."""
+        given = self.keras
+        if isinstance(given, dict):
+            if self.input is None and isinstance(self.torch, (InputSpec, Inputs)):
+                object.__setattr__(self, "input", self.torch)  # ModelPair(name, {sides}, input)
+            elif self.torch is not None:
+                raise PairError(f"pair {self.name}: sides given as a dict and torch={_show(self.torch)} as well; "
+                                f"expected the dict of sides, then the input; fix: ModelPair(name, {{'keras': ..., "
+                                f"'torch': ...}}, InputSpec(...)) with the other settings by keyword")
+            sides = dict(given)
+        else:
+            extra = self.sides if isinstance(self.sides, dict) else {}
+            sides = {KERAS_SIDE: given, TORCH_SIDE: self.torch, **{k: v for k, v in extra.items()
+                                                                   if k not in (KERAS_SIDE, TORCH_SIDE)}}
+        known = side_names()
+        unknown = [s for s in sides if s not in known]
+        if unknown:
+            raise PairError(f"pair {self.name}: side {_show(unknown[0])}: expected one of {', '.join(known)}; fix: "
+                            f"name each side by its framework, e.g. {{'keras': ..., 'torch': ..., 'flax': ...}}")
+        if sides.get(KERAS_SIDE) is None:
+            raise PairError(f"pair {self.name}: no 'keras' side: Keras is the reference every other side is checked "
+                            f"against; fix: add 'keras': <a function that builds the Keras model> to the sides")
+        if TORCH_SIDE not in sides:
+            raise PairError(f"pair {self.name}: no 'torch' side: the generic checks compare PyTorch's model with "
+                            f"Keras' layer by layer; fix: add 'torch': <a function that builds the PyTorch model>")
+        for side in sides:
+            if side not in (KERAS_SIDE, TORCH_SIDE) and builder_ref(sides[side]) is None:
+                raise PairError(f"pair {self.name}: {side}={_show(sides[side])}: expected a module-level function "
+                                f"(or 'MODULE:ATTR') the {side} worker process can import; fix: define the builder "
+                                f"at module level (not a lambda, a nested function or in __main__) and pass it")
+        ordered = {KERAS_SIDE: sides[KERAS_SIDE], TORCH_SIDE: sides[TORCH_SIDE],
+                   **{k: v for k, v in sides.items() if k not in (KERAS_SIDE, TORCH_SIDE)}}
+        object.__setattr__(self, "keras", ordered[KERAS_SIDE])
+        object.__setattr__(self, "torch", ordered[TORCH_SIDE])
+        object.__setattr__(self, "sides", ordered)
+
+    @property
+    def extra_sides(self) -> tuple[str, ...]:
+        """The sides beyond Keras and PyTorch (run in worker processes of their own: "flax"), in declared order."""
+        return tuple(s for s in self.sides if s not in (KERAS_SIDE, TORCH_SIDE))
+
+    def builder_ref(self, side: str) -> str:
+        """'MODULE:ATTR' of a worker side's builder, as its worker imports it."""
+        ref = builder_ref(self.sides[side])
+        assert ref is not None  # checked at declaration
+        return ref
 
     def _check_tolerances(self) -> None:
         if not isinstance(self.tolerances, dict):

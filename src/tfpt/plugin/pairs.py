@@ -105,6 +105,12 @@ def parametrize(metafunc, pairs: list) -> None:
             cases = [pytest.param(None, None, id="no-formats", marks=pytest.mark.skip(
                 reason=f"{names}: no export format declared (formats=())"))]
         metafunc.parametrize("model_pair, pair_format", cases)
+    elif "pair_side" in metafunc.fixturenames:  # each worker side (Flax) of each pair, against its Keras side
+        cases = [pytest.param(p, s, id=f"{p.name}-{s}") for p in pairs for s in p.extra_sides] or [
+            pytest.param(None, None, id="no-worker-side", marks=pytest.mark.skip(
+                reason=f"{', '.join(p.name for p in pairs) or 'no pair'}: no worker side declared (a side beyond keras "
+                       f"and torch)"))]
+        metafunc.parametrize("model_pair, pair_side", cases)
     elif "pair_layer" in metafunc.fixturenames:
         from tfpt.testing.sessions import point_labels
         cases = [(p, label) for p in pairs for label in point_labels(p)]

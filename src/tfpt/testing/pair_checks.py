@@ -241,3 +241,60 @@ def test_training_mode_steps(model_pair, measurements):
     measurements[f"pair {model_pair.name} training mode 5 Adam steps"] = {
         "matched": result.figures(), "defaults": defaults.figures(),
         "defaults verdict": "agree" if defaults.ok else defaults.message()}
+
+
+# ------------------------------------------------------------ each worker side (Flax) against the Keras side
+
+def _sides(model_pair, pair_side):
+    """tfpt.checks.sides, or a skip with the reason where this side cannot be checked here (Flax not installed)."""
+    from tfpt.checks import sides
+    reason = sides.side_skip_reason(model_pair, pair_side)
+    if reason:
+        pytest.skip(reason)
+    return sides
+
+
+def _side_judged(model_pair, pair_side, verdict, what: str, measurements, key: str, relative: bool = False) -> None:
+    """Fail with the verdict's message (the first divergent entry named), or record each entry's figure (max |Δ|,
+    or the relative error of a norm tolerance) under `key`."""
+    if not verdict.ok:
+        pytest.fail(f"{model_pair.name}, {pair_side} against keras: {verdict.message(what)}", pytrace=False)
+    measurements[key] = {r.name: r.max_rel if relative else r.max_abs for r in verdict.result.rows}
+    if verdict.own:
+        measurements[f"{key} own float32 error"] = verdict.summary()
+
+
+@matched
+def test_side_layers_and_output_match_keras(model_pair, pair_side, measurements):
+    """The side's model, built by its worker and given the Keras model's weights, gives Keras' output at every
+    mapped layer (Keras' fused activation applied) and at the model's own output; the first divergent is named."""
+    sides = _sides(model_pair, pair_side)
+    verdict = sides.side_forward(S.models(model_pair), pair_side, S.batch(model_pair)[0])
+    _side_judged(model_pair, pair_side, verdict, "layer", measurements,
+                 f"pair {model_pair.name} {pair_side} forward max |Δ|")
+
+
+@matched
+def test_side_gradients_match_keras(model_pair, pair_side, measurements):
+    """The loss and every trainable weight's gradient (inference mode), the side's against Keras'."""
+    sides = _sides(model_pair, pair_side)
+    x, y = S.batch(model_pair)
+    loss, grads = sides.side_gradients(S.models(model_pair), pair_side, x, y)
+    key = f"pair {model_pair.name} {pair_side} gradient"
+    _side_judged(model_pair, pair_side, loss, "loss", measurements, f"{key} loss |Δ|")
+    _side_judged(model_pair, pair_side, grads, "gradient", measurements, f"{key} relative error", relative=True)
+
+
+@matched
+def test_side_adam_step_matches_keras(model_pair, pair_side, measurements):
+    """One Adam step of batch 8 in training mode (Keras' Adam, dropout rates 0) from Keras' weights: the weights
+    (those whose gradient is zero by construction within Adam's travel) and the moving statistics after it, the
+    side's against Keras'."""
+    sides = _sides(model_pair, pair_side)
+    x, y = S.batch(model_pair, 8)
+    weights, noise, moving = sides.side_step(S.models(model_pair), pair_side, x, y)
+    key = f"pair {model_pair.name} {pair_side} Adam step max |Δ|"
+    _side_judged(model_pair, pair_side, weights, "weight", measurements, key)
+    for verdict, what, group in ((noise, "weight", "zero-gradient weights"), (moving, "statistic", "statistics")):
+        if verdict.result.rows:
+            _side_judged(model_pair, pair_side, verdict, what, measurements, f"{key} {group}")

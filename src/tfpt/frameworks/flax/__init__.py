@@ -2,7 +2,9 @@
 its record's pieces live in this folder, `cnn.py` (the spec CNN and the study's CNN in nnx, loss, Optax Adam),
 `train.py` (the trainer tfpt-compare's worker runs) and `worker.py` (the check worker). This module imports no
 framework: `worker()` starts one check worker per process, which takes arrays in (weights in Keras' layout, a
-batch) and gives arrays back (every layer's output, the loss's gradients, the weights after one Adam step).
+batch) and gives arrays back (every layer's output, the loss's gradients, the weights after one Adam step), for
+the spec CNN or for a pair's own Flax side (`Worker.call` with the builder's 'MODULE:ATTR': tfpt.frameworks.flax.
+sides). `worker(x64=True)`: a second worker with JAX's float64 enabled, for the own-error rule's float64 twins.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import numpy as np
 from tfpt import procs
 
 FRAMEWORK = "flax"
+X64_ENV = "TFPT_FLAX_X64"  # set: the worker enables JAX's float64 before anything computes
 
 
 class WorkerError(RuntimeError):
@@ -27,10 +30,11 @@ class WorkerError(RuntimeError):
 
 
 class Worker:
-    def __init__(self):
+    def __init__(self, x64: bool = False):
         from tfpt import frameworks
         self.folder = Path(tempfile.mkdtemp(prefix="tfpt-flax-"))
-        env = procs.child_env(**frameworks.worker_env(FRAMEWORK), PYTHONUNBUFFERED="1")
+        env = procs.child_env(**frameworks.worker_env(FRAMEWORK), PYTHONUNBUFFERED="1",
+                              **({X64_ENV: "1"} if x64 else {}))
         self.proc = subprocess.Popen([sys.executable, "-m", "tfpt.frameworks.flax.worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, env=env)
         self._n = 0
@@ -57,13 +61,18 @@ class Worker:
                 adam=None) -> dict[str, np.ndarray]:
         """{name: array} of `op` ("forward", "grads", "step") on Flax's model of `pair` given `weights`
         ({"conv1.kernel": array, ...} in Keras' layout) and the batch; `adam`: the AdamSettings of a step."""
-        self._n += 1
-        inp, out = self.folder / f"{self._n}-in.npz", self.folder / f"{self._n}-out.npz"
         arrays = {**{k: np.asarray(v) for k, v in weights.items()}, "x": np.asarray(x, np.float32)}
         if y is not None:
             arrays["y"] = np.asarray(y, np.int32)
-        np.savez(inp, **arrays)
-        req = {"op": op, "pair": pair, "in": str(inp), "out": str(out), "adam": asdict(adam) if adam else None}
+        return self.call({"op": op, "pair": pair, "adam": asdict(adam) if adam else None}, arrays)
+
+    def call(self, req: dict, arrays: dict) -> dict[str, np.ndarray]:
+        """{name: array} the worker answers to `req` (a JSON-able dict: "op" and what it reads) given `arrays`
+        (sent as they are, dtypes kept)."""
+        self._n += 1
+        inp, out = self.folder / f"{self._n}-in.npz", self.folder / f"{self._n}-out.npz"
+        np.savez(inp, **{k: np.asarray(v) for k, v in arrays.items()})
+        req = {**req, "in": str(inp), "out": str(out)}
         try:
             assert self.proc.stdin is not None
             self.proc.stdin.write(json.dumps(req) + "\n")
@@ -92,8 +101,8 @@ class Worker:
 
 
 @functools.cache
-def worker() -> Worker:
-    """The one Flax check worker of this process (closed when the process exits)."""
-    w = Worker()
+def worker(x64: bool = False) -> Worker:
+    """The one Flax check worker of this process (closed when the process exits); x64: the one with float64."""
+    w = Worker(x64)
     atexit.register(w.close)
     return w

@@ -6,11 +6,14 @@ Reads one JSON request a line on stdin: {"op": "forward" | "grads" | "step", "pa
 (labels, for grads and step), "out": where to write, "adam": the Adam settings of a step}; builds Flax's model of
 the pair, gives it the weights and writes: forward, every layer's output by name; grads, "loss" and the gradient
 of every weight; step, the weights after one call of the trainer's jitted train step (Optax Adam). Answers one
-JSON line: {"ok": true} or {"error": one line}. Its first line gives the installed versions.
+JSON line: {"ok": true} or {"error": one line}. Its first line gives the installed versions. A request naming a
+"builder" ('MODULE:ATTR') is a pair's own Flax side (tfpt.frameworks.flax.sides answers it). With TFPT_FLAX_X64
+set, JAX's float64 is enabled first (the float64 twins of the own-error rule).
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib import metadata
 
@@ -37,6 +40,9 @@ def answer(req: dict) -> dict:
     from tfpt.settings import STUDY, AdamSettings
     from tfpt.spec import MODELS, param_layers
 
+    if req.get("builder"):
+        from tfpt.frameworks.flax import sides
+        return sides.answer(req)
     spec = MODELS[req.get("pair", "spec")][KERAS_SIDE]
     with np.load(req["in"]) as f:
         arrays = {k: f[k] for k in f.files}
@@ -90,6 +96,9 @@ def main() -> int:
         out.flush()
 
     try:
+        import jax
+        if os.environ.get("TFPT_FLAX_X64"):
+            jax.config.update("jax_enable_x64", True)
         import flax.nnx  # noqa: F401
         import optax  # noqa: F401
     except ImportError as exc:
