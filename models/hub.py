@@ -2,7 +2,7 @@
 width 64, 2 heads, feed-forward 128, vocabulary 100, 32 positions) and randomly initialised; the suite transfers
 the weights. Needs the optional extra (requirements-hub.txt, installed with --no-deps); nothing here imports
 either library until a builder runs, and the pairs are not registered with the repository's own: run them with
-`pytest --pair models.hub:BERT_TANH` (tests/test_hub_bert.py does).
+`pytest --pair models.hub:BERT_TANH` (equivalence/test_hub_bert.py does).
 
 Three named inputs (token ids, segment ids, a padding mask of 1s with trailing 0s) fed to Keras as a dict and to
 PyTorch as keyword arguments; two outputs, each compared under its Keras name. keras-hub's feed-forward applies

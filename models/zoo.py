@@ -4,7 +4,7 @@ ResNet50: Keras' is ResNet v1 (the stride on each stage's first 1x1 conv, conv b
 1.001e-5); torchvision's is v1.5 (the stride on the 3x3 conv, no conv bias, epsilon 1e-5). The PyTorch builder
 here moves torchvision's model to Keras' settings (`resnet50_v1`: stride, bias, epsilon), so the two
 compute the same function and every generic check can run; `resnet50_as_published` is torchvision's model as
-it ships, whose differences the matcher names in words (tests/test_zoo_pairs.py).
+it ships, whose differences the matcher names in words (equivalence/test_zoo_pairs.py).
 
 MobileNetV2: the same architecture; Keras pads a stride-2 depthwise conv with ZeroPadding2D((0, 1), (0, 1)) +
 'valid' where torchvision uses padding=1 (a real difference at even input sizes: each takes other pixels), and

@@ -897,9 +897,10 @@ CASES += [
     Case("compare-repeats-zero", COMPARE, lambda c: ["--repeats", "0"], USAGE, r"argument --repeats: .*got 0"),
     Case("compare-eval-batch-zero", COMPARE, lambda c: ["--eval-batch", "0"], USAGE, r"argument --eval-batch: .*got 0"),
     Case("compare-pair-unknown", COMPARE, lambda c: ["--pair", "resnet"], USAGE,
-         r"error: --pair resnet: spec, study, a pair name .*or MODULE:ATTR of a tfpt.ModelPair; fix:"),
+         r"error: --pair resnet: a registered name \(.*\) or MODULE:ATTR of a tfpt.ModelPair; fix:"),
     Case("compare-pair-twice", COMPARE, lambda c: ["--pair", "spec,spec"], USAGE,
-         r"argument --pair: expected spec, study, pair names or MODULE:ATTR \(comma separated, each once\)"),
+         r"argument --pair: expected model pairs, each a registered name or MODULE:ATTR \(comma separated, each "
+         r"once\)"),
     Case("compare-json-under-a-file-two-deep", COMPARE,
          lambda c: ((c.tmp / "f").write_text("x"), ["--frameworks", "torch", "--json", str(c.tmp / "f" / "r.json")])[1],
          BAD_INPUT, r"error: --json .*/f/r\.json: a file in an existing folder; .*/f is a file; fix: pass a path",

@@ -117,11 +117,13 @@ CASES: list[Case] = [
     Case("backends-frameworks-twice", BACKENDS, lambda c: ["--frameworks", "keras-torch,keras-torch"], USAGE,
          r"error: argument --frameworks: expected each framework once, got keras-torch twice"),
     Case("backends-pair-only-a-comma", BACKENDS, lambda c: ["--frameworks", "keras-torch", "--pair", ","], USAGE,
-         r"error: --pair ',': registered pair names, comma separated, none empty; fix:", needs=("torch",)),
+         r"error: --pair ',': model pairs \(registered names or MODULE:ATTR\), comma separated, none empty; fix:",
+         needs=("torch",)),
     Case("backends-pair-twice", BACKENDS, lambda c: ["--frameworks", "keras-torch", "--pair", "spec,spec"], USAGE,
          r"error: --pair 'spec,spec': each pair once, got spec twice; fix: name spec once", needs=("torch",)),
     Case("backends-pair-unknown", BACKENDS, lambda c: ["--frameworks", "keras-torch", "--pair", "resnet"], USAGE,
-         r"error: --pair resnet: no pair named 'resnet'; registered: \[.*'spec'.*\]; fix:", needs=("torch",),
+         r"error: --pair resnet: a registered name \(.*spec.*\) or MODULE:ATTR of a tfpt.ModelPair; fix: e.g. "
+         r"--pair spec or --pair my_pair:pair", needs=("torch",),
          env={"PYTHONPATH": str(REPO)}),
     Case("backends-no-mnist", BACKENDS, lambda c: ["--frameworks", "keras-torch", "--pair", "spec"], BAD_INPUT,
          r"error: pair spec's input: its sample data; .*no source of mnist found.*; fix: run `make data`",
@@ -137,8 +139,9 @@ CASES: list[Case] = [
          USAGE, r"error: --order with --mode study-code"),
     # ---- tfpt-compare --pair naming a model pair (tfpt.cli.pair_compare): every mistake before the first worker
     Case("compare-model-pair-unknown-name", COMPARE, lambda c: ["--pair", "resnet"], USAGE,
-         r"error: --pair resnet: spec, study, a pair name \(.*mobilenet-v2.*resnet50.*transformer-block.*\) or "
-         r"MODULE:ATTR of a tfpt.ModelPair; fix: e.g. --pair resnet50", env={"PYTHONPATH": str(REPO)}),
+         r"error: --pair resnet: a registered name \(.*mobilenet-v2.*resnet50.*spec.*study.*transformer-block.*\) or "
+         r"MODULE:ATTR of a tfpt.ModelPair; fix: e.g. --pair spec or --pair my_pair:pair",
+         env={"PYTHONPATH": str(REPO)}),
     Case("compare-model-pair-module-missing", COMPARE, lambda c: ["--pair", "no_such_module:pair"], USAGE,
          r"error: --pair no_such_module:pair: an importable module 'no_such_module'; it is not found; fix: run from "
          r"the folder that holds it"),
@@ -156,9 +159,11 @@ CASES: list[Case] = [
       for opt, value in (("--mode", "study-code"), ("--epochs", "2"), ("--order", "shared"), ("--target", "0.5"),
                          ("--eval-every", "100"), ("--eval-batch", "32"))],
     Case("compare-model-pair-with-spec", COMPARE, lambda c: ["--pair", "spec,resnet50"], USAGE,
-         r"error: --pair spec,resnet50: either spec/study or model pairs, not both", env={"PYTHONPATH": str(REPO)}),
+         r"error: --pair spec,resnet50: either spec/study or other model pairs, not both",
+         env={"PYTHONPATH": str(REPO)}),
     Case("compare-steps-without-model-pair", COMPARE, lambda c: ["--steps", "5"], USAGE,
-         r"error: --steps: --pair naming a model pair \(spec and study train epochs, not steps\); fix:"),
+         r"error: --steps: --pair naming a model pair other than spec and study \(those train epochs, not steps\); "
+         r"fix:"),
     Case("compare-model-pair-framework-hidden", COMPARE, lambda c: ["--pair", "resnet50", "--frameworks", "torch"],
          USAGE, r"error: --frameworks torch: .*hidden by TFPT_HIDE_FRAMEWORKS='torch'.*; fix: unset "
          r"TFPT_HIDE_FRAMEWORKS$", env={"TFPT_HIDE_FRAMEWORKS": "torch", "PYTHONPATH": str(REPO)}),

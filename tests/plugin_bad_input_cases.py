@@ -51,8 +51,9 @@ CASES = [
     Case("pair-module-not-found", ("--pair", "no_such_pair_module:pair"),
          r"--pair no_such_pair_module:pair: cannot import 'no_such_pair_module' .+; fix: run from the folder that "
          r"holds it"),
-    Case("pair-no-colon", ("--pair", "my_pair"),
-         r"--pair 'my_pair': expected MODULE:ATTR.+; fix: e.g. --pair my_pair:pair", module="x = 1\n"),
+    Case("pair-name-unknown", ("--pair", "my_pair"),
+         r"--pair my_pair: a registered name \(.*\) or MODULE:ATTR of a tfpt.ModelPair; fix: e.g. --pair spec or "
+         r"--pair my_pair:pair", module="x = 1\n"),
     Case("pair-attribute-missing", PAIR, r"expected a tfpt.ModelPair named 'pair' in my_pair, found nothing",
          module="x = 1\n"),
     Case("pair-attribute-not-a-pair", PAIR, r"expected a tfpt.ModelPair named 'pair' in my_pair, found dict",

@@ -54,7 +54,7 @@ def port(tmp_path, monkeypatch):
     torch = import_torch()
     import my_port
 
-    from tfpt.porting import convert_file
+    from tfpt.convert.porting import convert_file
     torch.manual_seed(5)
     model = my_port.torch_cnn()
     model[1].running_mean.uniform_(-0.5, 0.5)

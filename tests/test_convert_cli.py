@@ -38,7 +38,7 @@ def read_state(path: Path) -> dict:
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_state_dict_to_keras_and_back_is_bitwise(pair, tmp_path, measurements):
-    from tfpt.porting import convert_file
+    from tfpt.convert.porting import convert_file
     before = save_seeded_torch(pair, tmp_path / "m.pt")
     there = convert_file(pair, tmp_path / "m.pt", tmp_path / "m.weights.h5", samples=8)
     back = convert_file(pair, tmp_path / "m.weights.h5", tmp_path / "back.pt", samples=8)
@@ -56,7 +56,7 @@ def user_folder(tmp_path, monkeypatch):
     """A user's folder holding a pairs module (the repository's BatchNorm CNN and one whose PyTorch side has
     another BatchNorm epsilon) and a state_dict of the CNN."""
     (tmp_path / "mypairs.py").write_text(
-        "from models.pairs import BN_CNN, bn_cnn_keras\nfrom tfpt import InputSpec, ModelPair\n"
+        "from models.pairs import BN_CNN, MLP_LN, bn_cnn_keras\nfrom tfpt import InputSpec, ModelPair\n"
         "def other_eps():\n    m = BN_CNN.torch()\n    m[5].eps = 0.5\n    return m\n"
         "def broken():\n    raise ValueError('no such width: 7')\n"
         "EPS = ModelPair('bn-cnn-eps', bn_cnn_keras, other_eps, InputSpec(shape=(28, 28, 1)))\n"
@@ -72,15 +72,17 @@ def user_folder(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("argv, code, says", [
-    (["--pair", "mypairs:bn-cnn", "missing.pt", "x.weights.h5"], exitcodes.BAD_INPUT,
+    (["--pair", "mypairs:BN_CNN", "missing.pt", "x.weights.h5"], exitcodes.BAD_INPUT,
      r"error: source missing.pt: an existing file; fix: check the path"),
-    (["--pair", "mypairs:bn-cnn", "bn.pt", "x.pt"], exitcodes.USAGE,
+    (["--pair", "mypairs:BN_CNN", "bn.pt", "x.pt"], exitcodes.USAGE,
      r"error: target x.pt: a .weights.h5 file \(bn.pt holds PyTorch weights.*fix: name the target like"),
-    (["--pair", "mypairs:bn-cnn", "bn.bin", "x.weights.h5"], exitcodes.USAGE, r"error: source bn.bin: a .pt/.pth"),
+    (["--pair", "mypairs:BN_CNN", "bn.bin", "x.weights.h5"], exitcodes.USAGE, r"error: source bn.bin: a .pt/.pth"),
     (["--pair", "mypairs:nope", "bn.pt", "x.weights.h5"], exitcodes.USAGE,
-     r"error: --pair mypairs:nope: a ModelPair named 'nope' in mypairs or a pair it registers .*fix: define nope"),
+     r"error: --pair mypairs:nope: expected a tfpt.ModelPair named 'nope' in mypairs, found nothing; fix: define nope"),
+    (["--pair", "nope", "bn.pt", "x.weights.h5"], exitcodes.USAGE,
+     r"error: --pair nope: a registered name \(.*bn-cnn.*\) or MODULE:ATTR of a tfpt.ModelPair; fix: e.g. --pair spec"),
     (["--pair", "nomodule_here:p", "bn.pt", "x.weights.h5"], exitcodes.USAGE, r"an importable module 'nomodule_here'"),
-    (["--pair", "mypairs:mlp-ln", "bn.pt", "x.weights.h5"], exitcodes.BAD_INPUT,
+    (["--pair", "mypairs:MLP_LN", "bn.pt", "x.weights.h5"], exitcodes.BAD_INPUT,
      r"error: source bn.pt: weights of pair mlp-ln's model: expected the model's 6 entries; missing .*fix: "),
     (["--pair", "mypairs:OTHER", "bn.pt", "x.weights.h5"], exitcodes.MISMATCH,
      r"error: bn.pt converted for pair bn-cnn-eps-accepted: the forward check failed \(first divergent layer: bn2.*"
@@ -88,19 +90,19 @@ def user_folder(tmp_path, monkeypatch):
     (["--pair", "mypairs:EPS", "bn.pt", "x.weights.h5"], exitcodes.MISMATCH,
      r"error: pair bn-cnn-eps: no difference that changes the outputs unless the pair accepts it, got BatchNorm "
      r"epsilon 0.001 vs 0.5 in Keras bn2 vs PyTorch 5; fix: .*accept=\{'bn2:epsilon': 'why'\}"),
-    (["--pair", "mypairs:bn-cnn", "bn.pt", "x.weights.h5", "--report", "bn.pt"], exitcodes.USAGE,
+    (["--pair", "mypairs:BN_CNN", "bn.pt", "x.weights.h5", "--report", "bn.pt"], exitcodes.USAGE,
      r"error: --report bn.pt: a file of its own, got the source bn.pt \(it would be written over\)"),
-    (["--pair", "mypairs:bn-cnn", "bn.pt", "x.weights.h5", "--report", "mypairs.py"], exitcodes.USAGE,
+    (["--pair", "mypairs:BN_CNN", "bn.pt", "x.weights.h5", "--report", "mypairs.py"], exitcodes.USAGE,
      r"error: --report mypairs.py: a file of its own, got the pair's module .*mypairs.py"),
-    (["--pair", "mypairs:bn-cnn", "bn.pt", "x.weights.h5", "--report", "x.weights.h5"], exitcodes.USAGE,
+    (["--pair", "mypairs:BN_CNN", "bn.pt", "x.weights.h5", "--report", "x.weights.h5"], exitcodes.USAGE,
      r"error: --report x.weights.h5: a file of its own, got the target x.weights.h5"),
-    (["--pair", "mypairs:bn-cnn", "empty.pt", "x.weights.h5"], exitcodes.BAD_INPUT,
+    (["--pair", "mypairs:BN_CNN", "empty.pt", "x.weights.h5"], exitcodes.BAD_INPUT,
      r"error: source empty.pt: PyTorch weights, got an empty file \(0 bytes\); fix: save the weights again"),
     (["--pair", "mypairs:BROKEN", "bn.pt", "x.weights.h5"], exitcodes.BAD_INPUT,
      r"error: pair bn-cnn-broken's builder mypairs.broken: a model; it raised ValueError: no such width: 7; fix: "
      r"correct mypairs.broken"),
-], ids=["source-missing", "target-same-framework", "source-suffix", "pair-unknown", "module-unknown",
-        "weights-of-another-model", "forward-check-fails", "setting-differs", "report-is-the-source",
+], ids=["source-missing", "target-same-framework", "source-suffix", "pair-unknown", "pair-name-unknown",
+        "module-unknown", "weights-of-another-model", "forward-check-fails", "setting-differs", "report-is-the-source",
         "report-is-the-pair-module", "report-is-the-target", "source-empty", "builder-raises"])
 def test_mistakes_are_one_line_with_their_exit_code_and_nothing_written(user_folder, capsys, argv, code, says):
     import re
@@ -113,7 +115,7 @@ def test_mistakes_are_one_line_with_their_exit_code_and_nothing_written(user_fol
 
 
 def test_report_file_is_written_where_asked(user_folder, capsys):
-    assert main(["--pair", "mypairs:bn-cnn", "bn.pt", "out.weights.h5", "--report", "report.md",
+    assert main(["--pair", "bn-cnn", "bn.pt", "out.weights.h5", "--report", "report.md",  # a registered name
                  "--samples", "4"]) == exitcodes.OK
     text = (user_folder / "report.md").read_text()
     assert text.strip() in capsys.readouterr().out  # the same page on stdout
@@ -133,7 +135,7 @@ def test_a_whole_pickled_module_is_named_with_its_fix_in_one_clean_line(user_fol
     from models.pairs import BN_CNN
     from tfpt.frameworks import import_torch
     import_torch().save(BN_CNN.torch(), str(user_folder / "whole.pt"))
-    assert main(["--pair", "mypairs:bn-cnn", "whole.pt", "x.weights.h5"]) == exitcodes.BAD_INPUT
+    assert main(["--pair", "mypairs:BN_CNN", "whole.pt", "x.weights.h5"]) == exitcodes.BAD_INPUT
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "\x1b" not in err, err
     assert "got a whole pickled module (torch.nn.modules.container.Sequential)" in err
@@ -155,7 +157,7 @@ def test_an_unwritable_target_is_refused_before_any_work(user_folder, capsys, mo
             pass
     (user_folder / "folder.weights.h5").mkdir()
     monkeypatch.setattr("tfpt.cli.convert.resolve_pair", lambda ref: pytest.fail("work started"))
-    assert main(["--pair", "mypairs:bn-cnn", "bn.pt", target]) == exitcodes.BAD_INPUT
+    assert main(["--pair", "mypairs:BN_CNN", "bn.pt", target]) == exitcodes.BAD_INPUT
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith(f"error: target {target}: a file "), err
 

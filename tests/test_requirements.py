@@ -1,6 +1,9 @@
 """What the suite imports at collection is what every environment installs: `make test`'s venv (requirements.txt),
-each tox env (requirements-test.txt beside its frameworks), a user's install of the package (pyproject)."""
+each tox env (requirements-test.txt beside its frameworks), a user's install of the package (pyproject); the
+optional hub extra (requirements-hub.txt) never pins the frameworks."""
 from __future__ import annotations
+
+import re
 
 import tomllib
 
@@ -35,3 +38,11 @@ def test_an_unlisted_module_level_import_is_named_with_its_file():
 def test_requirements_txt_includes_the_test_tools():
     assert A.pinned_names(A.ROOT / "requirements-test.txt") <= A.pinned_names(A.ROOT / "requirements.txt")
 
+
+def test_the_extra_never_pins_the_frameworks():
+    """A plain install of keras-hub replaces tensorflow-cpu: the extra's file says --no-deps and pins none of the
+    packages requirements.txt pins for the frameworks."""
+    text = (A.ROOT / "requirements-hub.txt").read_text()
+    pins = {re.split(r"[=<>]", line)[0].lower() for line in text.splitlines() if line and not line.startswith("#")}
+    assert "--no-deps" in text and {"keras-hub", "transformers"} <= pins
+    assert not pins & {"tensorflow", "tensorflow-cpu", "tensorflow-text", "keras", "torch", "numpy"}, pins

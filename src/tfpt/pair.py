@@ -506,6 +506,47 @@ def get(name: str) -> ModelPair:
         raise PairError(f"no pair named {name!r}; registered: {sorted(_REGISTRY)}") from None
 
 
+# --pair means one thing in every command that takes it (pytest, tfpt-compare, tfpt-convert, python -m
+# tfpt.cli.backends): these words, in each one's --help, and `find` resolves it.
+PAIR_MEANS = "a model pair: a registered name (e.g. spec) or MODULE:ATTR (a tfpt.ModelPair in an importable module)"
+PAIR_METAVAR = "NAME|MODULE:ATTR"
+# This repository's pair modules, imported where they import (from its root) before a name is looked up. The zoo's
+# pairs are held there but not registered (their generic checks take minutes each): a name finds them as well.
+PAIR_MODULES = ("models.pairs", "models.transformer", "models.zoo", "models.zoo_ports")
+
+
+def named() -> dict[str, tuple[ModelPair, str | None]]:
+    """{name: (pair, MODULE:ATTR a worker imports it by)} of every pair a --pair name selects: each pair the
+    modules of PAIR_MODULES hold (upper-case attributes), then each registered pair (None: no module known)."""
+    out: dict[str, tuple[ModelPair, str | None]] = {}
+    for module_name in PAIR_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for attr, value in vars(module).items():
+            if isinstance(value, ModelPair) and attr.isupper():
+                out.setdefault(value.name, (value, f"{module_name}:{attr}"))
+    for pair in registered():
+        out.setdefault(pair.name, (pair, None))
+    return out
+
+
+def by_name(name: str) -> tuple[ModelPair, str | None]:
+    """A --pair NAME: the pair and its MODULE:ATTR (`named`); a PairError listing the names there are."""
+    found = named()
+    if name not in found:
+        here = ", ".join(sorted(found)) or "none here; this repository's pairs are named from its root"
+        raise PairError(f"--pair {name}: a registered name ({here}) or MODULE:ATTR of a tfpt.ModelPair; fix: e.g. "
+                        f"--pair spec or --pair my_pair:pair")
+    return found[name]
+
+
+def find(ref: str) -> ModelPair:
+    """One --pair value, its one meaning: MODULE:ATTR (`load`) or a registered name (`by_name`)."""
+    return load(ref) if ":" in ref else by_name(ref)[0]
+
+
 def load(ref: str) -> ModelPair:
     """`module:attr` -> the ModelPair it names (the current folder is importable, as for `python -m`)."""
     module_name, sep, attr = ref.partition(":")

@@ -33,8 +33,9 @@ def pytest_addoption(parser):
     parser.addini("tfpt_tolerance_gate", type="bool", default=False,
                   help="fail a whole run in which a tolerance is more than 100x above the worst figure measured for it")
     group = parser.getgroup("tfpt", "TensorFlow vs PyTorch conformance")
-    group.addoption("--pair", action="append", default=[], metavar="MODULE:ATTR",
-                    help="check this ModelPair (e.g. mymodule:my_pair) with every generic check; repeatable")
+    from tfpt.pair import PAIR_MEANS, PAIR_METAVAR
+    group.addoption("--pair", action="append", default=[], metavar=PAIR_METAVAR,
+                    help=f"{PAIR_MEANS}, checked with every generic check; repeatable")
     group.addoption("--data-dir", default=None,
                     help="folder with the four MNIST/Fashion-MNIST IDX files or a Keras npz (env TFPT_DATA_DIR)")
     group.addoption("--cache-dir", default=None, help="where verified arrays are cached (env TFPT_CACHE_DIR; "

@@ -104,3 +104,27 @@ def check_outputs(outputs: dict, inputs: dict) -> None:
     for label, out in outs:
         writable_file(label, out)
 
+
+
+def model_pair(ref: str) -> tuple:
+    """One --pair value, its one meaning in every command (tfpt.pair.PAIR_MEANS) -> (the ModelPair, MODULE:ATTR a
+    worker imports it by; None for a registered pair that no module of tfpt.pair.PAIR_MODULES holds). A module's
+    own failure is named at its line (tfpt.plugin.pairs.import_module_of); each mistake is a UserError, exit 2."""
+    import sys
+
+    from tfpt.pair import PairError, by_name
+    from tfpt.plugin.pairs import import_module_of
+    module, _, attr = ref.partition(":")
+    try:
+        if ":" not in ref:
+            return by_name(ref)
+        frameworks.torch_first()  # the user's module may import Keras (TensorFlow) before torch: crash-safe order
+        import_module_of(ref)
+    except PairError as exc:
+        said = str(exc).removeprefix(f"--pair {ref}: ").removeprefix(f"--pair {ref!r}: ")
+        thing, _, fix = said.rpartition("; fix: ")
+        raise UserError(f"--pair {ref}", thing or said, fix or "correct the module", USAGE) from None
+    if module not in sys.modules:
+        raise UserError(f"--pair {ref}", f"an importable module {module!r}; it is not found",
+                        "run from the folder that holds it, or put it on PYTHONPATH", USAGE)
+    return getattr(sys.modules[module], attr), ref

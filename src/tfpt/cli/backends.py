@@ -14,8 +14,9 @@ from __future__ import annotations
 import sys
 
 from tfpt import frameworks, procs
-from tfpt.cli.args import framework_list
+from tfpt.cli.args import framework_list, model_pair
 from tfpt.cli.exitcodes import BAD_INPUT, OK, REGRESSION, USAGE, Formatter, Parser, UserError, epilog, report
+from tfpt.pair import PAIR_MEANS, PAIR_METAVAR
 
 DIFFERS = REGRESSION  # 1: something differs beyond the tolerance table (the tables say what)
 
@@ -44,13 +45,14 @@ def _installed_backends() -> list[str]:
 
 
 def _pair_names(text: str | None) -> list[str]:
-    """--pair's names, each once; None (not given): every registered pair. An empty name is a mistake, not
-    'all' (`--pair ,` ran all six)."""
+    """--pair's pairs (tfpt.pair.PAIR_MEANS), each once; None (not given): every registered pair. An empty one
+    is a mistake, not 'all' (`--pair ,` ran all six)."""
     if text is None:
         return []
     names = [n.strip() for n in text.split(",")]
     if not all(names):
-        raise UserError(f"--pair {text!r}", "registered pair names, comma separated, none empty",
+        raise UserError(f"--pair {text!r}", "model pairs (registered names or MODULE:ATTR), comma separated, none "
+                        "empty",
                         "e.g. --pair spec,study, or leave --pair out for every registered pair", USAGE)
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -64,7 +66,8 @@ def main(argv=None) -> int:
     p = Parser(prog="python -m tfpt.cli.backends", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, BAD_INPUT) + "\n  1  a difference beyond the tolerance table (the tables "
                                                     "name it)")
-    p.add_argument("--pair", default=None, help="registered pairs, comma separated, each once (default: all)")
+    p.add_argument("--pair", default=None, metavar=f"{PAIR_METAVAR}[,...]",
+                   help=f"{PAIR_MEANS}; comma separated, each once (default: every registered pair)")
     p.add_argument("--frameworks", type=framework_list({b.id: b.id for b in frameworks.keras_backends()}),
                    default=None, help="Keras backends to run, each once (default: every registered one that "
                                       "is installed; the others are named on stderr)")
@@ -82,17 +85,13 @@ def _pairs(names: list[str]) -> list:
     import importlib
 
     from tfpt.data.datasets import DataError
-    from tfpt.pair import PairError, get, registered
+    from tfpt.pair import registered
     for name in ("models.pairs", "models.zoo"):  # this repository's pairs, when run from its root
         try:
             importlib.import_module(name)
         except ImportError:
             pass
-    try:
-        pairs = [get(n) for n in names] or registered()
-    except PairError as exc:
-        raise UserError(f"--pair {','.join(names)}", str(exc), "name registered pairs, comma separated",
-                        USAGE) from None
+    pairs = [model_pair(n)[0] for n in names] or registered()
     if not pairs:
         raise UserError("--pair", "at least one registered pair; none is registered here",
                         "run from the repository's root (models/ registers its pairs)", USAGE)

@@ -26,9 +26,11 @@ which times what the study timed: Keras' epochs of one fit call, the first one t
 kernel's exact figure (/proc VmHWM, the peak of its own address space) per phase. --eval-batch sets the test
 images per evaluation forward pass.
 
---pair naming model pairs (a registered name, the zoo's included, or MODULE:ATTR; not spec/study) compares what
-a training step, batch-1 latency, throughput and peak RSS of that model cost in each framework, one set of
-weights, after a forward-agreement check: tfpt.cli.pair_compare (this module only dispatches to it).
+--pair takes model pairs, each a registered name or MODULE:ATTR, as every command does. spec and study are the
+registered pairs of models/pairs.py (the spec CNN, the study's two models as written) and train epochs as above;
+any other pair (resnet50, my_pair:pair) has what a training step, batch-1 latency, throughput and peak RSS of that
+model cost in each framework compared, one set of weights, after a forward-agreement check: tfpt.cli.pair_compare
+(this module only dispatches to it).
 
 Every option (ranges, duplicate frameworks, a writable --json folder) and the data are checked before any
 worker starts; a mistake is one line on stderr, `error: <the thing>: <what was expected>; fix: <the fix>`.
@@ -66,8 +68,8 @@ def epochs_for(pair: str, epochs: int | None) -> int:
 def _pair_list(text: str) -> list[str]:
     pairs = [q.strip() for q in text.split(",") if q.strip()]
     if not pairs or len(set(pairs)) != len(pairs):
-        raise argparse.ArgumentTypeError(f"expected spec, study, pair names or MODULE:ATTR (comma separated, each "
-                                         f"once), got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected model pairs, each a registered name or MODULE:ATTR (comma "
+                                         f"separated, each once), got {text!r}")
     return pairs
 
 
@@ -77,13 +79,13 @@ PAIR_IGNORES = ("--dataset", "--epochs", "--order", "--target", "--eval-every", 
 
 
 def _model_pairs(args, given: list[str]) -> None:
-    """--pair naming model pairs (not spec/study): every option that path uses checked, the pairs resolved
-    (tfpt.cli.pair_compare.resolve) into args.pair. Raises UserError."""
+    """--pair naming model pairs other than spec and study: every option that path uses checked, the pairs
+    resolved (tfpt.cli.pair_compare.resolve) into args.pair. Raises UserError."""
     from tfpt.cli import pair_compare
     study = [q for q in args.pair if q in PAIR_NAMES]
     if study:
-        raise UserError(f"--pair {','.join(args.pair)}", f"either spec/study or model pairs, not both ({study[0]} "
-                        "trains epochs on a dataset; a model pair's cost is steps and calls)",
+        raise UserError(f"--pair {','.join(args.pair)}", f"either spec/study or other model pairs, not both "
+                        f"({study[0]} trains epochs on a dataset; another pair's cost is steps and calls)",
                         "run them as two commands", USAGE)
     ignored = [o for o in PAIR_IGNORES if o in given]
     if ignored:
@@ -376,14 +378,16 @@ def _installed(fw: str) -> None:
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse and validate every option; nothing has started yet when this raises or exits."""
+    from tfpt.pair import PAIR_MEANS, PAIR_METAVAR
     p = Parser(prog="tfpt-compare", description=__doc__, formatter_class=Formatter,
                epilog=epilog(OK, USAGE, BAD_INPUT, RUNTIME))
     p.add_argument("--dataset", choices=sorted(datasets.INFO), default="mnist")
     p.add_argument("--epochs", type=int_at_least(1), default=None,
                    help="epochs per framework (>= 1); default 1 for the spec CNN, the study's 5 for --pair study")
-    p.add_argument("--pair", type=_pair_list, default=None,
-                   help=f"spec (default), study or spec,study; --mode {STUDY_CODE} runs the study's models; or "
-                        "model pairs (registered names, e.g. resnet50, or MODULE:ATTR): what a training step, "
+    p.add_argument("--pair", type=_pair_list, default=None, metavar=f"{PAIR_METAVAR}[,...]",
+                   help=f"{PAIR_MEANS}; comma separated. spec (default) and study, the registered pairs of the "
+                        "spec CNN and of the study's two models as written, train epochs on --dataset (both: side "
+                        f"by side; --mode {STUDY_CODE} takes study only); any other pair: what a training step, "
                         "latency, throughput and peak RSS cost in each framework (tfpt.cli.pair_compare)")
     p.add_argument("--frameworks", type=framework_list(frameworks.ALL_ALIASES), default="tf,torch",
                    help=f"any of {', '.join(frameworks.ALL)} (also tensorflow/pytorch), comma or space separated, "
@@ -421,7 +425,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             check_json_target(args.json)
         return args
     if args.steps is not None:
-        raise UserError("--steps", "--pair naming a model pair (spec and study train epochs, not steps)",
+        raise UserError("--steps", "--pair naming a model pair other than spec and study (those train epochs, not "
+                        "steps)",
                         "leave --steps out, or use --epochs", USAGE)
     if args.mode == STUDY_CODE:
         ignored = [o for o in STUDY_CODE_IGNORES if o in given]

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from tfpt import procs
 from tfpt.cli import exitcodes as codes
-from tfpt.cli.args import check_outputs, int_at_least
+from tfpt.cli.args import check_outputs, int_at_least, model_pair
 from tfpt.cli.exitcodes import Formatter, Parser, UserError, epilog, report
+from tfpt.pair import PAIR_MEANS, PAIR_METAVAR
 
 OK, USAGE, BAD_INPUT, MISMATCH, INTERRUPTED = codes.OK, codes.USAGE, codes.BAD_INPUT, codes.MISMATCH, codes.INTERRUPTED
 
@@ -32,8 +33,7 @@ CODES = (OK, USAGE, BAD_INPUT, MISMATCH, INTERRUPTED)
 def parser() -> Parser:
     p = Parser(prog="tfpt-convert", description=__doc__.split("\n\n", 1)[1], formatter_class=Formatter,
                epilog=epilog(*CODES))
-    p.add_argument("--pair", required=True, metavar="MODULE:NAME",
-                   help="the pair: a ModelPair attribute of MODULE, or the name of a pair MODULE registers")
+    p.add_argument("--pair", required=True, metavar=PAIR_METAVAR, help=f"{PAIR_MEANS}: the pair the weights are of")
     p.add_argument("source", type=Path, help="a .pt/.pth state_dict (or checkpoint), or a .weights.h5 file")
     p.add_argument("target", type=Path, help="the file to write: .weights.h5 for a .pt source, .pt for a .weights.h5")
     p.add_argument("--samples", type=int_at_least(1), default=32, help="inputs for the forward check")
@@ -43,8 +43,10 @@ def parser() -> Parser:
 
 
 def pair_module_file(ref: str) -> Path | None:
-    """The file of the module a --pair MODULE:NAME names, found the way --pair imports it (the current folder
-    first) without running it or its packages: None where it is not found."""
+    """The file of the module a --pair MODULE:ATTR names, found the way --pair imports it (the current folder
+    first) without running it or its packages: None where it is not found, or where --pair is a name."""
+    if ":" not in ref:
+        return None
     name, path, spec = ref.partition(":")[0], [str(Path.cwd()), *sys.path], None
     parts = name.split(".") if name else []
     for i in range(len(parts)):
@@ -59,7 +61,7 @@ def pair_module_file(ref: str) -> Path | None:
 
 
 def validate_files(source: Path, target: Path, report_path: Path | None, pair_ref: str = "") -> None:
-    from tfpt.porting import FILE_KINDS, kind_of_file
+    from tfpt.convert.porting import FILE_KINDS, kind_of_file
     src, dst = kind_of_file(source), kind_of_file(target)
     if src is None:
         raise UserError(f"source {source}", "a .pt/.pth PyTorch state_dict or a .weights.h5 Keras weights file",
@@ -83,31 +85,8 @@ def validate_files(source: Path, target: Path, report_path: Path | None, pair_re
 
 
 def resolve_pair(ref: str):
-    """MODULE:NAME -> the ModelPair: an attribute of MODULE, or a pair MODULE registers under NAME."""
-    from tfpt.pair import ModelPair, PairError, get
-    from tfpt.plugin.pairs import import_module_of
-    name, sep, attr = ref.partition(":")
-    if not (name and sep and attr):
-        raise UserError(f"--pair {ref!r}", "MODULE:NAME (the module and the pair in it)", "e.g. --pair mypairs:resnet",
-                        USAGE)
-    try:
-        import_module_of(ref)
-    except PairError as exc:
-        if "expected a tfpt.ModelPair named" not in str(exc):  # the module's own code failed: say where
-            said, _, fix = str(exc).removeprefix(f"--pair {ref}: ").partition("; fix: ")
-            raise UserError(f"--pair {ref}", said, fix or "correct that module", USAGE) from None
-    module = sys.modules.get(name)
-    if module is None:
-        raise UserError(f"--pair {ref}", f"an importable module {name!r}",
-                        "run from the folder that holds it or put it on PYTHONPATH", USAGE)
-    found = getattr(module, attr, None)
-    if isinstance(found, ModelPair):
-        return found
-    try:
-        return get(attr)
-    except PairError as exc:
-        raise UserError(f"--pair {ref}", f"a ModelPair named {attr!r} in {name} or a pair it registers ({exc})",
-                        f"define {attr} = ModelPair(...) in {name} or register it there", USAGE) from None
+    """--pair NAME|MODULE:ATTR -> the ModelPair (tfpt.pair.PAIR_MEANS, tfpt.cli.args.model_pair); or UserError."""
+    return model_pair(ref)[0]
 
 
 def differences_line(name: str, differences: list) -> str:
@@ -141,8 +120,8 @@ def run(args) -> int:
     if frameworks.installed("tf"):
         frameworks.import_tf()  # TensorFlow's load-time log lines held back, not printed above a one-line error
     pair = resolve_pair(args.pair)
-    from tfpt.adapters.weight_files import WeightFileError
-    from tfpt.porting import BuildError, convert_file
+    from tfpt.convert.porting import BuildError, convert_file
+    from tfpt.convert.weight_files import WeightFileError
     try:
         result = convert_file(pair, args.source, args.target, samples=args.samples, seed=args.seed)
     except WeightFileError as exc:

@@ -21,7 +21,6 @@ on it gets no verdict.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -30,14 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from tfpt import frameworks, procs, stats
+from tfpt.cli.args import model_pair
 from tfpt.cli.exitcodes import BAD_INPUT, OK, RUNTIME, USAGE, UserError
 from tfpt.frameworks import registry
 from tfpt.procs import child_env
 from tfpt.training.pair_cost import PHASE_NAMES, PHASES
 
-# This repository's pair modules, looked in for a name when run from its root (zoo pairs are not registered:
-# found by their `name` among the ModelPair objects these modules hold).
-PAIR_MODULES = ("models.pairs", "models.transformer", "models.zoo", "models.zoo_ports")
 STEP_BATCH = 32  # a pair that declares no batch
 THROUGHPUT_BATCH = 256  # the pair benchmarks' throughput batch (benchmarks/test_bench_pairs.py)
 LATENCY_CALLS, THROUGHPUT_CALLS = 50, 5  # timed calls per worker, after 5 and 1 untimed ones
@@ -69,52 +66,17 @@ class Prepared:
     check: dict = field(default_factory=dict)
 
 
-def _known() -> dict[str, str]:
-    """{pair name: MODULE:ATTR} of the pairs this repository's modules hold (those that import here)."""
-    from tfpt.pair import ModelPair
-    out: dict[str, str] = {}
-    for name in PAIR_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        for attr, value in vars(module).items():
-            if isinstance(value, ModelPair) and attr.isupper():
-                out.setdefault(value.name, f"{name}:{attr}")
-    return out
-
-
 def resolve(names: list[str]) -> list[Selected]:
-    """The pairs --pair names (registered names or MODULE:ATTR), each checked to be one the comparison can run:
-    one input, one output, a batch it can draw. Raises UserError."""
+    """The pairs --pair names (tfpt.pair.PAIR_MEANS: registered names or MODULE:ATTR; tfpt.cli.args.model_pair),
+    each checked to be one the comparison can run: one input, one output, a batch it can draw. Raises UserError."""
     from tfpt.data.datasets import DataError
-    from tfpt.pair import InputSpec, PairError
-    from tfpt.plugin.pairs import import_module_of
+    from tfpt.pair import InputSpec
     out = []
-    known = None
     for name in names:
-        if ":" in name:
-            frameworks.torch_first()  # the user's module may import Keras (TensorFlow) before torch: crash-safe order
-            try:
-                import_module_of(name)
-            except PairError as exc:
-                said = str(exc).removeprefix(f"--pair {name}: ").removeprefix(f"--pair {name!r}: ")
-                thing, _, fix = said.rpartition("; fix: ")
-                raise UserError(f"--pair {name}", thing or said, fix or "correct the module", USAGE) from None
-            module, _, attr = name.partition(":")
-            if module not in sys.modules:
-                raise UserError(f"--pair {name}", f"an importable module {module!r}; it is not found",
-                                "run from the folder that holds it, or put it on PYTHONPATH", USAGE)
-            pair, ref = getattr(sys.modules[module], attr), name
-        else:
-            known = _known() if known is None else known
-            if name not in known:
-                names_here = ", ".join(sorted(known)) or "none here: run from the repository's root for its own"
-                raise UserError(f"--pair {name}", f"spec, study, a pair name ({names_here}) or MODULE:ATTR of a "
-                                "tfpt.ModelPair", "e.g. --pair resnet50 or --pair my_pair:pair", USAGE)
-            ref = known[name]
-            module, _, attr = ref.partition(":")
-            pair = getattr(sys.modules[module], attr)
+        pair, ref = model_pair(name)
+        if ref is None:  # registered in this process by a module the workers cannot be told of
+            raise UserError(f"--pair {name}", "a pair a worker can import: MODULE:ATTR, or a name of this "
+                            "repository's pairs", f"name it as MODULE:ATTR (the module that declares {name})", USAGE)
         if not isinstance(pair.input, InputSpec) or pair.outputs:
             raise UserError(f"--pair {name}", "a pair with one input and one output (the cost worker feeds one "
                             "array and trains on one loss)", "compare such a pair with pytest --pair", USAGE)

@@ -11,6 +11,8 @@ layer kinds (`Kind`) and `kind_of`, which names what a Keras class, a PyTorch mo
 op computes (Kind.CONV, Kind.DENSE, Kind.RELU, Kind.FLATTEN, ...). The built-in converters live in
 `tfpt.convert.layers` and the modules beside it (attention, norms, separable, transpose, bare, hub), which share
 the helpers of `tfpt.convert.common`; this file registers them all (`BUILT_IN`), once, as the package is imported.
+`tfpt.convert.porting` ports a trained model's weight file through them, checked (the library behind
+tfpt-convert: tfpt.cli.convert parses its arguments).
 
 Extending: subclass `Converter`, set `name`, `keras_classes`, `torch_classes`, implement `_to_torch` and
 `_to_keras` (and `differences` when the pair has config that matters; `torch_layout` where the PyTorch module's

@@ -1,4 +1,4 @@
-"""`--pair MODULE:ATTR` and the parametrization of the generic checks over the selected model pairs.
+"""`--pair NAME|MODULE:ATTR` (tfpt.pair.find) and the generic checks parametrized over the selected model pairs.
 
 A pair module that cannot be imported for any reason (a SyntaxError, an exception at import, an import of its
 own that fails) is a usage error naming the file:line where it failed and the real cause; a module that is not
@@ -68,18 +68,19 @@ def import_module_of(ref: str) -> None:
 
 
 def select(config, session) -> None:
-    """--pair MODULE:ATTR (repeatable) selects those pairs; without it, every registered pair is checked. With
-    --pair and no test paths on the command line, pytest runs the generic checks shipped in this package, so the
-    command works from any folder."""
-    from tfpt.pair import PairError, load
+    """--pair NAME|MODULE:ATTR (repeatable; tfpt.pair.PAIR_MEANS) selects those pairs; without it, every
+    registered pair is checked. With --pair and no test paths on the command line, pytest runs the generic checks
+    shipped in this package, so the command works from any folder."""
+    from tfpt.pair import PairError, find
     refs = config.getoption("pair")
     if not refs:
         return
     try:
         for ref in refs:
-            import_module_of(ref)
+            if ":" in ref:  # a name is looked up in the registry (tfpt.pair.by_name)
+                import_module_of(ref)
         # the same pair named twice (or by two references) is checked once: each check twice proves nothing more
-        session.pairs = list({id(p): p for p in (load(ref) for ref in refs)}.values())
+        session.pairs = list({id(p): p for p in (find(ref) for ref in refs)}.values())
     except PairError as exc:
         raise pytest.UsageError(str(exc)) from None
     if config.args_source != pytest.Config.ArgsSource.ARGS:

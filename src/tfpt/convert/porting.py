@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfpt.compare import compare
+from tfpt.convert.registry import find
 from tfpt.pair import ModelPair, PairError
 
 TORCH_SUFFIXES = (".pt", ".pth")
@@ -120,22 +121,21 @@ def _build(pair: ModelPair, seed: int):
 
 def _held(pm) -> set[str]:
     """The PyTorch state_dict keys the converters write (each matched module's record, its own keys prefixed)."""
-    from tfpt.adapters import get as adapter
+    from tfpt.frameworks import get
     _, names = pm.param_names
-    return {f"{n}.{w}" if n else w for n, rec in adapter("torch").records(pm.torch_model, names).items()
+    return {f"{n}.{w}" if n else w for n, rec in get("torch").module("adapter").records(pm.torch_model, names).items()
             for w in rec.weights}
 
 
 def convert_file(pair: ModelPair, source: Path, target: Path, samples: int = 32, seed: int = 0) -> ConversionReport:
     """Read `source` into the pair's model of its framework, convert to the other, check, write `target`.
-    Raises tfpt.adapters.weight_files.WeightFileError for a file that does not fit the model, BuildError where the
+    Raises tfpt.convert.weight_files.WeightFileError for a file that does not fit the model, BuildError where the
     pair's own code raises, tfpt.pair.PairError or tfpt.match.MatchError for a pair that cannot be matched. A
     material setting that differs and that the pair does not accept refuses the conversion (`report.differences`,
     nothing read or written)."""
-    from tfpt import convert
-    from tfpt.adapters import weight_files
     from tfpt.checks import pairs as checks
     from tfpt.checks.differences import named_differences
+    from tfpt.frameworks import KERAS_SIDE, TORCH_SIDE, on_side
     start = time.perf_counter()
     from_torch = kind_of_file(source) == "state_dict"
     pm = _build(pair, seed)
@@ -148,30 +148,31 @@ def convert_file(pair: ModelPair, source: Path, target: Path, samples: int = 32,
         report.seconds = time.perf_counter() - start
         return report
     held = _held(pm)
+    keras_files, torch_files = on_side(KERAS_SIDE).part("weight_files"), on_side(TORCH_SIDE).part("weight_files")
     if from_torch:
-        weight_files.read_torch(pm.torch_model, source)
+        torch_files.read(pm.torch_model, source)
         checks.to_keras(pm)
-        kept = weight_files.torch_only(pm.torch_model, held)
+        kept = torch_files.torch_only(pm.torch_model, held)
     else:
-        carried = weight_files.read_keras(pm.keras_model, source)
+        carried = keras_files.read(pm.keras_model, source)
         checks.to_torch(pm)
-        kept = weight_files.restore_torch_only(pm.torch_model, carried, held)
+        kept = torch_files.restore_torch_only(pm.torch_model, carried, held)
     report.kept = sorted(kept)
     x = pair.input.batch(samples, seed)
     layers = compare(*checks.outputs(pm, x), tolerance)
     k_out, t_out = checks.model_outputs(pm, x)
     whole = compare({"output": k_out}, {"output": t_out}, tolerance)
     by_label = {r.name: r.max_abs for r in layers.rows}
-    report.rows = [Row(k.name, t.name, convert.find(k.cls, t.cls).name, by_label.get(k.name))
+    report.rows = [Row(k.name, t.name, getattr(find(k.cls, t.cls), "name", "-"), by_label.get(k.name))
                    for k, t, _ in pm.match.params]
     report.output_max_abs = whole.max_abs
     if not layers.ok or not whole.ok:
         report.failure = layers.message() if not layers.ok else whole.message("model output")
     elif from_torch:
-        weight_files.write_keras(pm.keras_model, target, kept)
+        keras_files.write(pm.keras_model, target, kept)
         report.written = True
     else:
-        weight_files.write_torch(pm.torch_model, target)
+        torch_files.write(pm.torch_model, target)
         report.written = True
     report.seconds = time.perf_counter() - start
     return report

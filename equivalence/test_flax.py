@@ -16,9 +16,9 @@ pytestmark = [pytest.mark.tf, pytest.mark.skipif(not frameworks.installed("flax"
 @pytest.fixture(scope="module")
 def keras_side(mnist, mnist_batch):
     """Keras' spec CNN (seed 0), its weights, and a real batch with its labels."""
-    from tfpt.adapters import cnn
-    model = cnn("tf").build(seed=0)
-    return model, flat(cnn("tf").get_weights(model)), mnist_batch, mnist.y_test[:len(mnist_batch)]
+    from tfpt.frameworks.keras import cnn
+    model = cnn.build(seed=0)
+    return model, flat(cnn.get_weights(model)), mnist_batch, mnist.y_test[:len(mnist_batch)]
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +34,17 @@ def _hw_swapped(weights, name):
 
 @pytest.mark.parametrize("defect", [None, "conv1.kernel"])
 def test_every_layer_matches_keras(keras_side, flax, defect):
-    from tfpt.adapters import cnn
+    from tfpt.frameworks.keras import cnn
     model, weights, x, _ = keras_side
     sent = weights if defect is None else _hw_swapped(weights, defect)
-    r = compare(cnn("tf").layer_outputs(model, x), flax.request("forward", sent, x), tol("forward"))
+    r = compare(cnn.layer_outputs(model, x), flax.request("forward", sent, x), tol("forward"))
     assert r.ok is (defect is None), r.message()
     assert defect is None or r.first_divergent.name == "conv1", r.message()
 
 
 @pytest.mark.parametrize("defect", [None, "conv2.kernel"])
 def test_gradients_match_keras(keras_side, flax, defect):
-    from tfpt.adapters.steps import keras_loss_and_grads
+    from tfpt.frameworks.keras.steps import loss_and_grads as keras_loss_and_grads
     model, weights, x, y = keras_side
     loss, grads = keras_loss_and_grads(model, x, y)
     got = flax.request("grads", weights if defect is None else _hw_swapped(weights, defect), x, y)
@@ -59,11 +59,11 @@ def test_gradients_match_keras(keras_side, flax, defect):
 @pytest.mark.parametrize("adam, same", [(STUDY.keras_adam, True), (STUDY.changed(epsilon=1e-3).keras_adam, False),
                                         (STUDY.torch_adam, False)], ids=["keras", "epsilon-1e-3", "optax-default"])
 def test_one_adam_step_matches_keras(keras_side, flax, adam, same):
-    from tfpt.adapters import cnn
-    from tfpt.adapters.steps import keras_steps
+    from tfpt.frameworks.keras import cnn
+    from tfpt.frameworks.keras.steps import steps as keras_steps
     from tfpt.frameworks.keras.train import make_optimizer
     model, weights, x, y = keras_side
-    twin = cnn("tf").set_weights(cnn("tf").build(seed=0), cnn("tf").get_weights(model))
+    twin = cnn.set_weights(cnn.build(seed=0), cnn.get_weights(model))
     after = keras_steps(twin, make_optimizer(STUDY), [(x, y)])
     r = compare(after, flax.request("step", weights, x, y, adam=adam), tol("adam_matched"))
     assert r.ok is same, r.message("weight")
@@ -71,10 +71,10 @@ def test_one_adam_step_matches_keras(keras_side, flax, adam, same):
 
 def test_the_study_model_as_written_matches_keras(keras_side, flax):
     """The study's softmax-headed CNN, written out in nnx, gives Keras' probabilities from Keras' weights."""
-    from tfpt.adapters import cnn
+    from tfpt.frameworks.keras import cnn
     from tfpt.spec import STUDY_KERAS
     _, _, x, _ = keras_side
-    study = cnn("tf").build(STUDY_KERAS, seed=0)
-    got = flax.request("forward", flat(cnn("tf").get_weights(study)), x, pair="study")
-    r = compare({"dense2": cnn("tf").predict(study, x)}, got, tol("probabilities"))
+    study = cnn.build(STUDY_KERAS, seed=0)
+    got = flax.request("forward", flat(cnn.get_weights(study)), x, pair="study")
+    r = compare({"dense2": cnn.predict(study, x)}, got, tol("probabilities"))
     assert r.ok, r.message()
