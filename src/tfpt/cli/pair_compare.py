@@ -73,6 +73,8 @@ def _known() -> dict[str, str]:
     """{pair name: MODULE:ATTR} of the pairs this repository's modules hold (those that import here)."""
     from tfpt.pair import ModelPair
     out: dict[str, str] = {}
+    if str(Path.cwd()) not in sys.path:  # a console script's sys.path holds its own folder, not the caller's
+        sys.path.insert(0, str(Path.cwd()))
     for name in PAIR_MODULES:
         try:
             module = importlib.import_module(name)
