@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,23 @@ def test_a_worker_whose_own_check_fails_is_refused_from_then_on(monkeypatch, tmp
     assert started == ["tf", "keras-torch", "tf"] and list(runs["cost-tiny"]) == ["tf"]
     line = prep.refused["keras-torch"]
     assert "Keras on PyTorch gets no cost" in line and "max |Δ| 0.5" in line and len(order) == 3
+
+
+def test_the_console_script_finds_this_repositorys_pairs_from_its_root():
+    """`tfpt-compare --pair NAME` as the README writes it: a console script's sys.path holds its own bin folder, not
+    the caller's, so the repository's pair modules must be looked up from the working folder (they were not: every
+    registered name was refused with 'none here')."""
+    script = Path(sys.executable).with_name("tfpt-compare")
+    proc = subprocess.run([str(script), "--pair", "no-such-pair", "--frameworks", "tf,torch"], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[1], env=child_env(), timeout=300)
+    assert proc.returncode == 2
+    assert "resnet50" in proc.stderr and "none here" not in proc.stderr, proc.stderr
+
+
+def test_per_call_regions_are_judged_at_one_busy_core():
+    """TensorFlow's batch-1 calls keep one core busy (measured 1.01 CPU s per wall s over 8.3 s on ResNet50): not
+    idle; the epoch table's 1.76 flagged every such region. A planted wait (4 s of 8) still is."""
+    from tfpt.training.clock import PER_CALL, Span, is_idle
+    assert not is_idle(Span(8.3, 8.4), "tf", PER_CALL)
+    assert is_idle(Span(8.0, 4.0), "tf", PER_CALL)
+    assert is_idle(Span(8.3, 8.4), "tf", "as-written")

@@ -72,7 +72,19 @@ class Stamp:
         return Span(self.wall - earlier.wall, self.cpu - earlier.cpu)
 
 
+# Per-call regions (a model pair's training steps, batch-1 calls, large-batch calls: tfpt.training.pair_cost) are
+# judged at one busy core: their normal ratio depends on the model and the call, not only the framework. Measured
+# here, quiet (docs/measurements/2026-12-06-pair-costs.md): TensorFlow's batch-1 calls 1.00-1.02 CPU s per wall s
+# (ResNet50, MobileNetV2, the transformer encoder), its large-batch calls 0.98-1.49, Keras on JAX's 1.06-1.77,
+# PyTorch's 1.71-2.33; at the epoch table's 1.76 every TensorFlow batch-1 region (5-8 s) was flagged idle. A wait
+# still shows: it leaves the CPU under one core.
+PER_CALL = "per-call"
+PER_CALL_RATIO = 1.0
+
+
 def normal_ratio(framework: str, mode: str) -> float:
+    if mode == PER_CALL:
+        return PER_CALL_RATIO
     return NORMAL_CPU_RATIO.get((framework, mode), DEFAULT_CPU_RATIO)
 
 
