@@ -294,7 +294,7 @@ CASES += [
     Case("compare-frameworks-duplicate-alias", COMPARE, lambda c: ["--frameworks", "PyTorch torch"], USAGE,
          r"argument --frameworks: expected each framework once, got torch twice"),
     Case("compare-frameworks-unknown", COMPARE, lambda c: ["--frameworks", "tf,jax"], USAGE,
-         r"argument --frameworks: expected tf, torch, keras-torch, keras-jax .*got 'tf,jax'"),
+         r"argument --frameworks: expected tf, torch, keras-torch, keras-jax, flax .*got 'tf,jax'"),
     Case("compare-study-code-of-a-keras-backend", COMPARE,
          lambda c: ["--mode", "study-code", "--frameworks", "keras-torch"], USAGE,
          r"--mode study-code --frameworks keras-torch: frameworks the study wrote code for \(tf and torch\); "

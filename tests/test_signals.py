@@ -308,7 +308,7 @@ def test_convert_interrupted_while_writing_leaves_no_temp_file(sig, tmp_path, mo
         time.sleep(1)
     monkeypatch.setattr(torch, "save", save)
     capsys.readouterr()
-    argv = ["--pair", "models.pairs:bn-cnn", str(tmp_path / "w.weights.h5"), str(tmp_path / "out.pt"), "--samples", "2"]
+    argv = ["--pair", "bn-cnn", str(tmp_path / "w.weights.h5"), str(tmp_path / "out.pt"), "--samples", "2"]
     assert convert.main(argv) == 130
     assert [p.name for p in tmp_path.iterdir()] == ["w.weights.h5"], "the temp file or a target was left"
     assert (tmp_path / "w.weights.h5").read_bytes() == source
