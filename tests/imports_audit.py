@@ -85,6 +85,8 @@ def unlisted(files: dict[str, str], allowed: set[str]) -> dict[str, list[str]]:
             if (ROOT / name).parent.joinpath(module.split(".")[0] + ".py").exists():
                 continue  # a module beside the importing file (an example's own helper), not a distribution
             dist = distribution_of(module)
+            if dist == f"{module.split('.')[0]} (not installed)" and canonical(module.split(".")[0]) in allowed:
+                continue  # an optional dependency declared under its own name, not installed here (the jax extra)
             if dist is not None and dist not in allowed:
                 found.setdefault(dist, []).append(name)
     return found

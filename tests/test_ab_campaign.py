@@ -40,6 +40,7 @@ def test_a_folder_holding_a_campaign_is_refused_and_kept(tmp_path, capsys):
 
 
 def test_the_spread_part_runs_each_configuration_round_robin_with_its_controls(monkeypatch, tmp_path):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # pytest-xdist's workers get the cores divided: 1 each
     calls = []
 
     def run_one(python, tests, k, out, cwd=None, env=None, pytest_args=(), label="", cpus=None):

@@ -33,6 +33,8 @@ def test_an_unlisted_module_level_import_is_named_with_its_file():
     assert A.unlisted(files, {"pytest"}) == {"hypothesis": ["t.py"]}
     assert A.unlisted({"u.py": "import no_such_module_here\n"}, set()) == \
         {"no_such_module_here (not installed)": ["u.py"]}
+    # declared under its own name (an extra not installed here, as flax in a venv without requirements-jax.txt)
+    assert A.unlisted({"u.py": "import no_such_module_here\n"}, {"no-such-module-here"}) == {}
 
 
 def test_requirements_txt_includes_the_test_tools():
