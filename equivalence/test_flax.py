@@ -1,6 +1,7 @@
 """Flax NNX's spec CNN against Keras', from Keras' weights (Flax's layout is Keras': nothing transposed): every
 layer's output, the loss's gradients and one Adam step at the study's settings, each with a negative control that
-fails. Flax runs in its worker process (tfpt.frameworks.flax): arrays go in, arrays come back."""
+fails, and its jax.export artifact reloaded by the deployer. Flax runs in its worker process (tfpt.frameworks.flax):
+arrays go in, arrays come back."""
 import pytest
 
 from tfpt import frameworks
@@ -78,3 +79,43 @@ def test_the_study_model_as_written_matches_keras(keras_side, flax):
     got = flax.request("forward", flat(cnn.get_weights(study)), x, pair="study")
     r = compare({"dense2": cnn.predict(study, x)}, got, tol("probabilities"))
     assert r.ok, r.message()
+
+
+def test_the_jax_export_reloads_in_a_fresh_process_and_matches_keras(keras_side, flax, tmp_path):
+    """The spec CNN from Keras' weights, exported by the Flax worker (jax.export, symbolic batch) and reloaded by the
+    deployer's own code path in a process that imports jax alone, gives Keras' outputs at batch 1 and 7. Negative
+    controls: an export of a planted conv1 defect fails the comparison; a truncated artifact is one error line,
+    exit 3."""
+    import json
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from tfpt.cli.exitcodes import BAD_INPUT
+    from tfpt.frameworks.formats import table
+    from tfpt.frameworks.keras import cnn
+    from tfpt.procs import child_env
+    for module in table()["jax-export"].needs:
+        pytest.importorskip(module, reason=f"{module} is not installed: jax.export cannot serialize")
+    model, weights, x, _ = keras_side
+    x = x[:7]
+    good = flax.export(weights, "jax-export", tmp_path / "good", x)
+    planted = flax.export(_hw_swapped(weights, "conv1.kernel"), "jax-export", tmp_path / "planted", x)
+    (tmp_path / "truncated").write_bytes(good.read_bytes()[:len(good.read_bytes()) // 2])
+    np.save(tmp_path / "in.npy", x)
+    jobs = [["jax-export", str(a), str(tmp_path / "in.npy"), str(tmp_path / f"{i}.npz"), "1,7"]
+            for i, a in enumerate((good, planted, tmp_path / "truncated"))]
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    proc = subprocess.run([sys.executable, "-m", "tfpt.testing.deploy_many", str(tmp_path / "jobs.json")],
+                          capture_output=True, text=True, timeout=300, env=child_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout.strip().splitlines()[-1])
+    (same, differs, broken), expected = doc["results"], cnn.predict(model, x)
+    assert doc["loaded"] == [table()["jax-export"].runtime] and same["code"] == differs["code"] == 0, doc
+    for i, ok in ((0, True), (1, False)):
+        got = np.load(tmp_path / f"{i}.npz")
+        r = compare({f"b{n}": expected[:n] for n in (1, 7)}, {f"b{n}": got[f"b{n}"] for n in (1, 7)}, tol("forward"))
+        assert r.ok is ok, r.message()
+    said = broken["stderr"].strip().splitlines()
+    assert broken["code"] == BAD_INPUT and len(said) == 1 and said[0].startswith("error: artifact "), broken

@@ -17,7 +17,7 @@ ROW = ('from tfpt.frameworks.formats import ExportFormat\n'
 def test_every_listed_format_has_its_row_and_a_loader():
     rows = table()
     assert list(rows) == [f for fw in REGISTRY.values() for f in fw.formats] == list(deploy.FORMATS)
-    assert {row.loader for row in rows.values()} <= set(deploy.LOADERS)
+    assert all(callable(deploy.loader(row.loader)) for row in rows.values())  # LOADERS' or "module:function"
     assert {row.container for row in rows.values()} <= {"file", "zip", "folder"}
     assert deploy.RUNTIME_OF["savedmodel"] == "tensorflow" and deploy.ZIP_FORMATS == ("keras", "torchscript",
                                                                                      "exported-program")
@@ -46,3 +46,16 @@ def test_a_format_its_folder_does_not_describe_is_named(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"Fake lists export format 'tflite-fake', which fakefw.formats does not "
                                          r"describe \(it has onnx-fake\)"):
         table()
+
+
+def test_a_rows_own_loader_is_found_by_module_and_function(tmp_path, monkeypatch):
+    """A row's loader "module:function" (a loader in the framework's own folder) is imported by name; what it
+    declares becomes the deployer's Declared, the layout from the sidecar."""
+    (tmp_path / "fakeloader.py").write_text(
+        "def load(path):\n    return (lambda x: 2 * x), {'name': 'x', 'shape': (3,), 'dtype': 'float32'}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "fakeloader", raising=False)
+    sidecar = deploy.Declared("x", (3,), "float32", "a sidecar", "plain")
+    run, declared = deploy.loader("fakeloader:load")(tmp_path / "model.bin", sidecar)
+    assert run(2) == 4 and (declared.name, declared.sample_shape, declared.dtype, declared.layout) == \
+        ("x", (3,), "float32", "plain")

@@ -1,6 +1,6 @@
 """Reload an exported model the way a deployer would, in a fresh process that imports only that format's runtime
 (onnxruntime for ONNX, the LiteRT interpreter for TFLite, TensorFlow for a SavedModel, Keras for a .keras file,
-torch for TorchScript / ExportedProgram), run an input batch, and save the outputs.
+torch for TorchScript / ExportedProgram, jax for a jax.export), run an input batch, and save the outputs.
 
     tfpt-deploy FORMAT ARTIFACT INPUT.npy OUTPUT.npz [BATCHES] [--chunk N] [--allow-nonfinite]
 
@@ -11,10 +11,10 @@ samples (and never above the batch limit the artifact declares), so memory stays
 memory-mapped, never read whole.
 
 What the input must be comes from the artifact itself: the ONNX session's input, the LiteRT input details, the
-SavedModel's serving signature, the Keras model's input, the ExportedProgram's graph signature. TorchScript
-declares nothing, so it is read from the sidecar `<ARTIFACT>.input.json` that tfpt's exporters write next to
-every artifact ({"name", "shape": [null, ...], "dtype", "layout"}). Where a sidecar exists the input is checked
-against it before any runtime loads, and against the artifact once it has loaded.
+SavedModel's serving signature, the Keras model's input, the ExportedProgram's graph signature, the jax.export's
+input. TorchScript declares nothing, so it is read from the sidecar `<ARTIFACT>.input.json` that tfpt's exporters
+write next to every artifact ({"name", "shape": [null, ...], "dtype", "layout"}). Where a sidecar exists the input
+is checked against it before any runtime loads, and against the artifact once it has loaded.
 
 Every argument and input is checked before a runtime loads: a mistake is one line on stderr,
 `error: <the thing>: <what was expected>; fix: <the fix>`, and an exit code from the table below. Nothing is
@@ -22,10 +22,11 @@ left half-written: OUTPUT is written to a temp file in its folder and renamed. O
 line: load seconds, run seconds per batch size, the chunk used, and which frameworks the process loaded.
 This module imports only the standard library, numpy and tfpt's standard-library-only modules (exitcodes,
 frameworks and the framework folders' format tables, procs), so the process holds only the runtime it names; what
-each format is (its runtime, its loader) comes from those tables (tfpt.frameworks.formats).
+each format is (its runtime, its loader: one of LOADERS here, or a function of its framework's folder that
+imports that runtime alone) comes from those tables (tfpt.frameworks.formats).
 TFPT_HIDE_FRAMEWORKS is honoured by every format, checked once at start: a format whose runtime is a hidden
-framework (savedmodel and keras: TensorFlow; torchscript and exported-program: PyTorch) is refused; the ONNX and
-TFLite runtimes run without either.
+framework (savedmodel and keras: TensorFlow; torchscript and exported-program: PyTorch; jax-export: Flax) is
+refused; the ONNX and TFLite runtimes run without either.
 
 OUTPUT never lands on an input: not the input batch, not the artifact, not its sidecar, not inside a SavedModel
 folder. A sidecar that records another format, or an input the artifact itself does not declare, is named before
@@ -34,6 +35,7 @@ anything runs. SIGINT or SIGTERM leaves no temp file: one line, exit 130.
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import os
@@ -447,15 +449,34 @@ def _load_exported_program(path: Path, sidecar: Declared | None):
 
 
 # How each kind of artifact is read (a format's `loader`, tfpt.frameworks.formats): a new framework's format that
-# one of these runtimes reads needs no edit here.
+# one of these runtimes reads needs no edit here; one read by a loader of its own names it "module:function" (in
+# its framework's folder), which `loader` imports.
 LOADERS = {"onnx": _load_onnx, "litert": _load_litert, "savedmodel": _load_savedmodel, "keras": _load_keras,
            "torchscript": _load_torchscript, "exported-program": _load_exported_program}
+
+
+def loader(name: str):
+    """The function that reads a format whose row names `name`: one of LOADERS, or "module:function", a loader of
+    the framework's own folder that imports nothing but its runtime. It takes the artifact's path and gives
+    (run, {"name", "shape": one sample's, "dtype", "source"}); the declaration becomes a Declared here."""
+    if ":" not in name:
+        return LOADERS[name]
+    module, _, attr = name.partition(":")
+    outside = getattr(importlib.import_module(module), attr)
+
+    def read(path: Path, sidecar: Declared | None):
+        run, said = outside(path)
+        declared = Declared(str(said.get("name", "input")), tuple(said["shape"]), str(said["dtype"]),
+                            str(said.get("source", f"{path}'s input")), sidecar.layout if sidecar else None,
+                            said.get("max_batch"))
+        return run, declared
+    return read
 
 
 def load(fmt: str, path: Path, sidecar: Declared | None):
     """(run, Declared): a callable numpy batch -> numpy output, and the input the artifact declares."""
     _import(fmt)
-    return LOADERS[TABLE[fmt].loader](path, sidecar)
+    return loader(TABLE[fmt].loader)(path, sidecar)
 
 
 def _export_load(torch, path: Path):

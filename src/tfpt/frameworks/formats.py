@@ -11,7 +11,8 @@ from dataclasses import dataclass
 class ExportFormat:
     name: str                       # what FORMAT says: "savedmodel", "onnx-torch"
     title: str                      # what messages call it: "SavedModel", "TorchScript"
-    loader: str                     # how tfpt.deploy reads it: one of tfpt.deploy.LOADERS ("onnx", "litert", ...)
+    loader: str                     # how tfpt.deploy reads it: one of tfpt.deploy.LOADERS ("onnx", ...) or
+                                    # "module:function", a loader of its own folder ("tfpt.frameworks.flax.load:load")
     runtime: str                    # the module that loader imports ("onnxruntime")
     pip: str                        # what pip installs that module as ("tensorflow-cpu", "ai-edge-litert")
     file: str                       # the artifact's name in its export folder ("model.tflite"; "savedmodel")

@@ -4,7 +4,9 @@ its record's pieces live in this folder, `cnn.py` (the spec CNN and the study's 
 framework: `worker()` starts one check worker per process, which takes arrays in (weights in Keras' layout, a
 batch) and gives arrays back (every layer's output, the loss's gradients, the weights after one Adam step), for
 the spec CNN or for a pair's own Flax side (`Worker.call` with the builder's 'MODULE:ATTR': tfpt.frameworks.flax.
-sides). `worker(x64=True)`: a second worker with JAX's float64 enabled, for the own-error rule's float64 twins.
+sides); `Worker.export` writes its model in the folder's export format (`export.py`, jax.export), which the
+deployer reloads with `load.py`. `worker(x64=True)`: a second worker with JAX's float64 enabled, for the
+own-error rule's float64 twins.
 """
 from __future__ import annotations
 
@@ -65,6 +67,13 @@ class Worker:
         if y is not None:
             arrays["y"] = np.asarray(y, np.int32)
         return self.call({"op": op, "pair": pair, "adam": asdict(adam) if adam else None}, arrays)
+
+    def export(self, weights: dict, fmt: str, folder: Path, example: np.ndarray, pair: str = "spec") -> Path:
+        """The artifact's path: Flax's model of `pair` given `weights` (Keras' layout), written as `fmt` in
+        `folder` by the worker (tfpt.frameworks.flax.export, with its sidecar); `example`, a batch it takes."""
+        arrays = {**{k: np.asarray(v) for k, v in weights.items()}, "x": np.asarray(example)}
+        out = self.call({"op": "export", "pair": pair, "format": fmt, "folder": str(folder)}, arrays)
+        return Path(str(out["path"]))
 
     def call(self, req: dict, arrays: dict) -> dict[str, np.ndarray]:
         """{name: array} the worker answers to `req` (a JSON-able dict: "op" and what it reads) given `arrays`

@@ -8,6 +8,7 @@ _FOLDER = __name__.rsplit(".", 1)[0]  # tfpt.frameworks.flax
 
 FLAX = Framework("flax", "Flax NNX", KERAS_SIDE, ("flax", "jax", "optax"), ("flax", "jax", "jaxlib", "optax"),
                  own_process=True, adapter=_FOLDER, trainer=_FOLDER + ".train", cnn=_FOLDER + ".cnn", seed_bits=32,
+                 formats=("jax-export",),
                  folder=_FOLDER, short="Flax", rank=4)
 
 RECORDS = (FLAX,)

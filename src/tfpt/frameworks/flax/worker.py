@@ -1,14 +1,16 @@
 """The Flax check worker process (started by tfpt.frameworks.flax.Worker): JAX loads here, never in the process
 that holds TensorFlow and PyTorch.
 
-Reads one JSON request a line on stdin: {"op": "forward" | "grads" | "step", "pair": "spec" | "study", "in": an
-.npz holding the weights in Keras' layout ("conv1.kernel", "conv1.bias", ...), "x" (NHWC float32) and "y"
+Reads one JSON request a line on stdin: {"op": "forward" | "grads" | "step" | "export", "pair": "spec" | "study",
+"in": an .npz holding the weights in Keras' layout ("conv1.kernel", "conv1.bias", ...), "x" (NHWC float32) and "y"
 (labels, for grads and step), "out": where to write, "adam": the Adam settings of a step}; builds Flax's model of
 the pair, gives it the weights and writes: forward, every layer's output by name; grads, "loss" and the gradient
-of every weight; step, the weights after one call of the trainer's jitted train step (Optax Adam). Answers one
-JSON line: {"ok": true} or {"error": one line}. Its first line gives the installed versions. A request naming a
-"builder" ('MODULE:ATTR') is a pair's own Flax side (tfpt.frameworks.flax.sides answers it). With TFPT_FLAX_X64
-set, JAX's float64 is enabled first (the float64 twins of the own-error rule).
+of every weight; step, the weights after one call of the trainer's jitted train step (Optax Adam); export, the
+model written as the request's "format" in its "folder" (tfpt.frameworks.flax.export; "x" is the example batch),
+as "path", the artifact's. Answers one JSON line: {"ok": true} or {"error": one line}. Its first line gives the
+installed versions. A request naming a "builder" ('MODULE:ATTR') is a pair's own Flax side
+(tfpt.frameworks.flax.sides answers it). With TFPT_FLAX_X64 set, JAX's float64 is enabled first (the float64
+twins of the own-error rule).
 """
 from __future__ import annotations
 
@@ -52,6 +54,11 @@ def answer(req: dict) -> dict:
     x = arrays["x"]
     if req["op"] == "forward":
         return cnn.layer_outputs(model, x)
+    if req["op"] == "export":
+        from pathlib import Path
+
+        from tfpt.frameworks.flax.export import export
+        return OrderedDict(path=np.array(str(export(model, req["format"], Path(req["folder"]), x).path)))
     settings = STUDY if not req.get("adam") else STUDY.changed(cnn.FRAMEWORK, **AdamSettings(**req["adam"]).__dict__)
     loss_fn = cnn.make_loss(settings, spec.head)
 
@@ -70,7 +77,7 @@ def answer(req: dict) -> dict:
         make_step(loss_fn)(model, optimizer, x, arrays["y"])  # the trainer's own jitted step
         return OrderedDict((f"{name}.{part}", w) for name, ws in cnn.get_weights(model).items()
                            for part, w in zip(("kernel", "bias"), ws, strict=True))
-    raise ValueError(f"unknown op {req['op']!r}; expected forward, grads or step")
+    raise ValueError(f"unknown op {req['op']!r}; expected forward, grads, step or export")
 
 
 def serve(lines, say) -> None:
