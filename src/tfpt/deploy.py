@@ -25,8 +25,8 @@ frameworks and the framework folders' format tables, procs), so the process hold
 each format is (its runtime, its loader: one of LOADERS here, or a function of its framework's folder that
 imports that runtime alone) comes from those tables (tfpt.frameworks.formats).
 TFPT_HIDE_FRAMEWORKS is honoured by every format, checked once at start: a format whose runtime is a hidden
-framework (savedmodel and keras: TensorFlow; torchscript and exported-program: PyTorch; jax-export: Flax) is
-refused; the ONNX and TFLite runtimes run without either.
+framework (savedmodel and keras: TensorFlow; torchscript and exported-program: PyTorch) is refused; the ONNX and
+TFLite runtimes, and jax for jax-export, run without either.
 
 OUTPUT never lands on an input: not the input batch, not the artifact, not its sidecar, not inside a SavedModel
 folder. A sidecar that records another format, or an input the artifact itself does not declare, is named before
