@@ -119,3 +119,19 @@ def test_per_call_regions_are_judged_at_one_busy_core():
     assert not is_idle(Span(8.3, 8.4), "tf", PER_CALL)
     assert is_idle(Span(8.0, 4.0), "tf", PER_CALL)
     assert is_idle(Span(8.3, 8.4), "tf", "as-written")
+
+
+def test_json_naming_the_pairs_own_module_is_refused_before_any_work(tmp_path, monkeypatch):
+    """`tfpt-compare --pair my_pair:pair --json my_pair.py` wrote the report over the user's module (exit 0); the
+    module is an input, so the path is refused in one line, the file untouched."""
+    from tfpt.cli import compare
+    from tfpt.cli.exitcodes import UserError
+    module = tmp_path / "json_clash_pair.py"
+    module.write_text("from tests.cost_pairs import TINY as pair\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    before = module.read_bytes()
+    with pytest.raises(UserError, match="module of --pair json_clash_pair:pair"):
+        compare.parse_args(["--pair", "json_clash_pair:pair", "--json", str(module)])
+    assert module.read_bytes() == before

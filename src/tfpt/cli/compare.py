@@ -423,6 +423,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         _model_pairs(args, given)
         if args.json is not None:
             check_json_target(args.json)
+            for sel in args.pair:  # the user's pair module is an input: --json must never write over it
+                source = getattr(sys.modules.get(sel.ref.split(":")[0]), "__file__", None)
+                if source and Path(source).resolve() == args.json.resolve():
+                    raise UserError(f"--json {args.json}", f"a file of its own, got the module of --pair {sel.ref} "
+                                    "(it would be written over)", "name another path for --json", USAGE)
         return args
     if args.steps is not None:
         raise UserError("--steps", "--pair naming a model pair other than spec and study (those train epochs, not "
