@@ -106,8 +106,9 @@ def test_the_console_script_finds_this_repositorys_pairs_from_its_root():
     the caller's, so the repository's pair modules must be looked up from the working folder (they were not: every
     registered name was refused with 'none here')."""
     script = Path(sys.executable).with_name("tfpt-compare")
+    env = {k: v for k, v in child_env().items() if k != "PYTHONPATH"}  # as a user's shell: the repo not on the path
     proc = subprocess.run([str(script), "--pair", "no-such-pair", "--frameworks", "tf,torch"], capture_output=True,
-                          text=True, cwd=Path(__file__).resolve().parents[1], env=child_env(), timeout=300)
+                          text=True, cwd=Path(__file__).resolve().parents[1], env=env, timeout=300)
     assert proc.returncode == 2
     assert "resnet50" in proc.stderr and "none here" not in proc.stderr, proc.stderr
 

@@ -519,6 +519,8 @@ def named() -> dict[str, tuple[ModelPair, str | None]]:
     """{name: (pair, MODULE:ATTR a worker imports it by)} of every pair a --pair name selects: each pair the
     modules of PAIR_MODULES hold (upper-case attributes), then each registered pair (None: no module known)."""
     out: dict[str, tuple[ModelPair, str | None]] = {}
+    if str(Path.cwd()) not in sys.path:  # a console script's sys.path holds its bin folder, not the caller's
+        sys.path.insert(0, str(Path.cwd()))
     for module_name in PAIR_MODULES:
         try:
             module = importlib.import_module(module_name)
